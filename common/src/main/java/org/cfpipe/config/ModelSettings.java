@@ -1,0 +1,43 @@
+package org.cfpipe.config;
+
+import com.typesafe.config.Config;
+import java.io.Serializable;
+import java.util.Optional;
+
+/** The shape of the model to learn ({@code cfpipe.model}). */
+public record ModelSettings(Type type, int factors, Optional<Range> yRange, double initRange)
+    implements Serializable {
+
+  /** Model families. */
+  public enum Type {
+    /** u.v + b_u + b_i, optionally through a sigmoid y-range. */
+    DOT_BIAS;
+
+    public String spelling() {
+      return Checks.spelling(this);
+    }
+  }
+
+  /** The sigmoid output range [min, max] of fastai's y_range. */
+  public record Range(double min, double max) implements Serializable {
+    public Range {
+      if (!(min < max)) {
+        throw new SettingsException("cfpipe.model.y-range.min (" + min
+            + ") must be below cfpipe.model.y-range.max (" + max + ")");
+      }
+    }
+  }
+
+  public static ModelSettings from(Config config) {
+    Optional<Range> yRange = Checks.bool(config, "cfpipe.model.y-range.enabled")
+        ? Optional.of(new Range(
+            Checks.doubleIn(config, "cfpipe.model.y-range.min", -1e9, 1e9),
+            Checks.doubleIn(config, "cfpipe.model.y-range.max", -1e9, 1e9)))
+        : Optional.empty();
+    return new ModelSettings(
+        Checks.oneOf(config, "cfpipe.model.type", Type.class),
+        Checks.intIn(config, "cfpipe.model.factors", 1, 4096),
+        yRange,
+        Checks.doubleIn(config, "cfpipe.model.init-range", 0.0, 10.0));
+  }
+}

@@ -1,0 +1,63 @@
+package org.cfpipe.config;
+
+import com.typesafe.config.Config;
+import java.io.Serializable;
+
+/** Optimisation of a model ({@code cfpipe.train}). */
+public record TrainSettings(
+    int epochs,
+    int batchSize,
+    Optimizer optimizer,
+    double learningRate,
+    Schedule schedule,
+    double weightDecay,
+    double beta1,
+    double beta2,
+    double epsilon,
+    OneCycle oneCycle,
+    long seed) implements Serializable {
+
+  /** Optimizers of the sparse engine. */
+  public enum Optimizer {
+    ADAM
+  }
+
+  /** Learning-rate schedules. */
+  public enum Schedule {
+    CONSTANT,
+    ONE_CYCLE
+  }
+
+  /** Parameters of the one-cycle schedule ({@code cfpipe.train.one-cycle}). */
+  public record OneCycle(
+      double pctStart, double divFactor, double finalDivFactor, double momentumMax,
+      double momentumMin) implements Serializable {
+    public OneCycle {
+      if (momentumMin > momentumMax) {
+        throw new SettingsException("cfpipe.train.one-cycle.momentum-min (" + momentumMin
+            + ") must not exceed cfpipe.train.one-cycle.momentum-max (" + momentumMax + ")");
+      }
+    }
+  }
+
+  public static TrainSettings from(Config config) {
+    String p = "cfpipe.train.";
+    return new TrainSettings(
+        Checks.intIn(config, p + "epochs", 1, 100_000),
+        Checks.intIn(config, p + "batch-size", 1, 1 << 24),
+        Checks.oneOf(config, p + "optimizer", Optimizer.class),
+        Checks.doubleBetween(config, p + "learning-rate", 0.0, 10.0),
+        Checks.oneOf(config, p + "schedule", Schedule.class),
+        Checks.doubleIn(config, p + "weight-decay", 0.0, 100.0),
+        Checks.doubleIn(config, p + "adam.beta1", 0.0, 0.999999),
+        Checks.doubleIn(config, p + "adam.beta2", 0.0, 0.999999),
+        Checks.doubleBetween(config, p + "adam.epsilon", 0.0, 1.0),
+        new OneCycle(
+            Checks.doubleBetween(config, p + "one-cycle.pct-start", 0.0, 1.0),
+            Checks.doubleIn(config, p + "one-cycle.div-factor", 1.0, 1e9),
+            Checks.doubleIn(config, p + "one-cycle.final-div-factor", 1.0, 1e12),
+            Checks.doubleIn(config, p + "one-cycle.momentum-max", 0.0, 0.999999),
+            Checks.doubleIn(config, p + "one-cycle.momentum-min", 0.0, 0.999999)),
+        Checks.anyLong(config, p + "seed"));
+  }
+}

@@ -1,0 +1,139 @@
+package org.cfpipe.ingest;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.cfpipe.config.IngestSettings;
+import org.cfpipe.config.InputSettings;
+import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.spark.RunLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest stage: parses the ratings (and the explicit validation file, when there is one),
+ * writes the accepted rows for the next stage and every rejected row to the {@code rejects}
+ * table, and fails when the rejected fraction exceeds {@code cfpipe.ingest.max-rejected-fraction},
+ * naming the worst file and reason.
+ */
+public final class IngestStage {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestStage.class);
+  public static final String NAME = "ingest";
+  private static final String ROLE = "role";
+
+  private IngestStage() {}
+
+  public static IngestReport run(
+      SparkSession spark, InputSettings input, IngestSettings ingest, RunLayout layout) {
+    long start = System.nanoTime();
+    HadoopFiles files = HadoopFiles.of(spark);
+    // Ingest starts a run afresh: nothing a previous attempt at this run date left is reused.
+    files.delete(layout.work());
+    RatingsReader reader =
+        new RatingsReader(input.format(), ingest.ratingMin(), ingest.ratingMax());
+
+    Dataset<Row> parsed = parse(spark, files, reader, input.ratings(), "cfpipe.input.ratings")
+        .withColumn(ROLE, lit("ratings"));
+    Optional<String> validation = input.validationRatings();
+    if (validation.isPresent()) {
+      parsed = parsed.unionByName(parse(spark, files, reader, validation.get(),
+          "cfpipe.input.validation-ratings").withColumn(ROLE, lit("validation")));
+    }
+    parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      List<Row> tally = parsed.groupBy(col(ROLE), col("source_file"), col("reject_reason"))
+          .agg(count(lit(1)).as("n"))
+          .collectAsList();
+      IngestReport counts = report(tally, 0);
+      if (counts.ratingsAccepted() == 0) {
+        throw new InputException("no valid ratings in " + input.ratings() + " (format "
+            + input.format().spelling() + "; " + counts.rejectedRows() + " rows rejected)");
+      }
+      // Rejects first: when the threshold fails the job, they are what the user looks at.
+      files.commitParquet(parsed.filter(col("reject_reason").isNotNull()).select(
+          col(ROLE).as("input"), col("source_file"), col("source_offset"), col("raw_line"),
+          col("reject_reason").as("reason"), col("reject_detail").as("detail")),
+          layout.rejects());
+      failWhenTooManyRejected(counts, tally, ingest.maxRejectedFraction(), layout);
+
+      Dataset<Row> accepted = parsed.filter(col("reject_reason").isNull());
+      files.commitParquet(ratingsOf(accepted, "ratings"), layout.ratings());
+      if (validation.isPresent()) {
+        files.commitParquet(ratingsOf(accepted, "validation"), layout.validationInput());
+      }
+      IngestReport report = report(tally, (System.nanoTime() - start) / 1e9);
+      files.writeJson(layout.report(NAME), report);
+      LOG.info("ingest: {} input rows, {} accepted, {} rejected {} in {} s", report.inputRows(),
+          report.acceptedRows(), report.rejectedRows(), report.rejectedByReason(),
+          String.format(Locale.ROOT, "%.1f", report.seconds()));
+      return report;
+    } finally {
+      parsed.unpersist();
+    }
+  }
+
+  private static Dataset<Row> parse(SparkSession spark, HadoopFiles files, RatingsReader reader,
+      String path, String key) {
+    if (!files.exists(path)) {
+      throw new InputException("input not found: " + path + " (" + key + ")");
+    }
+    return reader.read(spark, path);
+  }
+
+  private static Dataset<Row> ratingsOf(Dataset<Row> accepted, String role) {
+    return accepted.filter(col(ROLE).equalTo(role))
+        .select("user_id", "item_id", "rating", "timestamp");
+  }
+
+  private static IngestReport report(List<Row> tally, double seconds) {
+    long input = 0;
+    long rejected = 0;
+    long ratingsAccepted = 0;
+    long validationAccepted = 0;
+    Map<String, Long> byReason = new TreeMap<>();
+    for (Row row : tally) {
+      long n = row.getLong(3);
+      input += n;
+      if (row.isNullAt(2)) {
+        if ("ratings".equals(row.getString(0))) {
+          ratingsAccepted += n;
+        } else {
+          validationAccepted += n;
+        }
+      } else {
+        rejected += n;
+        byReason.merge(row.getString(2), n, Long::sum);
+      }
+    }
+    return new IngestReport(input, input - rejected, rejected, byReason, ratingsAccepted,
+        validationAccepted, seconds);
+  }
+
+  private static void failWhenTooManyRejected(
+      IngestReport report, List<Row> tally, double maxFraction, RunLayout layout) {
+    double fraction = report.rejectedRows() / (double) report.inputRows();
+    if (fraction <= maxFraction) {
+      return;
+    }
+    Row worst = tally.stream()
+        .filter(r -> !r.isNullAt(2))
+        .max((a, b) -> Long.compare(a.getLong(3), b.getLong(3)))
+        .orElseThrow();
+    throw new InputException(String.format(Locale.ROOT,
+        "%d of %d input rows rejected (%.4f > cfpipe.ingest.max-rejected-fraction %.4f); "
+            + "worst: %d rows of %s in %s. Rejected rows by reason: %s. The rejected rows, "
+            + "with file, byte offset and reason, are in %s",
+        report.rejectedRows(), report.inputRows(), fraction, maxFraction, worst.getLong(3),
+        worst.getString(2), worst.getString(1), report.rejectedByReason(), layout.rejects()));
+  }
+}

@@ -1,0 +1,13 @@
+package org.cfpipe.ingest;
+
+/** Why an input line was not accepted as a rating. Stored by name in the rejects table. */
+public enum RejectReason {
+  EMPTY_LINE,
+  WRONG_COLUMN_COUNT,
+  BAD_ENCODING,
+  BAD_USER_ID,
+  BAD_ITEM_ID,
+  BAD_RATING,
+  RATING_OUT_OF_RANGE,
+  BAD_TIMESTAMP
+}

@@ -1,0 +1,32 @@
+package org.cfpipe.io;
+
+import java.util.List;
+import java.util.Map;
+import org.cfpipe.train.EpochStats;
+
+/**
+ * The contents of {@code metrics.json}: one run's model, data counts, accuracy and timings, in
+ * snake_case keys for dashboards and analysts.
+ *
+ * @param validRowsDropped validation rows whose user or item had no training rating
+ * @param stageSeconds wall time of each stage, by stage name
+ */
+public record RunMetrics(
+    String runDate,
+    String model,
+    int factors,
+    long inputRows,
+    long rejectedRows,
+    Map<String, Long> rejectedByReason,
+    long users,
+    long items,
+    long trainRows,
+    long validRows,
+    long validRowsDropped,
+    String splitMode,
+    double validRmse,
+    double validMae,
+    int epochs,
+    double trainSeconds,
+    List<EpochStats> history,
+    Map<String, Double> stageSeconds) {}

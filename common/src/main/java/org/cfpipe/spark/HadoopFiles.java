@@ -1,0 +1,117 @@
+package org.cfpipe.spark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Small files and whole-table commits on any Hadoop FileSystem (local, HDFS, S3A), so a stage
+ * never assumes a local disk. Tables are written beside their destination and renamed into place,
+ * so a reader sees the old table or the new one, never half of one.
+ */
+public final class HadoopFiles {
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Configuration conf;
+
+  public HadoopFiles(Configuration conf) {
+    this.conf = conf;
+  }
+
+  public static HadoopFiles of(SparkSession spark) {
+    return new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+  }
+
+  public static ObjectMapper json() {
+    return JSON;
+  }
+
+  public boolean exists(String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(conf).exists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + path, e);
+    }
+  }
+
+  /** Removes {@code path} and everything under it, if it exists. */
+  public void delete(String path) {
+    try {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(conf);
+      if (fs.exists(p) && !fs.delete(p, true)) {
+        throw new IOException("delete returned false");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + path, e);
+    }
+  }
+
+  public void writeString(String path, String text) {
+    Path p = new Path(path);
+    try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + path, e);
+    }
+  }
+
+  public String readString(String path) {
+    Path p = new Path(path);
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + path, e);
+    }
+  }
+
+  public void writeJson(String path, Object value) {
+    try {
+      writeString(path, JSON.writeValueAsString(value) + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serialise JSON for " + path, e);
+    }
+  }
+
+  public <T> T readJson(String path, Class<T> type) {
+    String text = readString(path);
+    try {
+      return JSON.readValue(text, type);
+    } catch (IOException e) {
+      throw new UncheckedIOException("malformed JSON in " + path, e);
+    }
+  }
+
+  /** Writes {@code table} as Parquet to a temporary sibling, then renames it over {@code path}. */
+  public void commitParquet(Dataset<Row> table, String path) {
+    Path target = new Path(path);
+    Path temp = new Path(target.getParent(), "_tmp_" + target.getName());
+    table.write().mode(SaveMode.Overwrite).parquet(temp.toString());
+    try {
+      FileSystem fs = target.getFileSystem(conf);
+      if (fs.exists(target) && !fs.delete(target, true)) {
+        throw new IOException("cannot remove the previous " + target);
+      }
+      if (!fs.rename(temp, target)) {
+        throw new IOException("cannot rename " + temp + " to " + target);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot commit table " + path, e);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package org.cfpipe.split;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import java.util.Locale;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.cfpipe.config.SplitSettings;
+import org.cfpipe.ids.EncodeStage;
+import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.spark.RunLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The split stage. The random split hashes (user id, item id, seed) with xxhash64, so a rating
+ * falls on the same side whatever the partitioning or the order of the input, and reruns agree.
+ */
+public final class SplitStage {
+  private static final Logger LOG = LoggerFactory.getLogger(SplitStage.class);
+  public static final String NAME = "split";
+  static final long BUCKETS = 1_000_000L;
+
+  private SplitStage() {}
+
+  public static SplitReport run(SparkSession spark, SplitSettings settings, RunLayout layout,
+      boolean explicitValidation) {
+    long start = System.nanoTime();
+    HadoopFiles files = HadoopFiles.of(spark);
+    Dataset<Row> encoded = spark.read().parquet(layout.encodedRatings());
+    Dataset<Row> train;
+    Dataset<Row> candidates;
+    if (explicitValidation) {
+      train = encoded;
+      candidates = spark.read().parquet(layout.encodedValidation());
+    } else {
+      Column held = heldOut(settings);
+      train = encoded.filter(held.unary_$bang());
+      candidates = encoded.filter(held);
+    }
+    files.commitParquet(train.select(EncodeStage.USER_INDEX, EncodeStage.ITEM_INDEX, "rating"),
+        layout.train());
+    train = spark.read().parquet(layout.train());
+    Dataset<Row> valid = keepSeenInTrain(candidates, train);
+    files.commitParquet(valid.select(EncodeStage.USER_INDEX, EncodeStage.ITEM_INDEX, "rating",
+        EncodeStage.USER_ID, EncodeStage.ITEM_ID), layout.validation());
+
+    long trainRows = train.count();
+    long validRows = spark.read().parquet(layout.validation()).count();
+    long candidateRows = candidates.count();
+    SplitReport report = new SplitReport(explicitValidation ? "explicit" : "random", trainRows,
+        validRows, candidateRows - validRows, (System.nanoTime() - start) / 1e9);
+    files.writeJson(layout.report(NAME), report);
+    LOG.info("split ({}): {} train, {} validation, {} validation rows dropped (user or item "
+        + "unseen in train) in {} s", report.mode(), trainRows, validRows,
+        report.validRowsDropped(), String.format(Locale.ROOT, "%.1f", report.seconds()));
+    return report;
+  }
+
+  /** True for the ratings the seeded random split holds out for validation. */
+  static Column heldOut(SplitSettings settings) {
+    long threshold = Math.round(settings.validationFraction() * BUCKETS);
+    return pmod(xxhash64(col(EncodeStage.USER_ID), col(EncodeStage.ITEM_ID),
+        lit(settings.seed())), lit(BUCKETS)).lt(lit(threshold));
+  }
+
+  /** Validation rows whose user and item both have at least one training rating. */
+  static Dataset<Row> keepSeenInTrain(Dataset<Row> candidates, Dataset<Row> train) {
+    Dataset<Row> trainUsers = train.select(EncodeStage.USER_INDEX).distinct();
+    Dataset<Row> trainItems = train.select(EncodeStage.ITEM_INDEX).distinct();
+    return candidates
+        .filter(col(EncodeStage.USER_INDEX).isNotNull().and(col(EncodeStage.ITEM_INDEX).isNotNull()))
+        .join(trainUsers, candidates.col(EncodeStage.USER_INDEX).equalTo(
+            trainUsers.col(EncodeStage.USER_INDEX)), "left_semi")
+        .join(trainItems, candidates.col(EncodeStage.ITEM_INDEX).equalTo(
+            trainItems.col(EncodeStage.ITEM_INDEX)), "left_semi");
+  }
+}

@@ -1,0 +1,65 @@
+package org.cfpipe.train;
+
+import java.util.Arrays;
+
+/**
+ * The rows of one parameter table that the current batch touches, each with a compact gradient
+ * slot. Finding or opening a slot is O(1) through a per-row stamp, and clearing is O(1), so a
+ * batch costs time in proportion to the rows it touches, not to the size of the table.
+ */
+final class TouchedRows {
+  private final int width;
+  private final int[] stamp;
+  private final int[] slotOfRow;
+  private int[] rows;
+  private float[] gradients;
+  private int count;
+  private int batch = 1;
+
+  TouchedRows(int tableRows, int width, int expectedRows) {
+    this.width = width;
+    this.stamp = new int[tableRows];
+    this.slotOfRow = new int[tableRows];
+    this.rows = new int[Math.max(1, expectedRows)];
+    this.gradients = new float[rows.length * width];
+  }
+
+  /** Forgets every touched row: the next batch starts empty. */
+  void clear() {
+    batch++;
+    count = 0;
+  }
+
+  /** The offset in {@link #gradients()} of {@code row}'s gradient, opening a zeroed slot. */
+  int gradientOffset(int row) {
+    if (stamp[row] != batch) {
+      stamp[row] = batch;
+      if (count == rows.length) {
+        rows = Arrays.copyOf(rows, rows.length * 2);
+        gradients = Arrays.copyOf(gradients, rows.length * width);
+      }
+      slotOfRow[row] = count;
+      rows[count] = row;
+      Arrays.fill(gradients, count * width, (count + 1) * width, 0f);
+      count++;
+    }
+    return slotOfRow[row] * width;
+  }
+
+  int count() {
+    return count;
+  }
+
+  /** Table row of slot {@code slot}. */
+  int row(int slot) {
+    return rows[slot];
+  }
+
+  float[] gradients() {
+    return gradients;
+  }
+
+  int width() {
+    return width;
+  }
+}

@@ -1,0 +1,53 @@
+package org.cfpipe.train;
+
+import java.util.Locale;
+import org.apache.spark.sql.SparkSession;
+import org.cfpipe.config.ModelSettings;
+import org.cfpipe.config.TrainSettings;
+import org.cfpipe.ids.EncodeReport;
+import org.cfpipe.ids.EncodeStage;
+import org.cfpipe.model.ModelInfo;
+import org.cfpipe.model.ModelStore;
+import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.spark.RunLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The train stage: loads the split's train and validation ratings into arrays, trains with the
+ * sparse engine in the driver JVM, and stores the model as parameter tables and {@code model.json}.
+ */
+public final class TrainStage {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
+  public static final String NAME = "train";
+
+  private TrainStage() {}
+
+  public static TrainReport run(SparkSession spark, ModelSettings model, TrainSettings train,
+      RunLayout layout) {
+    long start = System.nanoTime();
+    HadoopFiles files = HadoopFiles.of(spark);
+    EncodeReport ids = files.readJson(layout.report(EncodeStage.NAME), EncodeReport.class);
+    TrainingSet ratings = TrainingSet.collect(spark.read().parquet(layout.train()));
+    TrainingSet validation = TrainingSet.collect(spark.read().parquet(layout.validation()));
+    LOG.info("train: {} ratings, {} validation, {} users x {} items, model {} k={}",
+        ratings.size(), validation.size(), ids.users(), ids.items(), model.type().spelling(),
+        model.factors());
+
+    TrainResult result = new SparseTrainer(model, train)
+        .train(ratings, validation, Math.toIntExact(ids.users()), Math.toIntExact(ids.items()));
+
+    files.commitParquet(ModelStore.userTable(spark, result.model()), layout.modelUsers());
+    files.commitParquet(ModelStore.itemTable(spark, result.model()), layout.modelItems());
+    files.writeJson(layout.modelJson(), ModelInfo.of(model.type().spelling(), result.model()));
+    EpochStats last = result.last();
+    TrainReport report = new TrainReport(model.type().spelling(), model.factors(),
+        result.model().users(), result.model().items(), ratings.size(), validation.size(),
+        result.history().size(), result.seconds(), last.trainLoss(), last.validRmse(),
+        result.history(), (System.nanoTime() - start) / 1e9);
+    files.writeJson(layout.report(NAME), report);
+    LOG.info(String.format(Locale.ROOT, "train: %d epochs in %.1f s, valid_rmse %.4f",
+        report.epochs(), report.trainSeconds(), report.finalValidRmse()));
+    return report;
+  }
+}

@@ -1,0 +1,128 @@
+package org.cfpipe.train;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.ByteArrayInputStream;
+import java.util.Iterator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+
+/**
+ * Ratings as three parallel primitive arrays (user index, item index, rating): 12 bytes a rating,
+ * the form the trainers iterate over.
+ */
+public final class TrainingSet {
+  private final int[] users;
+  private final int[] items;
+  private final float[] ratings;
+
+  public TrainingSet(int[] users, int[] items, float[] ratings) {
+    if (users.length != items.length || users.length != ratings.length) {
+      throw new IllegalArgumentException("arrays of different lengths");
+    }
+    this.users = users;
+    this.items = items;
+    this.ratings = ratings;
+  }
+
+  /**
+   * Brings (user_index, item_index, rating) of {@code table} to the driver, packed per partition
+   * into one byte array rather than a Row per rating, and sorted, so the set is the same
+   * whatever order the files were read in.
+   */
+  public static TrainingSet collect(Dataset<Row> table) {
+    List<byte[]> blocks = table
+        .select(col("user_index"), col("item_index"), col("rating").cast("float"))
+        .orderBy("user_index", "item_index", "rating")
+        .mapPartitions((MapPartitionsFunction<Row, byte[]>) TrainingSet::pack, Encoders.BINARY())
+        .collectAsList();
+    int size = 0;
+    for (byte[] block : blocks) {
+      size = Math.addExact(size, block.length / 12);
+    }
+    int[] users = new int[size];
+    int[] items = new int[size];
+    float[] ratings = new float[size];
+    int n = 0;
+    for (byte[] block : blocks) {
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(block))) {
+        for (int j = 0; j < block.length / 12; j++, n++) {
+          users[n] = in.readInt();
+          items[n] = in.readInt();
+          ratings[n] = in.readFloat();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return new TrainingSet(users, items, ratings);
+  }
+
+  private static Iterator<byte[]> pack(Iterator<Row> rows) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      while (rows.hasNext()) {
+        Row row = rows.next();
+        out.writeInt(row.getInt(0));
+        out.writeInt(row.getInt(1));
+        out.writeFloat(row.getFloat(2));
+      }
+    }
+    return List.of(bytes.toByteArray()).iterator();
+  }
+
+  /** A copy, so that shuffling it leaves this set as it was. */
+  public TrainingSet copy() {
+    return new TrainingSet(users.clone(), items.clone(), ratings.clone());
+  }
+
+  /** Fisher-Yates shuffle of the three arrays together, in place. */
+  public void shuffle(SplittableRandom random) {
+    for (int j = users.length - 1; j > 0; j--) {
+      int k = random.nextInt(j + 1);
+      int u = users[j];
+      users[j] = users[k];
+      users[k] = u;
+      int i = items[j];
+      items[j] = items[k];
+      items[k] = i;
+      float r = ratings[j];
+      ratings[j] = ratings[k];
+      ratings[k] = r;
+    }
+  }
+
+  public int size() {
+    return users.length;
+  }
+
+  public int[] users() {
+    return users;
+  }
+
+  public int[] items() {
+    return items;
+  }
+
+  public float[] ratings() {
+    return ratings;
+  }
+
+  /** Mean of the ratings. */
+  public double mean() {
+    double sum = 0;
+    for (float r : ratings) {
+      sum += r;
+    }
+    return users.length == 0 ? Double.NaN : sum / users.length;
+  }
+}
