@@ -1,0 +1,50 @@
+package org.cfpipe.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.cfpipe.config.ModelSettings.Range;
+import org.cfpipe.model.DotBiasModel;
+import org.cfpipe.model.ModelInfo;
+import org.cfpipe.model.ModelStore;
+import org.cfpipe.spark.SparkFixture;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Spark's prediction over the stored tables equals the in-memory model's. */
+class PredictionColumnIT extends SparkFixture {
+
+  @ParameterizedTest(name = "y-range {0}")
+  @ValueSource(booleans = {false, true})
+  void sqlPredictionEqualsModelPrediction(boolean withRange) {
+    DotBiasModel model = new DotBiasModel(5, 6, 7,
+        withRange ? Optional.of(new Range(0.5, 5.5)) : Optional.empty());
+    model.initUniform(0.8, 3);
+    List<Row> pairs = new ArrayList<>();
+    for (int u = 0; u < 6; u++) {
+      for (int i = 0; i < 7; i++) {
+        pairs.add(RowFactory.create(u, i, 0.0));
+      }
+    }
+    StructType schema = new StructType().add("user_index", DataTypes.IntegerType)
+        .add("item_index", DataTypes.IntegerType).add("rating", DataTypes.DoubleType);
+
+    List<Row> scored = EvaluateStage.score(ModelInfo.of("dot-bias", model),
+        spark.createDataFrame(pairs, schema), ModelStore.userTable(spark, model),
+        ModelStore.itemTable(spark, model)).collectAsList();
+
+    assertEquals(42, scored.size());
+    for (Row row : scored) {
+      int u = row.getAs("user_index");
+      int i = row.getAs("item_index");
+      assertEquals(model.predict(u, i), (double) row.getAs(EvaluateStage.PREDICTION), 1e-5,
+          "user " + u + " item " + i);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package org.cfpipe.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import org.cfpipe.config.IngestSettings;
+import org.cfpipe.config.InputSettings;
+import org.cfpipe.config.InputSettings.InputFormat;
+import org.cfpipe.spark.RunLayout;
+import org.cfpipe.spark.SparkFixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IngestStageIT extends SparkFixture {
+  @TempDir
+  Path dir;
+
+  private static final String GOOD = "userId,movieId,rating,timestamp\n"
+      + "1,10,4.0,100\n"
+      + "2,10,3.5,101\n"
+      + "1,20,5.0,102\n";
+  private static final String BAD = "userId,movieId,rating,timestamp\n"
+      + "3,30,2.0,103\n"
+      + "\n"
+      + "3,31\n"
+      + "x,30,2.0,104\n"
+      + "3,y,2.0,105\n"
+      + "3,30,NaN,106\n"
+      + "3,30,9.0,107\n"
+      + "3,30,2.0,later\n";
+
+  private RunLayout layout() {
+    return new RunLayout(dir.resolve("out").toString(), LocalDate.of(2024, 1, 2));
+  }
+
+  private Path write(String name, byte[] content) throws Exception {
+    Path file = dir.resolve("in").resolve(name);
+    Files.createDirectories(file.getParent());
+    Files.write(file, content);
+    return file;
+  }
+
+  @Test
+  void everyInputRowIsAcceptedOrRejectedWithItsReason() throws Exception {
+    write("a.csv", GOOD.getBytes(StandardCharsets.UTF_8));
+    write("b.csv", BAD.getBytes(StandardCharsets.UTF_8));
+    byte[] latin1 = "4,40,3.0,108\n4,4\u00e9,3.0,109\n".getBytes(StandardCharsets.ISO_8859_1);
+    write("c.csv", latin1);
+    InputSettings input = new InputSettings(dir.resolve("in").toString(),
+        InputFormat.MOVIELENS_CSV, Optional.empty());
+
+    IngestReport report = IngestStage.run(spark, input, new IngestSettings(0.5, 5.0, 1.0),
+        layout());
+
+    assertEquals(13, report.inputRows());
+    assertEquals(report.inputRows(), report.acceptedRows() + report.rejectedRows());
+    assertEquals(5, report.acceptedRows());
+    assertEquals(Map.of("BAD_ENCODING", 1L, "BAD_ITEM_ID", 1L, "BAD_RATING", 1L,
+        "BAD_TIMESTAMP", 1L, "BAD_USER_ID", 1L, "EMPTY_LINE", 1L, "RATING_OUT_OF_RANGE", 1L,
+        "WRONG_COLUMN_COUNT", 1L), report.rejectedByReason());
+    assertEquals(5, spark.read().parquet(layout().ratings()).count());
+
+    List<Row> rejects = spark.read().parquet(layout().rejects())
+        .orderBy("source_file", "source_offset").collectAsList();
+    assertEquals(8, rejects.size());
+    Row tooShort = rejects.stream().filter(r -> r.getAs("reason").equals("WRONG_COLUMN_COUNT"))
+        .findFirst().orElseThrow();
+    assertEquals("3,31", tooShort.getAs("raw_line"));
+    assertTrue(((String) tooShort.getAs("source_file")).endsWith("b.csv"));
+    // Byte offset of "3,31": header (32 bytes) + "3,30,2.0,103\n" (13) + "\n" (1).
+    assertEquals(46L, (long) tooShort.getAs("source_offset"));
+    assertEquals("ratings", tooShort.getAs("input"));
+  }
+
+  @Test
+  void tooManyRejectedRowsFailNamingTheWorstFileAndKeepTheRejects() throws Exception {
+    write("good.csv", GOOD.getBytes(StandardCharsets.UTF_8));
+    write("bad.csv", BAD.getBytes(StandardCharsets.UTF_8));
+    InputSettings input = new InputSettings(dir.resolve("in").toString(),
+        InputFormat.MOVIELENS_CSV, Optional.empty());
+
+    InputException e = assertThrows(InputException.class, () -> IngestStage.run(spark, input,
+        new IngestSettings(0.5, 5.0, 0.1), layout()));
+
+    assertTrue(e.getMessage().contains("bad.csv"), e.getMessage());
+    assertTrue(e.getMessage().contains("7 of 11 input rows rejected"), e.getMessage());
+    assertEquals(7, spark.read().parquet(layout().rejects()).count());
+  }
+
+  @Test
+  void missingInputNamesThePathAndTheSetting() {
+    String missing = dir.resolve("nope.csv").toString();
+    InputSettings input = new InputSettings(missing, InputFormat.MOVIELENS_CSV, Optional.empty());
+    InputException e = assertThrows(InputException.class, () -> IngestStage.run(spark, input,
+        new IngestSettings(0.5, 5.0, 0.0), layout()));
+    assertEquals("input not found: " + missing + " (cfpipe.input.ratings)", e.getMessage());
+  }
+
+  @Test
+  void inputWithoutValidRatingsIsAnError() throws Exception {
+    write("empty.csv", "userId,movieId,rating,timestamp\n".getBytes(StandardCharsets.UTF_8));
+    InputSettings input = new InputSettings(dir.resolve("in").toString(),
+        InputFormat.MOVIELENS_CSV, Optional.empty());
+    InputException e = assertThrows(InputException.class, () -> IngestStage.run(spark, input,
+        new IngestSettings(0.5, 5.0, 0.0), layout()));
+    assertTrue(e.getMessage().startsWith("no valid ratings in "), e.getMessage());
+  }
+
+  @Test
+  void readsTabSeparatedGzippedFilesAndTheValidationFile() throws Exception {
+    Path tsv = dir.resolve("u.data.gz");
+    try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(tsv))) {
+      out.write("196\t242\t3\t881250949\n186\t302\t3\t891717742\n".getBytes(
+          StandardCharsets.UTF_8));
+    }
+    Path valid = write("valid.tsv", "196\t302\t4\t881250950\n".getBytes(StandardCharsets.UTF_8));
+    InputSettings input = new InputSettings(tsv.toString(), InputFormat.MOVIELENS_TSV,
+        Optional.of(valid.toString()));
+
+    IngestReport report = IngestStage.run(spark, input, new IngestSettings(1, 5, 0), layout());
+
+    assertEquals(3, report.inputRows());
+    assertEquals(2, report.ratingsAccepted());
+    assertEquals(1, report.validationInputRows());
+    List<String> users = spark.read().parquet(layout().ratings()).orderBy("user_id")
+        .collectAsList().stream().map(r -> r.getInt(0) + "/" + r.getInt(1))
+        .collect(Collectors.toList());
+    assertEquals(List.of("186/302", "196/242"), users);
+    assertEquals(1, spark.read().parquet(layout().validationInput()).count());
+  }
+}

@@ -1,0 +1,102 @@
+package org.cfpipe.split;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.cfpipe.config.SplitSettings;
+import org.cfpipe.ids.EncodeReport;
+import org.cfpipe.ids.EncodeStage;
+import org.cfpipe.spark.RunLayout;
+import org.cfpipe.spark.SparkFixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Encode and split together: unseen validation ids are dropped and counted. */
+class SplitStageIT extends SparkFixture {
+  private static final StructType RATINGS = new StructType()
+      .add("user_id", DataTypes.IntegerType).add("item_id", DataTypes.IntegerType)
+      .add("rating", DataTypes.DoubleType).add("timestamp", DataTypes.LongType);
+
+  @TempDir
+  Path dir;
+
+  private RunLayout layout(String name) {
+    return new RunLayout(dir.resolve(name).toString(), LocalDate.of(2024, 5, 6));
+  }
+
+  private Dataset<Row> ratings(int[][] pairs) {
+    List<Row> rows = new ArrayList<>();
+    for (int[] p : pairs) {
+      rows.add(RowFactory.create(p[0], p[1], 3.0, 0L));
+    }
+    return spark.createDataFrame(rows, RATINGS);
+  }
+
+  @Test
+  void explicitValidationDropsAndCountsUnseenUsersAndItems() {
+    RunLayout layout = layout("explicit");
+    ratings(new int[][] {{1, 10}, {1, 20}, {2, 10}}).write().parquet(layout.ratings());
+    ratings(new int[][] {{1, 20}, {3, 10}, {2, 99}, {2, 20}}).write()
+        .parquet(layout.validationInput());
+
+    EncodeReport ids = EncodeStage.run(spark, layout, true);
+    SplitReport split = SplitStage.run(spark, new SplitSettings(0.2, 1), layout, true);
+
+    assertEquals(2, ids.users());
+    assertEquals(2, ids.items());
+    assertEquals("explicit", split.mode());
+    assertEquals(3, split.trainRows());
+    assertEquals(2, split.validRows());
+    assertEquals(2, split.validRowsDropped());
+    List<String> valid = spark.read().parquet(layout.validation()).orderBy("user_id")
+        .collectAsList().stream().map(r -> r.getAs("user_id") + "/" + r.getAs("item_id"))
+        .collect(Collectors.toList());
+    assertEquals(List.of("1/20", "2/20"), valid);
+  }
+
+  @Test
+  void randomSplitIsSeededAndKeepsOnlySeenIdsInValidation() {
+    int[][] pairs = new int[5000][];
+    for (int n = 0; n < pairs.length; n++) {
+      pairs[n] = new int[] {n % 97, n / 97};
+    }
+    RunLayout first = layout("a");
+    RunLayout second = layout("b");
+    ratings(pairs).repartition(3).write().parquet(first.ratings());
+    ratings(pairs).repartition(5).write().parquet(second.ratings());
+
+    EncodeStage.run(spark, first, false);
+    EncodeStage.run(spark, second, false);
+    SplitReport a = SplitStage.run(spark, new SplitSettings(0.2, 42), first, false);
+    SplitReport b = SplitStage.run(spark, new SplitSettings(0.2, 42), second, false);
+
+    assertEquals(a, new SplitReport("random", b.trainRows(), b.validRows(),
+        b.validRowsDropped(), a.seconds()));
+    assertEquals(5000, a.trainRows() + a.validRows() + a.validRowsDropped());
+    double fraction = (a.validRows() + a.validRowsDropped()) / 5000.0;
+    assertTrue(Math.abs(fraction - 0.2) < 0.02, "held-out fraction " + fraction);
+    assertEquals(sorted(first.validation()), sorted(second.validation()));
+    // Every validation user and item has a training rating.
+    Dataset<Row> train = spark.read().parquet(first.train());
+    Dataset<Row> valid = spark.read().parquet(first.validation());
+    assertEquals(0, valid.join(train.select("user_index").distinct(),
+        valid.col("user_index").equalTo(train.col("user_index")), "left_anti").count());
+    assertEquals(0, valid.join(train.select("item_index").distinct(),
+        valid.col("item_index").equalTo(train.col("item_index")), "left_anti").count());
+  }
+
+  private List<String> sorted(String path) {
+    return spark.read().parquet(path).orderBy("user_id", "item_id").collectAsList().stream()
+        .map(r -> r.getAs("user_id") + "/" + r.getAs("item_id")).collect(Collectors.toList());
+  }
+}
