@@ -1,5 +1,6 @@
 package org.cfpipe.jobs;
 
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -15,6 +16,9 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The jobs jar's one entry point: {@code cfpipe STAGE --run-date DATE [options]}, a subcommand
@@ -37,7 +41,12 @@ public final class CfPipe implements Runnable {
 
   /** Parses and runs, returning the exit status instead of exiting. */
   public static int execute(String... args) {
+    return execute(new PrintWriter(System.err, true), args);
+  }
+
+  static int execute(PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new CfPipe());
+    cli.setErr(err);
     cli.setParameterExceptionHandler((e, a) -> {
       cli.getErr().println("cfpipe: " + e.getMessage());
       e.getCommandLine().usage(cli.getErr());
@@ -76,9 +85,14 @@ public final class CfPipe implements Runnable {
     return null;
   }
 
+  @Spec
+  CommandSpec spec;
+
+  /** Without a subcommand there is nothing to run: a usage error. */
   @Override
   public void run() {
-    new CommandLine(this).usage(System.err);
+    throw new ParameterException(spec.commandLine(), "name a job: "
+        + String.join(", ", spec.subcommands().keySet()));
   }
 
   private static String causes(Throwable e) {
