@@ -21,7 +21,7 @@ needs_build() {
 
 if needs_build; then
   echo "Building cfpipe (first run downloads Spark from Maven Central; later runs reuse it)..." >&2
-  mvn -q -B -DskipTests package >&2
+  mvn -q -B -Dstyle.color=never -DskipTests package >&2
 fi
 
 if [ $# -eq 0 ]; then
