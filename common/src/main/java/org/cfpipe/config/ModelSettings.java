@@ -5,13 +5,20 @@ import java.io.Serializable;
 import java.util.Optional;
 
 /** The shape of the model to learn ({@code cfpipe.model}). */
-public record ModelSettings(Type type, int factors, Optional<Range> yRange, double initRange)
+public record ModelSettings(
+    Type type, int factors, Optional<Range> yRange, double initRange, boolean globalMean)
     implements Serializable {
 
   /** Model families. */
   public enum Type {
+    /** u.v, optionally through a sigmoid y-range. */
+    DOT,
     /** u.v + b_u + b_i, optionally through a sigmoid y-range. */
     DOT_BIAS;
+
+    public boolean hasBiases() {
+      return this == DOT_BIAS;
+    }
 
     public String spelling() {
       return Checks.spelling(this);
@@ -28,6 +35,12 @@ public record ModelSettings(Type type, int factors, Optional<Range> yRange, doub
     }
   }
 
+  public ModelSettings {
+    if (globalMean && !type.hasBiases()) {
+      throw new SettingsException("cfpipe.model.global-mean needs cfpipe.model.type = dot-bias");
+    }
+  }
+
   public static ModelSettings from(Config config) {
     Optional<Range> yRange = Checks.bool(config, "cfpipe.model.y-range.enabled")
         ? Optional.of(new Range(
@@ -38,6 +51,7 @@ public record ModelSettings(Type type, int factors, Optional<Range> yRange, doub
         Checks.oneOf(config, "cfpipe.model.type", Type.class),
         Checks.intIn(config, "cfpipe.model.factors", 1, 4096),
         yRange,
-        Checks.doubleIn(config, "cfpipe.model.init-range", 0.0, 10.0));
+        Checks.doubleIn(config, "cfpipe.model.init-range", 0.0, 10.0),
+        Checks.bool(config, "cfpipe.model.global-mean"));
   }
 }

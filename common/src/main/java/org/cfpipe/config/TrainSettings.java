@@ -11,22 +11,36 @@ public record TrainSettings(
     double learningRate,
     Schedule schedule,
     double weightDecay,
+    double l2,
+    double biasL2,
+    double momentum,
     double beta1,
     double beta2,
     double epsilon,
     OneCycle oneCycle,
+    CosineRestarts cosineRestarts,
+    EarlyStopping earlyStopping,
+    boolean resume,
     long seed) implements Serializable {
 
   /** Optimizers of the sparse engine. */
   public enum Optimizer {
-    ADAM
+    ADAM,
+    SGD
   }
 
   /** Learning-rate schedules. */
   public enum Schedule {
     CONSTANT,
-    ONE_CYCLE
+    ONE_CYCLE,
+    COSINE_RESTARTS
   }
+
+  /** SGDR cycles ({@code cfpipe.train.cosine-restarts}). */
+  public record CosineRestarts(int cycleEpochs, int cycleMult) implements Serializable {}
+
+  /** Early stopping on validation RMSE ({@code cfpipe.train.early-stopping}). */
+  public record EarlyStopping(boolean enabled, int patience) implements Serializable {}
 
   /** Parameters of the one-cycle schedule ({@code cfpipe.train.one-cycle}). */
   public record OneCycle(
@@ -40,6 +54,11 @@ public record TrainSettings(
     }
   }
 
+  /** Momentum of the optimizer outside one-cycle: Adam's beta1, or SGD's momentum. */
+  public double baseMomentum() {
+    return optimizer == Optimizer.ADAM ? beta1 : momentum;
+  }
+
   public static TrainSettings from(Config config) {
     String p = "cfpipe.train.";
     return new TrainSettings(
@@ -49,6 +68,9 @@ public record TrainSettings(
         Checks.doubleBetween(config, p + "learning-rate", 0.0, 10.0),
         Checks.oneOf(config, p + "schedule", Schedule.class),
         Checks.doubleIn(config, p + "weight-decay", 0.0, 100.0),
+        Checks.doubleIn(config, p + "l2", 0.0, 100.0),
+        Checks.doubleIn(config, p + "bias-l2", 0.0, 100.0),
+        Checks.doubleIn(config, p + "sgd.momentum", 0.0, 0.999999),
         Checks.doubleIn(config, p + "adam.beta1", 0.0, 0.999999),
         Checks.doubleIn(config, p + "adam.beta2", 0.0, 0.999999),
         Checks.doubleBetween(config, p + "adam.epsilon", 0.0, 1.0),
@@ -58,6 +80,13 @@ public record TrainSettings(
             Checks.doubleIn(config, p + "one-cycle.final-div-factor", 1.0, 1e12),
             Checks.doubleIn(config, p + "one-cycle.momentum-max", 0.0, 0.999999),
             Checks.doubleIn(config, p + "one-cycle.momentum-min", 0.0, 0.999999)),
+        new CosineRestarts(
+            Checks.intIn(config, p + "cosine-restarts.cycle-epochs", 1, 100_000),
+            Checks.intIn(config, p + "cosine-restarts.cycle-mult", 1, 100)),
+        new EarlyStopping(
+            Checks.bool(config, p + "early-stopping.enabled"),
+            Checks.intIn(config, p + "early-stopping.patience", 1, 100_000)),
+        Checks.bool(config, p + "resume"),
         Checks.anyLong(config, p + "seed"));
   }
 }

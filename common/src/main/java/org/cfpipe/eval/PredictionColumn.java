@@ -10,8 +10,9 @@ import org.cfpipe.config.ModelSettings.Range;
 import org.cfpipe.model.ModelInfo;
 
 /**
- * The {@link org.cfpipe.model.DotBiasModel} prediction as a Spark SQL column over joined user and
- * item parameters: z = aggregate(zip_with(u, v, *), +) + b_u + b_i, then the sigmoid y-range.
+ * The {@link org.cfpipe.model.FactorModel} prediction as a Spark SQL column over joined user and
+ * item parameters: z = aggregate(zip_with(u, v, *), +) + g [+ b_u + b_i], then the sigmoid
+ * y-range.
  */
 public final class PredictionColumn {
   private PredictionColumn() {}
@@ -20,7 +21,10 @@ public final class PredictionColumn {
       Column itemFactors, Column itemBias) {
     Column dot = aggregate(zip_with(userFactors, itemFactors, (a, b) -> a.multiply(b)),
         lit(0.0), (acc, x) -> acc.plus(x));
-    Column z = dot.plus(userBias).plus(itemBias);
+    Column z = dot.plus(lit(info.offset()));
+    if (info.biases()) {
+      z = z.plus(userBias).plus(itemBias);
+    }
     if (info.yRange().isEmpty()) {
       return z;
     }

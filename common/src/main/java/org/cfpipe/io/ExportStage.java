@@ -66,7 +66,8 @@ public final class ExportStage {
         trained.factors(), ingest.inputRows(), ingest.rejectedRows(), ingest.rejectedByReason(),
         encode.users(), encode.items(), split.trainRows(), split.validRows(),
         split.validRowsDropped(), split.mode(), eval.validRmse(), eval.validMae(),
-        trained.epochs(), trained.trainSeconds(), trained.history(), seconds);
+        trained.epochs(), trained.bestEpoch(), trained.trainSeconds(), trained.history(),
+        seconds);
     files.writeJson(layout.metricsJson(), metrics);
     files.writeString(layout.settingsJson(), resolvedSettings + "\n");
     LOG.info("export: factor tables and metrics.json in {}", layout.runDir());

@@ -9,6 +9,7 @@ import org.cfpipe.train.EpochStats;
  * snake_case keys for dashboards and analysts.
  *
  * @param validRowsDropped validation rows whose user or item had no training rating
+ * @param bestEpoch the epoch whose parameters were published (early stopping keeps the best)
  * @param stageSeconds wall time of each stage, by stage name
  */
 public record RunMetrics(
@@ -27,6 +28,7 @@ public record RunMetrics(
     double validRmse,
     double validMae,
     int epochs,
+    int bestEpoch,
     double trainSeconds,
     List<EpochStats> history,
     Map<String, Double> stageSeconds) {}

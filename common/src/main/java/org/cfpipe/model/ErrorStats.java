@@ -5,7 +5,7 @@ package org.cfpipe.model;
  */
 public record ErrorStats(long count, double rmse, double mae) {
 
-  public static ErrorStats of(DotBiasModel model, int[] users, int[] items, float[] ratings) {
+  public static ErrorStats of(FactorModel model, int[] users, int[] items, float[] ratings) {
     double squared = 0;
     double absolute = 0;
     for (int n = 0; n < users.length; n++) {

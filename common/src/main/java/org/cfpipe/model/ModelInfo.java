@@ -6,16 +6,19 @@ import org.cfpipe.config.ModelSettings.Range;
 /**
  * The shape of a stored model, written as {@code model.json} beside its parameter tables.
  *
+ * @param offset the fixed global offset g added to every score
+ *
  * @param yRangeMin null without a y-range
  * @param yRangeMax null without a y-range
  */
 public record ModelInfo(
-    String type, int factors, int users, int items, Double yRangeMin, Double yRangeMax) {
+    String type, int factors, boolean biases, double offset, int users, int items,
+    Double yRangeMin, Double yRangeMax) {
 
-  public static ModelInfo of(String type, DotBiasModel model) {
+  public static ModelInfo of(String type, FactorModel model) {
     Optional<Range> range = model.yRange();
-    return new ModelInfo(type, model.factors(), model.users(), model.items(),
-        range.map(Range::min).orElse(null), range.map(Range::max).orElse(null));
+    return new ModelInfo(type, model.factors(), model.hasBiases(), model.offset(), model.users(),
+        model.items(), range.map(Range::min).orElse(null), range.map(Range::max).orElse(null));
   }
 
   public Optional<Range> yRange() {

@@ -19,28 +19,32 @@ public final class ModelStore {
   public static final String FACTORS = "factors";
   public static final StructType SCHEMA = new StructType()
       .add(INDEX, DataTypes.IntegerType, false)
-      .add(BIAS, DataTypes.FloatType, false)
+      .add(BIAS, DataTypes.FloatType, true)
       .add(FACTORS, DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
   private ModelStore() {}
 
-  public static Dataset<Row> userTable(SparkSession spark, DotBiasModel model) {
-    return table(spark, model.userRows(), model.users(), model.factors());
+  public static Dataset<Row> userTable(SparkSession spark, FactorModel model) {
+    return table(spark, model.userRows(), model.users(), model);
   }
 
-  public static Dataset<Row> itemTable(SparkSession spark, DotBiasModel model) {
-    return table(spark, model.itemRows(), model.items(), model.factors());
+  public static Dataset<Row> itemTable(SparkSession spark, FactorModel model) {
+    return table(spark, model.itemRows(), model.items(), model);
   }
 
-  private static Dataset<Row> table(SparkSession spark, float[] rows, int count, int factors) {
-    int width = factors + 1;
+  /** One row per index: its bias (null without biases) and its factors. */
+  private static Dataset<Row> table(SparkSession spark, float[] rows, int count,
+      FactorModel model) {
+    int factors = model.factors();
+    int width = model.rowWidth();
     List<Row> out = new ArrayList<>(count);
     for (int r = 0; r < count; r++) {
       Float[] boxed = new Float[factors];
       for (int f = 0; f < factors; f++) {
         boxed[f] = rows[r * width + f];
       }
-      out.add(RowFactory.create(r, rows[r * width + factors], boxed));
+      Float bias = model.hasBiases() ? rows[r * width + factors] : null;
+      out.add(RowFactory.create(r, bias, boxed));
     }
     return spark.createDataFrame(out, SCHEMA);
   }

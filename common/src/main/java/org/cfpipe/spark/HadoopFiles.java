@@ -62,6 +62,58 @@ public final class HadoopFiles {
     }
   }
 
+  /** Paths of the files directly under {@code dir}; empty when it does not exist. */
+  public java.util.List<String> list(String dir) {
+    try {
+      Path p = new Path(dir);
+      FileSystem fs = p.getFileSystem(conf);
+      java.util.List<String> out = new java.util.ArrayList<>();
+      if (fs.exists(p)) {
+        for (org.apache.hadoop.fs.FileStatus status : fs.listStatus(p)) {
+          out.add(status.getPath().toString());
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir, e);
+    }
+  }
+
+  public InputStream open(String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(conf).open(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open " + path, e);
+    }
+  }
+
+  /** Writes {@code path} through a temporary sibling renamed into place when complete. */
+  public void writeAtomically(String path, StreamWriter writer) {
+    Path target = new Path(path);
+    Path temp = new Path(target.getParent(), "_tmp_" + target.getName());
+    try {
+      FileSystem fs = target.getFileSystem(conf);
+      try (OutputStream out = fs.create(temp, true)) {
+        writer.write(out);
+      }
+      if (fs.exists(target) && !fs.delete(target, false)) {
+        throw new IOException("cannot replace " + target);
+      }
+      if (!fs.rename(temp, target)) {
+        throw new IOException("cannot rename " + temp + " to " + target);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + path, e);
+    }
+  }
+
+  /** Writes a file's bytes. */
+  @FunctionalInterface
+  public interface StreamWriter {
+    void write(OutputStream out) throws IOException;
+  }
+
   public void writeString(String path, String text) {
     Path p = new Path(path);
     try (OutputStream out = p.getFileSystem(conf).create(p, true)) {

@@ -84,6 +84,11 @@ public record RunLayout(String outputDir, LocalDate runDate) implements Serializ
     return work() + "/model/model.json";
   }
 
+  /** Training checkpoints: outside _work, which a rerun of ingest clears. */
+  public String checkpoints() {
+    return runDir() + "/_checkpoints";
+  }
+
   /** The small JSON report a stage leaves for the stages after it and for metrics.json. */
   public String report(String stage) {
     return work() + "/reports/" + stage + ".json";

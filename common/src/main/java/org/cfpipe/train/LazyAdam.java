@@ -1,5 +1,9 @@
 package org.cfpipe.train;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
 /**
  * Adam (Kingma and Ba 2015) with decoupled weight decay (AdamW, Loshchilov and Hutter 2019),
  * applied lazily: a step updates the moments, the decay and the value of the rows its batch
@@ -12,7 +16,7 @@ package org.cfpipe.train;
  *   w &larr; w - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
  * </pre>
  */
-final class LazyAdam {
+final class LazyAdam implements RowOptimizer {
   private final float[] firstMoment;
   private final float[] secondMoment;
   private final double beta2;
@@ -27,10 +31,9 @@ final class LazyAdam {
     this.weightDecay = weightDecay;
   }
 
-  /**
-   * @param step 1-based optimizer step
-   */
-  void update(float[] params, TouchedRows touched, double learningRate, double beta1, long step) {
+  @Override
+  public void update(float[] params, TouchedRows touched, double learningRate, double beta1,
+      long step) {
     int width = touched.width();
     float[] grads = touched.gradients();
     float b1 = (float) beta1;
@@ -52,5 +55,17 @@ final class LazyAdam {
             - stepSize * m / ((float) Math.sqrt(v * secondCorrection) + eps);
       }
     }
+  }
+
+  @Override
+  public void save(DataOutputStream out) throws IOException {
+    RowOptimizer.write(out, firstMoment);
+    RowOptimizer.write(out, secondMoment);
+  }
+
+  @Override
+  public void restore(DataInputStream in) throws IOException {
+    RowOptimizer.read(in, firstMoment);
+    RowOptimizer.read(in, secondMoment);
   }
 }

@@ -11,10 +11,13 @@ public interface LearningRateSchedule {
 
   double beta1(long step);
 
-  static LearningRateSchedule of(TrainSettings settings, long totalSteps) {
+  static LearningRateSchedule of(TrainSettings settings, long stepsPerEpoch) {
+    long totalSteps = stepsPerEpoch * settings.epochs();
     return switch (settings.schedule()) {
-      case CONSTANT -> new Constant(settings.learningRate(), settings.beta1());
+      case CONSTANT -> new Constant(settings.learningRate(), settings.baseMomentum());
       case ONE_CYCLE -> new OneCycle(settings.learningRate(), settings.oneCycle(), totalSteps);
+      case COSINE_RESTARTS -> new CosineRestarts(settings.learningRate(),
+          settings.baseMomentum(), settings.cosineRestarts(), stepsPerEpoch);
     };
   }
 
@@ -66,10 +69,36 @@ public interface LearningRateSchedule {
       return Math.max(1.0, totalSteps - warmupSteps() - 1);
     }
 
-    /** Half a cosine from start (at fraction 0) to end (at fraction 1). */
-    static double cosine(double start, double end, double fraction) {
-      double f = Math.min(1.0, Math.max(0.0, fraction));
-      return end + (start - end) / 2 * (1 + Math.cos(Math.PI * f));
+  }
+
+  /**
+   * Cosine annealing with warm restarts (Loshchilov and Hutter 2017, "SGDR"), as fastai 0.7's
+   * cycle_len and cycle_mult: the rate falls from max to 0 along half a cosine over a cycle of
+   * cycle-epochs epochs, restarts at max, and each cycle is cycle-mult times longer than the last.
+   */
+  record CosineRestarts(double maxRate, double momentum, TrainSettings.CosineRestarts cycles,
+      long stepsPerEpoch) implements LearningRateSchedule {
+
+    @Override
+    public double learningRate(long step) {
+      long length = (long) cycles.cycleEpochs() * stepsPerEpoch;
+      long start = 0;
+      while (step >= start + length) {
+        start += length;
+        length *= cycles.cycleMult();
+      }
+      return cosine(maxRate, 0, (step - start) / (double) length);
     }
+
+    @Override
+    public double beta1(long step) {
+      return momentum;
+    }
+  }
+
+  /** Half a cosine from start (at fraction 0) to end (at fraction 1). */
+  static double cosine(double start, double end, double fraction) {
+    double f = Math.min(1.0, Math.max(0.0, fraction));
+    return end + (start - end) / 2 * (1 + Math.cos(Math.PI * f));
   }
 }

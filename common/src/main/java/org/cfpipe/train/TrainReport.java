@@ -11,6 +11,7 @@ public record TrainReport(
     long trainRows,
     long validRows,
     int epochs,
+    int bestEpoch,
     double trainSeconds,
     double finalTrainLoss,
     double finalValidRmse,

@@ -34,20 +34,25 @@ public final class TrainStage {
         ratings.size(), validation.size(), ids.users(), ids.items(), model.type().spelling(),
         model.factors());
 
-    TrainResult result = new SparseTrainer(model, train)
-        .train(ratings, validation, Math.toIntExact(ids.users()), Math.toIntExact(ids.items()));
+    HadoopCheckpoints checkpoints = new HadoopCheckpoints(files, layout.checkpoints());
+    if (!train.resume()) {
+      checkpoints.clear();
+    }
+    TrainResult result = new SparseTrainer(model, train).train(ratings, validation,
+        Math.toIntExact(ids.users()), Math.toIntExact(ids.items()), checkpoints, train.resume());
 
     files.commitParquet(ModelStore.userTable(spark, result.model()), layout.modelUsers());
     files.commitParquet(ModelStore.itemTable(spark, result.model()), layout.modelItems());
     files.writeJson(layout.modelJson(), ModelInfo.of(model.type().spelling(), result.model()));
-    EpochStats last = result.last();
+    EpochStats best = result.best();
     TrainReport report = new TrainReport(model.type().spelling(), model.factors(),
         result.model().users(), result.model().items(), ratings.size(), validation.size(),
-        result.history().size(), result.seconds(), last.trainLoss(), last.validRmse(),
-        result.history(), (System.nanoTime() - start) / 1e9);
+        result.history().size(), result.bestEpoch(), result.seconds(), best.trainLoss(),
+        best.validRmse(), result.history(), (System.nanoTime() - start) / 1e9);
     files.writeJson(layout.report(NAME), report);
-    LOG.info(String.format(Locale.ROOT, "train: %d epochs in %.1f s, valid_rmse %.4f",
-        report.epochs(), report.trainSeconds(), report.finalValidRmse()));
+    LOG.info(String.format(Locale.ROOT, "train: %d epochs in %.1f s, kept epoch %d, "
+        + "valid_rmse %.4f", report.epochs(), report.trainSeconds(), report.bestEpoch(),
+        report.finalValidRmse()));
     return report;
   }
 }

@@ -10,20 +10,20 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cfpipe.config.ModelSettings.Range;
-import org.cfpipe.model.DotBiasModel;
+import org.cfpipe.model.FactorModel;
 import org.cfpipe.model.ModelInfo;
 import org.cfpipe.model.ModelStore;
 import org.cfpipe.spark.SparkFixture;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Spark's prediction over the stored tables equals the in-memory model's. */
 class PredictionColumnIT extends SparkFixture {
 
-  @ParameterizedTest(name = "y-range {0}")
-  @ValueSource(booleans = {false, true})
-  void sqlPredictionEqualsModelPrediction(boolean withRange) {
-    DotBiasModel model = new DotBiasModel(5, 6, 7,
+  @ParameterizedTest(name = "biases {0}, y-range {1}, offset {2}")
+  @CsvSource({"true, false, 0.0", "true, true, 0.3", "false, true, 0.0", "false, false, 3.5"})
+  void sqlPredictionEqualsModelPrediction(boolean biases, boolean withRange, double offset) {
+    FactorModel model = new FactorModel(5, biases, 6, 7, offset,
         withRange ? Optional.of(new Range(0.5, 5.5)) : Optional.empty());
     model.initUniform(0.8, 3);
     List<Row> pairs = new ArrayList<>();
@@ -35,7 +35,7 @@ class PredictionColumnIT extends SparkFixture {
     StructType schema = new StructType().add("user_index", DataTypes.IntegerType)
         .add("item_index", DataTypes.IntegerType).add("rating", DataTypes.DoubleType);
 
-    List<Row> scored = EvaluateStage.score(ModelInfo.of("dot-bias", model),
+    List<Row> scored = EvaluateStage.score(ModelInfo.of(biases ? "dot-bias" : "dot", model),
         spark.createDataFrame(pairs, schema), ModelStore.userTable(spark, model),
         ModelStore.itemTable(spark, model)).collectAsList();
 

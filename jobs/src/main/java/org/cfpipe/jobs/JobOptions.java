@@ -38,12 +38,19 @@ final class JobOptions {
       description = "Output root; the run writes DIR/run_date=DATE (cfpipe.output.dir).")
   String output;
 
+  @Option(names = "--resume",
+      description = "Continue training from the newest checkpoint (cfpipe.train.resume).")
+  boolean resume;
+
   PipelineSettings settings() {
     List<String> overrides = new ArrayList<>();
     shorthand(overrides, "cfpipe.input.ratings", ratings);
     shorthand(overrides, "cfpipe.input.format", format);
     shorthand(overrides, "cfpipe.input.validation-ratings", validationRatings);
     shorthand(overrides, "cfpipe.output.dir", output);
+    if (resume) {
+      overrides.add("cfpipe.train.resume=true");
+    }
     overrides.addAll(sets);
     return PipelineSettings.from(
         ConfigLoader.load(Optional.ofNullable(conf), overrides), runDate);

@@ -6,50 +6,74 @@ import java.util.SplittableRandom;
 import org.cfpipe.config.ModelSettings.Range;
 
 /**
- * Biased matrix factorisation (Koren, Bell and Volinsky 2009, "Matrix factorization techniques for
- * recommender systems") with fastai's optional sigmoid output range:
+ * Matrix factorisation with optional biases (Koren, Bell and Volinsky 2009, "Matrix factorization
+ * techniques for recommender systems"), a fixed global offset and fastai's optional sigmoid output
+ * range:
  *
  * <pre>
- *   z = u . v + b_u + b_i
+ *   z = u . v [+ b_u + b_i] + g
  *   prediction = z                                     without a y-range
  *   prediction = sigmoid(z) * (max - min) + min         with y-range [min, max]
  * </pre>
  *
- * <p>Parameters live in two flat float arrays, one row per user or item, each row its
- * {@code factors} values followed by its bias: a rating touches two contiguous rows.
+ * <p>{@code dot} is this model without biases and with g = 0; {@code dot-bias} has biases and,
+ * optionally, g set from the mean training rating ({@link #offsetFor}). Parameters live in two
+ * flat float arrays, one row per user or item, each row its {@code factors} values followed by its
+ * bias when there is one: a rating touches two contiguous rows.
  */
-public final class DotBiasModel implements Serializable {
+public final class FactorModel implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final int factors;
+  private final boolean biases;
+  private final int width;
   private final int users;
   private final int items;
+  private final double offset;
   private final float[] userRows;
   private final float[] itemRows;
   private final boolean hasRange;
   private final double rangeMin;
   private final double rangeSpan;
 
-  public DotBiasModel(int factors, int users, int items, Optional<Range> yRange) {
-    this(factors, users, items, yRange, new float[Math.multiplyExact(users, factors + 1)],
-        new float[Math.multiplyExact(items, factors + 1)]);
+  public FactorModel(int factors, boolean biases, int users, int items, double offset,
+      Optional<Range> yRange) {
+    this(factors, biases, users, items, offset, yRange,
+        new float[Math.multiplyExact(users, factors + (biases ? 1 : 0))],
+        new float[Math.multiplyExact(items, factors + (biases ? 1 : 0))]);
   }
 
-  public DotBiasModel(int factors, int users, int items, Optional<Range> yRange,
-      float[] userRows, float[] itemRows) {
-    if (userRows.length != (long) users * (factors + 1)
-        || itemRows.length != (long) items * (factors + 1)) {
-      throw new IllegalArgumentException("parameter arrays do not match " + users + " users, "
-          + items + " items and " + factors + " factors");
-    }
+  public FactorModel(int factors, boolean biases, int users, int items, double offset,
+      Optional<Range> yRange, float[] userRows, float[] itemRows) {
     this.factors = factors;
+    this.biases = biases;
+    this.width = factors + (biases ? 1 : 0);
+    if (userRows.length != (long) users * width || itemRows.length != (long) items * width) {
+      throw new IllegalArgumentException("parameter arrays do not match " + users + " users, "
+          + items + " items and rows of " + width);
+    }
     this.users = users;
     this.items = items;
+    this.offset = offset;
     this.userRows = userRows;
     this.itemRows = itemRows;
     this.hasRange = yRange.isPresent();
     this.rangeMin = yRange.map(Range::min).orElse(0.0);
     this.rangeSpan = yRange.map(r -> r.max() - r.min()).orElse(1.0);
+  }
+
+  /**
+   * The global offset g that makes a model with zero factors and biases predict {@code mean}:
+   * the mean itself without a y-range, its logit within the range with one.
+   */
+  public static double offsetFor(double mean, Optional<Range> yRange) {
+    if (yRange.isEmpty()) {
+      return mean;
+    }
+    Range r = yRange.get();
+    double p = (mean - r.min()) / (r.max() - r.min());
+    p = Math.min(1 - 1e-6, Math.max(1e-6, p));
+    return Math.log(p / (1 - p));
   }
 
   /** Every factor and bias drawn uniformly from [-range, range]. */
@@ -63,15 +87,19 @@ public final class DotBiasModel implements Serializable {
     }
   }
 
-  /** z = u . v + b_u + b_i: the score before the output range. */
+  /** z, the score before the output range. */
   public double score(int user, int item) {
-    int u = user * (factors + 1);
-    int v = item * (factors + 1);
+    return score(userRows, user * width, itemRows, item * width);
+  }
+
+  /** z for the user row at {@code u} of {@code userData} and the item row at {@code v}. */
+  public double score(float[] userData, int u, float[] itemData, int v) {
     float dot = 0f;
     for (int f = 0; f < factors; f++) {
-      dot += userRows[u + f] * itemRows[v + f];
+      dot += userData[u + f] * itemData[v + f];
     }
-    return dot + userRows[u + factors] + itemRows[v + factors];
+    double z = dot + offset;
+    return biases ? z + userData[u + factors] + itemData[v + factors] : z;
   }
 
   public double predict(int user, int item) {
@@ -100,9 +128,13 @@ public final class DotBiasModel implements Serializable {
     return factors;
   }
 
-  /** Floats per row: the factors, then the bias. */
+  public boolean hasBiases() {
+    return biases;
+  }
+
+  /** Floats per row: the factors, then the bias when the model has biases. */
   public int rowWidth() {
-    return factors + 1;
+    return width;
   }
 
   public int users() {
@@ -111,6 +143,10 @@ public final class DotBiasModel implements Serializable {
 
   public int items() {
     return items;
+  }
+
+  public double offset() {
+    return offset;
   }
 
   /** The user rows, shared, not copied: trainers update them in place. */
