@@ -20,6 +20,8 @@ public record TrainSettings(
     OneCycle oneCycle,
     CosineRestarts cosineRestarts,
     EarlyStopping earlyStopping,
+    int threads,
+    int blocks,
     boolean resume,
     long seed) implements Serializable {
 
@@ -54,6 +56,11 @@ public record TrainSettings(
     }
   }
 
+  /** The sparse engine's thread count: {@code threads}, or every available core when it is 0. */
+  public int threadCount() {
+    return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+  }
+
   /** Momentum of the optimizer outside one-cycle: Adam's beta1, or SGD's momentum. */
   public double baseMomentum() {
     return optimizer == Optimizer.ADAM ? beta1 : momentum;
@@ -86,6 +93,8 @@ public record TrainSettings(
         new EarlyStopping(
             Checks.bool(config, p + "early-stopping.enabled"),
             Checks.intIn(config, p + "early-stopping.patience", 1, 100_000)),
+        Checks.intIn(config, p + "threads", 0, 1024),
+        Checks.intIn(config, p + "blocks", 0, 4096),
         Checks.bool(config, p + "resume"),
         Checks.anyLong(config, p + "seed"));
   }

@@ -1,62 +1,73 @@
 package org.cfpipe.ingest;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.util.Locale;
+import java.io.Serializable;
 import java.util.SplittableRandom;
 
 /**
  * Synthetic ratings with a known truth: planted user and item factors and biases, and ratings
  * r = u . v + b_u + b_i + noise with Gaussian noise of standard deviation {@code noise}. A model
  * that recovers the truth scores an RMSE equal to the noise (the noise floor), which makes
- * trainers testable against a number known in advance. Pairs are drawn uniformly; a pair may
- * repeat.
+ * trainers testable against a number known in advance.
+ *
+ * <p>Users and items are drawn from power laws over their indices, P(index k) roughly
+ * proportional to (k + 1)^-exponent: exponent 0 is uniform, about 1 is as skewed as MovieLens item
+ * popularity. Index 0 is the most active user and the most popular item, as after id encoding.
+ * A (user, item) pair may repeat.
  */
-public final class PlantedRatings {
+public final class PlantedRatings implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int users;
+  private final int items;
   private final int rank;
   private final float[] userFactors;
   private final float[] itemFactors;
   private final float[] userBias;
   private final float[] itemBias;
-  private final int[] users;
-  private final int[] items;
-  private final float[] ratings;
 
-  private PlantedRatings(int rank, float[] userFactors, float[] itemFactors, float[] userBias,
-      float[] itemBias, int[] users, int[] items, float[] ratings) {
+  private PlantedRatings(int users, int items, int rank, float[] userFactors,
+      float[] itemFactors, float[] userBias, float[] itemBias) {
+    this.users = users;
+    this.items = items;
     this.rank = rank;
     this.userFactors = userFactors;
     this.itemFactors = itemFactors;
     this.userBias = userBias;
     this.itemBias = itemBias;
-    this.users = users;
-    this.items = items;
-    this.ratings = ratings;
   }
 
   /**
-   * Factors are N(0, 1/sqrt(rank)) so that u . v has unit variance whatever the rank; biases are
-   * N(0, 0.5).
+   * Plants the truth. Factors are N(0, 1/sqrt(rank)) so that u . v has unit variance whatever
+   * the rank; biases are N(0, 0.5).
    */
-  public static PlantedRatings generate(int userCount, int itemCount, int ratingCount, int rank,
-      double noise, long seed) {
+  public static PlantedRatings plant(int users, int items, int rank, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     double scale = 1.0 / Math.sqrt(Math.sqrt(rank));
-    float[] uf = gaussian(random, userCount * rank, scale);
-    float[] vf = gaussian(random, itemCount * rank, scale);
-    float[] ub = gaussian(random, userCount, 0.5);
-    float[] vb = gaussian(random, itemCount, 0.5);
-    int[] users = new int[ratingCount];
-    int[] items = new int[ratingCount];
-    float[] ratings = new float[ratingCount];
-    PlantedRatings planted = new PlantedRatings(rank, uf, vf, ub, vb, users, items, ratings);
-    for (int n = 0; n < ratingCount; n++) {
-      users[n] = random.nextInt(userCount);
-      items[n] = random.nextInt(itemCount);
-      ratings[n] = (float) (planted.truth(users[n], items[n]) + noise * gaussian(random));
+    return new PlantedRatings(users, items, rank,
+        gaussian(random, Math.multiplyExact(users, rank), scale),
+        gaussian(random, Math.multiplyExact(items, rank), scale),
+        gaussian(random, users, 0.5), gaussian(random, items, 0.5));
+  }
+
+  /** Uniformly drawn pairs: {@link #plant} then {@link #sample} with exponents 0. */
+  public static Sample generate(int users, int items, int ratingCount, int rank, double noise,
+      long seed) {
+    return plant(users, items, rank, seed).sample(ratingCount, 0, 0, noise, seed + 1);
+  }
+
+  /** {@code count} ratings, the same for the same arguments. */
+  public Sample sample(int count, double userExponent, double itemExponent, double noise,
+      long seed) {
+    Sample sample = new Sample(this, new int[count], new int[count], new float[count]);
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int n = 0; n < count; n++) {
+      int u = powerLaw(random, users, userExponent);
+      int i = powerLaw(random, items, itemExponent);
+      sample.users[n] = u;
+      sample.items[n] = i;
+      sample.ratings[n] = (float) (truth(u, i) + noise * gaussian(random));
     }
-    return planted;
+    return sample;
   }
 
   /** The noiseless rating of the planted model. */
@@ -68,39 +79,37 @@ public final class PlantedRatings {
     return dot + userBias[user] + itemBias[item];
   }
 
-  /** RMSE of the planted truth on ratings [from, to): the best any model can do there. */
-  public double oracleRmse(int from, int to) {
-    double squared = 0;
-    for (int n = from; n < to; n++) {
-      double error = truth(users[n], items[n]) - ratings[n];
-      squared += error * error;
-    }
-    return Math.sqrt(squared / (to - from));
-  }
-
-  /** Writes ratings [from, to) as MovieLens ratings.csv lines, header included. */
-  public void writeMovieLensCsv(Writer out, int from, int to) {
-    try {
-      out.write("userId,movieId,rating,timestamp\n");
-      for (int n = from; n < to; n++) {
-        out.write(String.format(Locale.ROOT, "%d,%d,%.4f,%d%n", users[n] + 1, items[n] + 1,
-            ratings[n], 1_000_000_000L + n));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  public int[] users() {
+  public int users() {
     return users;
   }
 
-  public int[] items() {
+  public int items() {
     return items;
   }
 
-  public float[] ratings() {
-    return ratings;
+  /**
+   * An index in [0, n) with P(k) roughly proportional to (k + 1)^-exponent, by inverting the
+   * continuous power law's distribution function.
+   */
+  static int powerLaw(SplittableRandom random, int n, double exponent) {
+    double u = random.nextDouble();
+    double x;
+    if (exponent == 0) {
+      x = u * n;
+    } else if (Math.abs(exponent - 1) < 1e-9) {
+      x = Math.pow(n + 1.0, u) - 1;
+    } else {
+      double a = 1 - exponent;
+      x = Math.pow((Math.pow(n + 1.0, a) - 1) * u + 1, 1 / a) - 1;
+    }
+    return Math.min(n - 1, (int) x);
+  }
+
+  /** A standard normal draw (Box-Muller). */
+  public static double gaussian(SplittableRandom random) {
+    double u1 = 1.0 - random.nextDouble();
+    double u2 = random.nextDouble();
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
 
   private static float[] gaussian(SplittableRandom random, int count, double std) {
@@ -111,10 +120,17 @@ public final class PlantedRatings {
     return values;
   }
 
-  /** A standard normal draw (Box-Muller). */
-  private static double gaussian(SplittableRandom random) {
-    double u1 = 1.0 - random.nextDouble();
-    double u2 = random.nextDouble();
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  /** Drawn ratings as parallel arrays, with the truth they were drawn from. */
+  public record Sample(PlantedRatings truth, int[] users, int[] items, float[] ratings) {
+
+    /** RMSE of the planted truth on ratings [from, to): the best any model can do there. */
+    public double oracleRmse(int from, int to) {
+      double squared = 0;
+      for (int n = from; n < to; n++) {
+        double error = truth.truth(users[n], items[n]) - ratings[n];
+        squared += error * error;
+      }
+      return Math.sqrt(squared / (to - from));
+    }
   }
 }

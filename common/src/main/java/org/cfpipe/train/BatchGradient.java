@@ -15,10 +15,13 @@ import org.cfpipe.model.FactorModel;
  * </pre>
  */
 final class BatchGradient {
+  private final FactorModel shape;
   private final double l2;
   private final double biasL2;
 
-  BatchGradient(double l2, double biasL2) {
+  /** @param shape the model being trained: its factors, biases, offset and output range */
+  BatchGradient(FactorModel shape, double l2, double biasL2) {
+    this.shape = shape;
     this.l2 = l2;
     this.biasL2 = biasL2;
   }
@@ -28,41 +31,42 @@ final class BatchGradient {
    *
    * @return the sum of squared errors of the batch, before any update, without the penalties
    */
-  double accumulate(FactorModel model, TrainingSet data, int from, int to,
-      TouchedRows userGrads, TouchedRows itemGrads) {
-    int k = model.factors();
-    int width = model.rowWidth();
-    boolean biases = model.hasBiases();
-    float[] userRows = model.userRows();
-    float[] itemRows = model.itemRows();
-    int[] users = data.users();
-    int[] items = data.items();
-    float[] ratings = data.ratings();
+  double accumulate(ParameterTable users, ParameterTable items, TrainingSet data, int from,
+      int to, TouchedRows userGrads, TouchedRows itemGrads) {
+    int k = shape.factors();
+    boolean biases = shape.hasBiases();
+    float[] userData = users.data();
+    float[] itemData = items.data();
+    int userStride = users.stride();
+    int itemStride = items.stride();
+    int[] uIndex = data.users();
+    int[] iIndex = data.items();
+    float[] r = data.ratings();
     double scale = 2.0 / (to - from);
     float factorPenalty = (float) (scale * l2);
     float biasPenalty = (float) (scale * biasL2);
     double squaredErrors = 0;
     for (int n = from; n < to; n++) {
-      int u = users[n] * width;
-      int v = items[n] * width;
-      double z = model.score(userRows, u, itemRows, v);
-      double error = model.output(z) - ratings[n];
+      int u = uIndex[n] * userStride;
+      int v = iIndex[n] * itemStride;
+      double z = shape.score(userData, u, itemData, v);
+      double error = shape.output(z) - r[n];
       squaredErrors += error * error;
-      float dz = (float) (scale * error * model.outputSlope(z));
+      float dz = (float) (scale * error * shape.outputSlope(z));
 
-      int gu = userGrads.gradientOffset(users[n]);
-      int gv = itemGrads.gradientOffset(items[n]);
+      int gu = userGrads.gradientOffset(uIndex[n]);
+      int gv = itemGrads.gradientOffset(iIndex[n]);
       float[] ug = userGrads.gradients();
       float[] vg = itemGrads.gradients();
       for (int f = 0; f < k; f++) {
-        float uf = userRows[u + f];
-        float vf = itemRows[v + f];
+        float uf = userData[u + f];
+        float vf = itemData[v + f];
         ug[gu + f] += dz * vf + factorPenalty * uf;
         vg[gv + f] += dz * uf + factorPenalty * vf;
       }
       if (biases) {
-        ug[gu + k] += dz + biasPenalty * userRows[u + k];
-        vg[gv + k] += dz + biasPenalty * itemRows[v + k];
+        ug[gu + k] += dz + biasPenalty * userData[u + k];
+        vg[gv + k] += dz + biasPenalty * itemData[v + k];
       }
     }
     return squaredErrors;

@@ -1,14 +1,11 @@
 package org.cfpipe.train;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-
 /**
  * Adam (Kingma and Ba 2015) with decoupled weight decay (AdamW, Loshchilov and Hutter 2019),
  * applied lazily: a step updates the moments, the decay and the value of the rows its batch
  * touched and leaves every other row as it is (as TensorFlow's LazyAdam). Bias correction uses the
- * global step, as fastai does with a cycled beta1.
+ * global step, as fastai does with a cycled beta1. The two moments sit in the row after its
+ * parameters.
  *
  * <pre>
  *   w &larr; w (1 - lr wd)
@@ -17,24 +14,27 @@ import java.io.IOException;
  * </pre>
  */
 final class LazyAdam implements RowOptimizer {
-  private final float[] firstMoment;
-  private final float[] secondMoment;
   private final double beta2;
   private final double epsilon;
   private final double weightDecay;
 
-  LazyAdam(int parameters, double beta2, double epsilon, double weightDecay) {
-    this.firstMoment = new float[parameters];
-    this.secondMoment = new float[parameters];
+  LazyAdam(double beta2, double epsilon, double weightDecay) {
     this.beta2 = beta2;
     this.epsilon = epsilon;
     this.weightDecay = weightDecay;
   }
 
   @Override
-  public void update(float[] params, TouchedRows touched, double learningRate, double beta1,
-      long step) {
-    int width = touched.width();
+  public int stateSlots() {
+    return 2;
+  }
+
+  @Override
+  public void update(ParameterTable table, TouchedRows touched, double learningRate,
+      double beta1, long step) {
+    int width = table.width();
+    int stride = table.stride();
+    float[] data = table.data();
     float[] grads = touched.gradients();
     float b1 = (float) beta1;
     float b2 = (float) beta2;
@@ -43,29 +43,19 @@ final class LazyAdam implements RowOptimizer {
     float decay = (float) (1 - learningRate * weightDecay);
     float eps = (float) epsilon;
     for (int s = 0, n = touched.count(); s < n; s++) {
-      int p = touched.row(s) * width;
+      int p = touched.row(s) * stride;
+      int m = p + width;
+      int v = m + width;
       int g = s * width;
       for (int j = 0; j < width; j++) {
         float grad = grads[g + j];
-        float m = b1 * firstMoment[p + j] + (1 - b1) * grad;
-        float v = b2 * secondMoment[p + j] + (1 - b2) * grad * grad;
-        firstMoment[p + j] = m;
-        secondMoment[p + j] = v;
-        params[p + j] = params[p + j] * decay
-            - stepSize * m / ((float) Math.sqrt(v * secondCorrection) + eps);
+        float first = b1 * data[m + j] + (1 - b1) * grad;
+        float second = b2 * data[v + j] + (1 - b2) * grad * grad;
+        data[m + j] = first;
+        data[v + j] = second;
+        data[p + j] = data[p + j] * decay
+            - stepSize * first / ((float) Math.sqrt(second * secondCorrection) + eps);
       }
     }
-  }
-
-  @Override
-  public void save(DataOutputStream out) throws IOException {
-    RowOptimizer.write(out, firstMoment);
-    RowOptimizer.write(out, secondMoment);
-  }
-
-  @Override
-  public void restore(DataInputStream in) throws IOException {
-    RowOptimizer.read(in, firstMoment);
-    RowOptimizer.read(in, secondMoment);
   }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.ErrorStats;
@@ -16,16 +17,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a {@link FactorModel} in one JVM by lazy mini-batch optimisation: each epoch shuffles
- * the ratings, then for each batch accumulates the gradient into the touched rows
- * ({@link BatchGradient}) and updates only those rows ({@link RowOptimizer}). After each epoch it
- * scores the validation ratings, logs train loss, validation RMSE, ratings per second, elapsed time
- * and ETA, saves a checkpoint, and stops early when validation RMSE has not improved for
- * {@code patience} epochs, keeping the best epoch's parameters.
+ * Trains a {@link FactorModel} in one JVM by lazy mini-batch optimisation over DSGD strata
+ * ({@link BlockedRatings}). An epoch visits the P strata of a random permutation; the P blocks of
+ * a stratum share no user and no item, so the threads train them at the same time without
+ * touching each other's rows. Inside a block the ratings are shuffled and taken in mini-batches:
+ * the gradient goes into the touched rows ({@link BatchGradient}) and only those rows are updated
+ * ({@link RowOptimizer}). Each block's shuffle is seeded by (seed, epoch, block) and each batch's
+ * optimizer step number is fixed by a canonical order, so the model is the same whatever the
+ * number of threads and whatever order they finish in.
+ *
+ * <p>After each epoch it scores the validation ratings, logs train loss, validation RMSE, ratings
+ * per second, elapsed time and ETA, saves a checkpoint, and stops early when validation RMSE has
+ * not improved for {@code patience} epochs, keeping the best epoch's parameters.
  */
 public final class SparseTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(SparseTrainer.class);
-  private static final int CHECKPOINT_VERSION = 1;
+  private static final int CHECKPOINT_VERSION = 3;
 
   private final ModelSettings modelSettings;
   private final TrainSettings settings;
@@ -51,25 +58,33 @@ public final class SparseTrainer {
     FactorModel model = new FactorModel(modelSettings.factors(), modelSettings.type().hasBiases(),
         users, items, offset, modelSettings.yRange());
     model.initUniform(modelSettings.initRange(), settings.seed());
-    Run run = new Run(model, ratings.copy(), validation);
-    if (resume) {
-      checkpoints.latest().ifPresent(run::restore);
+    try (Workers workers = new Workers(settings.threadCount())) {
+      int stateBytes = 4 * model.rowWidth() * (1 + RowOptimizer.create(settings).stateSlots());
+      int blocks = blockCount(settings.blocks(), ratings.size(), (long) stateBytes
+          * (users + items));
+      Run run = new Run(model, new BlockedRatings(ratings, blocks), validation, workers);
+      if (resume) {
+        checkpoints.latest().ifPresent(run::restore);
+      }
+      return run.execute(checkpoints);
     }
-    return run.execute(checkpoints);
   }
 
   /** The mutable state of one training run. */
   private final class Run {
     final FactorModel model;
+    final BlockedRatings blocked;
     final TrainingSet data;
     final TrainingSet validation;
-    final TouchedRows userGrads;
-    final TouchedRows itemGrads;
-    final RowOptimizer userOptimizer;
-    final RowOptimizer itemOptimizer;
-    final BatchGradient gradient = new BatchGradient(settings.l2(), settings.biasL2());
+    final Workers workers;
+    final RowOptimizer optimizer = RowOptimizer.create(settings);
+    final ParameterTable userTable;
+    final ParameterTable itemTable;
+    final TouchedRows[] userGrads;
+    final TouchedRows[] itemGrads;
+    final double[] blockErrors;
+    final BatchGradient gradient;
     final LearningRateSchedule schedule;
-    final SplittableRandom random = new SplittableRandom(settings.seed() ^ 0x5DEECE66DL);
     final List<EpochStats> history = new ArrayList<>();
     float[] bestUsers;
     float[] bestItems;
@@ -78,30 +93,49 @@ public final class SparseTrainer {
     long step;
     double previousSeconds;
 
-    Run(FactorModel model, TrainingSet data, TrainingSet validation) {
+    Run(FactorModel model, BlockedRatings blocked, TrainingSet validation, Workers workers) {
       this.model = model;
-      this.data = data;
+      this.blocked = blocked;
+      this.data = blocked.view();
       this.validation = validation;
-      int batch = settings.batchSize();
-      this.userGrads = new TouchedRows(model.users(), model.rowWidth(), batch);
-      this.itemGrads = new TouchedRows(model.items(), model.rowWidth(), batch);
-      this.userOptimizer = RowOptimizer.create(settings, model.userRows().length);
-      this.itemOptimizer = RowOptimizer.create(settings, model.itemRows().length);
+      this.workers = workers;
+      int width = model.rowWidth();
+      this.userTable = new ParameterTable(model.users(), width, optimizer.stateSlots());
+      this.itemTable = new ParameterTable(model.items(), width, optimizer.stateSlots());
+      userTable.load(model.userRows());
+      itemTable.load(model.itemRows());
+      int threads = workers.threads();
+      this.userGrads = new TouchedRows[threads];
+      this.itemGrads = new TouchedRows[threads];
+      for (int t = 0; t < threads; t++) {
+        userGrads[t] = new TouchedRows(model.users(), width, settings.batchSize() / threads);
+        itemGrads[t] = new TouchedRows(model.items(), width, settings.batchSize() / threads);
+      }
+      this.blockErrors = new double[blocked.blocks() * blocked.blocks()];
+      this.gradient = new BatchGradient(model, settings.l2(), settings.biasL2());
       this.schedule = LearningRateSchedule.of(settings, stepsPerEpoch());
     }
 
+    /** Optimizer steps of block {@code b}: its ratings in batches, the last one partial. */
+    long batches(int b) {
+      return (blocked.to(b) - blocked.from(b) + settings.batchSize() - 1) / settings.batchSize();
+    }
+
     long stepsPerEpoch() {
-      return (data.size() + settings.batchSize() - 1) / settings.batchSize();
+      long steps = 0;
+      for (int b = 0; b < blockErrors.length; b++) {
+        steps += batches(b);
+      }
+      return steps;
     }
 
     TrainResult execute(Checkpoints checkpoints) {
       long start = System.nanoTime();
       for (int epoch = history.size() + 1; epoch <= settings.epochs(); epoch++) {
         long epochStart = System.nanoTime();
-        double loss = runEpoch();
+        double loss = runEpoch(epoch);
         double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
-        ErrorStats valid = ErrorStats.of(model, validation.users(), validation.items(),
-            validation.ratings());
+        ErrorStats valid = validate();
         double elapsed = previousSeconds + (System.nanoTime() - start) / 1e9;
         EpochStats stats = new EpochStats(epoch, loss, valid.rmse(), valid.mae(),
             schedule.learningRate(step - 1), data.size() / epochSeconds, elapsed);
@@ -118,30 +152,80 @@ public final class SparseTrainer {
       if (bestUsers != null) {
         System.arraycopy(bestUsers, 0, model.userRows(), 0, bestUsers.length);
         System.arraycopy(bestItems, 0, model.itemRows(), 0, bestItems.length);
+      } else {
+        userTable.store(model.userRows());
+        itemTable.store(model.itemRows());
       }
       double seconds = previousSeconds + (System.nanoTime() - start) / 1e9;
       int best = bestUsers != null ? bestEpoch : history.size();
       return new TrainResult(model, history, best, seconds);
     }
 
-    /** One pass over the shuffled ratings; returns the mean squared error before updates. */
-    double runEpoch() {
-      data.shuffle(random);
-      int size = data.size();
-      int batchSize = settings.batchSize();
-      double squaredErrors = 0;
-      for (int from = 0; from < size; from += batchSize) {
-        int to = Math.min(size, from + batchSize);
-        userGrads.clear();
-        itemGrads.clear();
-        squaredErrors += gradient.accumulate(model, data, from, to, userGrads, itemGrads);
-        double rate = schedule.learningRate(step);
-        double momentum = schedule.beta1(step);
-        step++;
-        userOptimizer.update(model.userRows(), userGrads, rate, momentum, step);
-        itemOptimizer.update(model.itemRows(), itemGrads, rate, momentum, step);
+    /**
+     * One pass over the ratings, stratum by stratum; returns the mean squared error before
+     * updates. The threads take the blocks of a stratum from a shared counter.
+     */
+    double runEpoch(int epoch) {
+      int p = blocked.blocks();
+      int[] perm = permutation(p, new SplittableRandom(mix(settings.seed(), epoch, -1)));
+      for (int stratum = 0; stratum < p; stratum++) {
+        long[] firstStep = new long[p];
+        for (int a = 0; a < p; a++) {
+          firstStep[a] = step;
+          step += batches(blocked.blockOf(perm, stratum, a));
+        }
+        int s = stratum;
+        AtomicInteger next = new AtomicInteger();
+        workers.run(t -> {
+          for (int a = next.getAndIncrement(); a < p; a = next.getAndIncrement()) {
+            int block = blocked.blockOf(perm, s, a);
+            blockErrors[block] = trainBlock(t, block, epoch, firstStep[a]);
+          }
+        });
       }
-      return squaredErrors / size;
+      double sum = 0;
+      for (double e : blockErrors) {
+        sum += e;
+      }
+      return sum / data.size();
+    }
+
+    /** Mini-batches over one shuffled block on thread t; returns its squared errors. */
+    double trainBlock(int t, int block, int epoch, long firstStep) {
+      blocked.shuffle(block, new SplittableRandom(mix(settings.seed(), epoch, block)));
+      int end = blocked.to(block);
+      double squared = 0;
+      long current = firstStep;
+      for (int from = blocked.from(block); from < end; from += settings.batchSize()) {
+        int to = Math.min(end, from + settings.batchSize());
+        userGrads[t].clear();
+        itemGrads[t].clear();
+        squared += gradient.accumulate(userTable, itemTable, data, from, to, userGrads[t],
+            itemGrads[t]);
+        double rate = schedule.learningRate(current);
+        double momentum = schedule.beta1(current);
+        current++;
+        optimizer.update(userTable, userGrads[t], rate, momentum, current);
+        optimizer.update(itemTable, itemGrads[t], rate, momentum, current);
+      }
+      return squared;
+    }
+
+    /** RMSE and MAE of the current parameters on the validation ratings. */
+    ErrorStats validate() {
+      int[] u = validation.users();
+      int[] i = validation.items();
+      float[] r = validation.ratings();
+      double squared = 0;
+      double absolute = 0;
+      for (int n = 0; n < u.length; n++) {
+        double error = model.output(model.score(userTable.data(), u[n] * userTable.stride(),
+            itemTable.data(), i[n] * itemTable.stride())) - r[n];
+        squared += error * error;
+        absolute += Math.abs(error);
+      }
+      return u.length == 0 ? new ErrorStats(0, Double.NaN, Double.NaN)
+          : new ErrorStats(u.length, Math.sqrt(squared / u.length), absolute / u.length);
     }
 
     /** Remembers the best epoch when early stopping is on; true when this epoch improved. */
@@ -155,8 +239,12 @@ public final class SparseTrainer {
       }
       bestRmse = stats.validRmse();
       bestEpoch = stats.epoch();
-      bestUsers = copyInto(bestUsers, model.userRows());
-      bestItems = copyInto(bestItems, model.itemRows());
+      if (bestUsers == null) {
+        bestUsers = new float[model.userRows().length];
+        bestItems = new float[model.itemRows().length];
+      }
+      userTable.store(bestUsers);
+      itemTable.store(bestItems);
       return true;
     }
 
@@ -179,23 +267,21 @@ public final class SparseTrainer {
           out.writeDouble(value);
         }
       }
-      RowOptimizer.write(out, model.userRows());
-      RowOptimizer.write(out, model.itemRows());
-      userOptimizer.save(out);
-      itemOptimizer.save(out);
+      write(out, userTable.data());
+      write(out, itemTable.data());
       out.writeInt(bestEpoch);
       out.writeDouble(bestRmse);
       out.writeBoolean(bestUsers != null);
       if (bestUsers != null) {
-        RowOptimizer.write(out, bestUsers);
-        RowOptimizer.write(out, bestItems);
+        write(out, bestUsers);
+        write(out, bestItems);
       }
     }
 
     void restore(DataInputStream in) {
       try (in) {
         if (in.readInt() != CHECKPOINT_VERSION) {
-          throw new IOException("unknown checkpoint version");
+          throw new IOException("the checkpoint was written by another version of the trainer");
         }
         step = in.readLong();
         previousSeconds = in.readDouble();
@@ -203,20 +289,21 @@ public final class SparseTrainer {
         for (int e = 0; e < epochs; e++) {
           history.add(new EpochStats(in.readInt(), in.readDouble(), in.readDouble(),
               in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()));
-          // Replays the shuffles of the finished epochs so the next one sees the same order.
-          data.shuffle(random);
+          // Each epoch shuffles the blocks in place: replay the finished epochs' shuffles so the
+          // next one starts from the same order as in an uninterrupted run.
+          for (int block = 0; block < blockErrors.length; block++) {
+            blocked.shuffle(block, new SplittableRandom(mix(settings.seed(), e + 1, block)));
+          }
         }
-        RowOptimizer.read(in, model.userRows());
-        RowOptimizer.read(in, model.itemRows());
-        userOptimizer.restore(in);
-        itemOptimizer.restore(in);
+        read(in, userTable.data());
+        read(in, itemTable.data());
         bestEpoch = in.readInt();
         bestRmse = in.readDouble();
         if (in.readBoolean()) {
           bestUsers = new float[model.userRows().length];
           bestItems = new float[model.itemRows().length];
-          RowOptimizer.read(in, bestUsers);
-          RowOptimizer.read(in, bestItems);
+          read(in, bestUsers);
+          read(in, bestItems);
         }
         LOG.info("resumed from the checkpoint after epoch {} (step {})", epochs, step);
       } catch (IOException e) {
@@ -225,9 +312,57 @@ public final class SparseTrainer {
     }
   }
 
-  private static float[] copyInto(float[] target, float[] source) {
-    float[] out = target == null ? new float[source.length] : target;
-    System.arraycopy(source, 0, out, 0, source.length);
-    return out;
+  /**
+   * DSGD blocks per side: the setting, or 1 while the whole training state fits in 8 MiB of cache
+   * (blocking would only reorder the ratings), else sqrt(ratings / 5000) between 4 and 128.
+   */
+  static int blockCount(int configured, long ratings, long stateBytes) {
+    if (configured > 0) {
+      return configured;
+    }
+    if (stateBytes <= 8L << 20) {
+      return 1;
+    }
+    return (int) Math.max(4, Math.min(128, Math.round(Math.sqrt(ratings / 5_000.0))));
+  }
+
+  /** A random permutation of 0..n-1. */
+  static int[] permutation(int n, SplittableRandom random) {
+    int[] perm = new int[n];
+    for (int j = 0; j < n; j++) {
+      perm[j] = j;
+    }
+    for (int j = n - 1; j > 0; j--) {
+      int k = random.nextInt(j + 1);
+      int x = perm[j];
+      perm[j] = perm[k];
+      perm[k] = x;
+    }
+    return perm;
+  }
+
+  /** A seed for (seed, epoch, block), mixed so that neighbouring inputs give unrelated streams. */
+  static long mix(long seed, int epoch, int block) {
+    long h = seed * 0x9E3779B97F4A7C15L + epoch;
+    h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + block;
+    return h ^ (h >>> 29);
+  }
+
+  private static void write(DataOutputStream out, float[] values) throws IOException {
+    out.writeInt(values.length);
+    for (float v : values) {
+      out.writeFloat(v);
+    }
+  }
+
+  private static void read(DataInputStream in, float[] values) throws IOException {
+    int length = in.readInt();
+    if (length != values.length) {
+      throw new IOException("checkpoint holds " + length + " values where " + values.length
+          + " are expected: was it written for another model shape?");
+    }
+    for (int j = 0; j < length; j++) {
+      values[j] = in.readFloat();
+    }
   }
 }

@@ -4,13 +4,13 @@ import java.util.Arrays;
 
 /**
  * The rows of one parameter table that the current batch touches, each with a compact gradient
- * slot. Finding or opening a slot is O(1) through a per-row stamp, and clearing is O(1), so a
- * batch costs time in proportion to the rows it touches, not to the size of the table.
+ * slot. Finding or opening a slot is O(1) through a per-row (stamp, slot) pair kept side by side,
+ * and clearing is O(1), so a batch costs time in proportion to the rows it touches, not to the
+ * size of the table.
  */
 final class TouchedRows {
   private final int width;
-  private final int[] stamp;
-  private final int[] slotOfRow;
+  private final int[] stampAndSlot;
   private int[] rows;
   private float[] gradients;
   private int count;
@@ -18,8 +18,7 @@ final class TouchedRows {
 
   TouchedRows(int tableRows, int width, int expectedRows) {
     this.width = width;
-    this.stamp = new int[tableRows];
-    this.slotOfRow = new int[tableRows];
+    this.stampAndSlot = new int[Math.multiplyExact(tableRows, 2)];
     this.rows = new int[Math.max(1, expectedRows)];
     this.gradients = new float[rows.length * width];
   }
@@ -32,18 +31,19 @@ final class TouchedRows {
 
   /** The offset in {@link #gradients()} of {@code row}'s gradient, opening a zeroed slot. */
   int gradientOffset(int row) {
-    if (stamp[row] != batch) {
-      stamp[row] = batch;
+    int at = row << 1;
+    if (stampAndSlot[at] != batch) {
+      stampAndSlot[at] = batch;
       if (count == rows.length) {
         rows = Arrays.copyOf(rows, rows.length * 2);
         gradients = Arrays.copyOf(gradients, rows.length * width);
       }
-      slotOfRow[row] = count;
+      stampAndSlot[at + 1] = count;
       rows[count] = row;
       Arrays.fill(gradients, count * width, (count + 1) * width, 0f);
       count++;
     }
-    return slotOfRow[row] * width;
+    return stampAndSlot[at + 1] * width;
   }
 
   int count() {

@@ -31,10 +31,15 @@ class BatchGradientTest {
         new int[] {2, 4, 2, 0, 1},
         new float[] {4f, 1.5f, 3f, 5f, 2.5f});
     int width = model.rowWidth();
+    // Tables with Adam's two state slots after each row, as the trainer lays them out.
+    ParameterTable users = new ParameterTable(4, width, 2);
+    ParameterTable items = new ParameterTable(5, width, 2);
+    users.load(model.userRows());
+    items.load(model.itemRows());
     TouchedRows userGrads = new TouchedRows(4, width, 2);
     TouchedRows itemGrads = new TouchedRows(5, width, 2);
-    double sse = new BatchGradient(l2, biasL2)
-        .accumulate(model, batch, 0, 5, userGrads, itemGrads);
+    double sse = new BatchGradient(model, l2, biasL2)
+        .accumulate(users, items, batch, 0, 5, userGrads, itemGrads);
     assertEquals(loss(model, batch, 0, 0) * 5, sse, 1e-5);
 
     check(model, batch, model.userRows(), userGrads, l2, biasL2);

@@ -31,7 +31,7 @@ class SparseTrainerTest {
   private static final int TRAIN = 60_000;
   private static final int VALID = 10_000;
   private static final double NOISE = 0.5;
-  private static final PlantedRatings PLANTED =
+  private static final PlantedRatings.Sample PLANTED =
       PlantedRatings.generate(USERS, ITEMS, TRAIN + VALID, 4, NOISE, 11);
 
   static PipelineSettings settings(String... sets) {
@@ -41,7 +41,7 @@ class SparseTrainerTest {
     return PipelineSettings.from(ConfigLoader.load(Optional.empty(), all), "2024-01-01");
   }
 
-  static TrainingSet slice(PlantedRatings planted, int from, int to) {
+  static TrainingSet slice(PlantedRatings.Sample planted, int from, int to) {
     return new TrainingSet(Arrays.copyOfRange(planted.users(), from, to),
         Arrays.copyOfRange(planted.items(), from, to),
         Arrays.copyOfRange(planted.ratings(), from, to));
@@ -93,7 +93,8 @@ class SparseTrainerTest {
 
   @Test
   void resumingAfterACrashGivesTheSameModelAsAnUninterruptedRun() {
-    PipelineSettings s = settings("cfpipe.train.epochs=4", "cfpipe.model.factors=8");
+    PipelineSettings s = settings("cfpipe.train.epochs=4", "cfpipe.model.factors=8",
+        "cfpipe.train.blocks=3");
     TrainingSet data = slice(PLANTED, 0, 20_000);
     TrainingSet valid = slice(PLANTED, TRAIN, TRAIN + 2_000);
     TrainResult whole = new SparseTrainer(s.model(), s.train())
@@ -113,8 +114,22 @@ class SparseTrainerTest {
   }
 
   @Test
+  void theModelDoesNotDependOnTheNumberOfThreads() {
+    PipelineSettings one = settings("cfpipe.train.epochs=2", "cfpipe.train.blocks=4",
+        "cfpipe.train.threads=1");
+    PipelineSettings two = settings("cfpipe.train.epochs=2", "cfpipe.train.blocks=4",
+        "cfpipe.train.threads=2");
+    TrainingSet data = slice(PLANTED, 0, 20_000);
+    TrainingSet valid = slice(PLANTED, TRAIN, TRAIN + 2_000);
+    TrainResult a = new SparseTrainer(one.model(), one.train()).train(data, valid, USERS, ITEMS);
+    TrainResult b = new SparseTrainer(two.model(), two.train()).train(data, valid, USERS, ITEMS);
+    assertArrayEquals(a.model().userRows(), b.model().userRows());
+    assertArrayEquals(a.model().itemRows(), b.model().itemRows());
+  }
+
+  @Test
   void sameSeedSameModelAndTheCallersRatingsKeepTheirOrder() {
-    PlantedRatings planted = PlantedRatings.generate(50, 40, 2_000, 2, 0.3, 3);
+    PlantedRatings.Sample planted = PlantedRatings.generate(50, 40, 2_000, 2, 0.3, 3);
     PipelineSettings s = settings("cfpipe.train.epochs=2");
     TrainingSet data = slice(planted, 0, 2_000);
     TrainingSet none = slice(planted, 0, 0);

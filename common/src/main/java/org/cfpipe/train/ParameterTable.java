@@ -1,0 +1,54 @@
+package org.cfpipe.train;
+
+/**
+ * One side's (the users' or the items') training state in one flat array: each row holds its
+ * parameters (factors, then the bias) followed by its optimizer state, so that a step reads and
+ * writes one contiguous run of memory per touched row instead of one per array.
+ */
+final class ParameterTable {
+  private final int rows;
+  private final int width;
+  private final int stride;
+  private final float[] data;
+
+  /**
+   * @param stateSlots optimizer floats per parameter (Adam 2, SGD 1)
+   */
+  ParameterTable(int rows, int width, int stateSlots) {
+    this.rows = rows;
+    this.width = width;
+    this.stride = width * (1 + stateSlots);
+    this.data = new float[Math.multiplyExact(rows, stride)];
+  }
+
+  /** Copies a model's rows (width floats each) into the parameter part of each row. */
+  void load(float[] params) {
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(params, r * width, data, r * stride, width);
+    }
+  }
+
+  /** Copies the parameter part of each row out into a model's rows. */
+  void store(float[] params) {
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(data, r * stride, params, r * width, width);
+    }
+  }
+
+  int rows() {
+    return rows;
+  }
+
+  int width() {
+    return width;
+  }
+
+  /** Floats from one row to the next. */
+  int stride() {
+    return stride;
+  }
+
+  float[] data() {
+    return data;
+  }
+}
