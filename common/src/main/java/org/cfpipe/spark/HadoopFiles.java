@@ -151,9 +151,17 @@ public final class HadoopFiles {
 
   /** Writes {@code table} as Parquet to a temporary sibling, then renames it over {@code path}. */
   public void commitParquet(Dataset<Row> table, String path) {
+    commit(path, temp -> table.write().mode(SaveMode.Overwrite).parquet(temp));
+  }
+
+  /**
+   * Runs {@code writer} on a temporary sibling of {@code path}, then renames the result over
+   * {@code path}, so readers see the old folder or the new one, never a partial one.
+   */
+  public void commit(String path, java.util.function.Consumer<String> writer) {
     Path target = new Path(path);
     Path temp = new Path(target.getParent(), "_tmp_" + target.getName());
-    table.write().mode(SaveMode.Overwrite).parquet(temp.toString());
+    writer.accept(temp.toString());
     try {
       FileSystem fs = target.getFileSystem(conf);
       if (fs.exists(target) && !fs.delete(target, true)) {
@@ -163,7 +171,7 @@ public final class HadoopFiles {
         throw new IOException("cannot rename " + temp + " to " + target);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot commit table " + path, e);
+      throw new UncheckedIOException("cannot commit " + path, e);
     }
   }
 }

@@ -1,7 +1,11 @@
 /**
  * Trainers: turn training ratings into a model. The sparse engine here is plain Java over
- * primitive arrays; each mini-batch step costs time proportional to the batch, never to the
- * number of users or items, because gradients, optimizer state updates and weight decay touch
- * only the rows the batch names (lazy Adam).
+ * primitive arrays. Each side's parameters and optimizer state share one row-interleaved table
+ * ({@code ParameterTable}), and a mini-batch step touches only the rows its batch names
+ * (compact gradients, lazy Adam or SGD state), so its cost is proportional to the batch and never
+ * to the number of users or items. Ratings are grouped into the P x P blocks of DSGD
+ * (Gemulla et al. 2011); the P blocks of a stratum share no rows, so threads train them at once
+ * without locks, and a block's rows stay in cache. Nothing here reads Spark tables except
+ * {@code TrainingSet.collect} and the train stage.
  */
 package org.cfpipe.train;

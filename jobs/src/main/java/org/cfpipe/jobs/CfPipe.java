@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
     description = "Collaborative filtering on Spark: ratings in, user and item embeddings out.",
     subcommands = {
         CfPipe.Ingest.class, CfPipe.Encode.class, CfPipe.Split.class, CfPipe.Train.class,
-        CfPipe.Evaluate.class, CfPipe.Export.class, CfPipe.Pipeline.class})
+        CfPipe.Evaluate.class, CfPipe.Export.class, CfPipe.Pipeline.class,
+        GenerateCommand.class})
 public final class CfPipe implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(CfPipe.class);
   static final int BAD_ARGUMENTS = 1;

@@ -1,0 +1,197 @@
+package org.cfpipe.bench;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.spark.ml.evaluation.RegressionEvaluator;
+import org.apache.spark.ml.recommendation.ALS;
+import org.apache.spark.ml.recommendation.ALSModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.cfpipe.config.ConfigLoader;
+import org.cfpipe.config.GenerateSettings;
+import org.cfpipe.config.PipelineSettings;
+import org.cfpipe.ingest.PlantedRatings;
+import org.cfpipe.ingest.SyntheticRatings;
+import org.cfpipe.train.EpochStats;
+import org.cfpipe.train.SparseTrainer;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The sparse engine against Spark MLlib ALS on the same planted-factor ratings: seconds per
+ * epoch (iteration) and hold-out RMSE beside the noise floor, and the sparse engine's step time
+ * as the number of users grows. Prints a Markdown report and writes it to {@code --out}.
+ */
+@Command(name = "training-benchmark", mixinStandardHelpOptions = true)
+public final class TrainingBenchmark implements Callable<Integer> {
+  @Option(names = "--users") int users = 160_000;
+  @Option(names = "--items") int items = 59_000;
+  @Option(names = "--ratings") long ratings = 20_000_000;
+  @Option(names = "--factors") int factors = 50;
+  @Option(names = "--epochs", description = "Epochs per optimizer.") int epochs = 3;
+  @Option(names = "--als-iterations") int alsIterations = 3;
+  @Option(names = "--flat-ratings", description = "Ratings of each step-time run.")
+  int flatRatings = 2_000_000;
+  @Option(names = "--flat-users", split = ",") List<Integer> flatUsers =
+      List.of(10_000, 100_000, 1_000_000, 3_000_000);
+  @Option(names = "--out") Path out;
+
+  private final StringBuilder report = new StringBuilder();
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new TrainingBenchmark()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SparkSession spark = SparkSession.builder().appName("cfpipe-benchmark")
+        .config("spark.sql.shuffle.partitions", "8").getOrCreate();
+    try {
+      line("# Sparse engine vs Spark MLlib ALS on planted-factor ratings");
+      line("");
+      line(String.format(Locale.ROOT, "%,d ratings, %,d users, %,d items (planted rank 10, "
+          + "noise 0.5, user exponent 0.5, item exponent 0.8, half stars), k = %d, 95/5 "
+          + "hold-out split; %d cores, max heap %d GiB.", ratings, users, items, factors,
+          Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 30));
+      line("");
+      compare(spark);
+      flatness();
+      line("");
+      line("The DL4J engine (neural model) is not built yet; its throughput will be added here.");
+    } finally {
+      spark.stop();
+    }
+    if (out != null) {
+      Files.createDirectories(out.toAbsolutePath().getParent());
+      Files.writeString(out, report.toString());
+    }
+    return 0;
+  }
+
+  private void compare(SparkSession spark) {
+    GenerateSettings generate = GenerateSettings.from(ConfigLoader.load(Optional.empty(), List.of(
+        "cfpipe.generate.users=" + users, "cfpipe.generate.items=" + items,
+        "cfpipe.generate.ratings=" + ratings)));
+    Dataset<Row> all = SyntheticRatings.generate(spark, generate)
+        .withColumn("user", col("user_id").minus(1))
+        .withColumn("item", col("item_id").minus(1))
+        .withColumn("test", pmod(xxhash64(col("user_id"), col("item_id"), col("timestamp")),
+            lit(20)).equalTo(0))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> train = all.filter(col("test").unary_$bang());
+    Dataset<Row> test = all.filter(col("test"));
+    double floor = Math.sqrt(test.selectExpr("avg(pow(truth - rating, 2))").first().getDouble(0));
+    TrainingSet trainSet = TrainingSet.collect(train.select(col("user").as("user_index"),
+        col("item").as("item_index"), col("rating")));
+    TrainingSet testSet = TrainingSet.collect(test.select(col("user").as("user_index"),
+        col("item").as("item_index"), col("rating")));
+
+    line(String.format(Locale.ROOT, "Noise floor (RMSE of the clamped truth on the hold-out): "
+        + "%.4f. %,d train, %,d hold-out ratings.", floor, trainSet.size(), testSet.size()));
+    line("");
+    line("| engine | seconds per epoch (iteration) | ratings/s | hold-out RMSE after |");
+    line("|---|---|---|---|");
+    for (String optimizer : List.of("sgd", "adam")) {
+      PipelineSettings s = settings("cfpipe.train.optimizer=" + optimizer,
+          "cfpipe.train.epochs=" + epochs, "cfpipe.train.schedule=constant",
+          "cfpipe.train.early-stopping.enabled=false",
+          optimizer.equals("sgd") ? "cfpipe.train.learning-rate=0.02"
+              : "cfpipe.train.learning-rate=0.002",
+          "cfpipe.model.init-range=0.1", "cfpipe.train.l2=0.02");
+      TrainResult result = new SparseTrainer(s.model(), s.train())
+          .train(trainSet, testSet, users, items);
+      double seconds = result.history().stream()
+          .mapToDouble(e -> trainSet.size() / e.ratingsPerSecond()).min().orElseThrow();
+      line(String.format(Locale.ROOT, "| cfpipe sparse, dot-bias, %s, %d threads (best of %d "
+              + "epochs) | %.2f | %,.0f | %.4f (%d epochs) |", optimizer,
+          s.train().threadCount(), epochs, seconds, trainSet.size() / seconds,
+          result.last().validRmse(), epochs));
+    }
+    Dataset<Row> alsTrain = train.select("user", "item", "rating")
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    alsTrain.count();
+    timeAls(alsTrain, 1);
+    double one = timeAls(alsTrain, 1).seconds;
+    AlsRun many = timeAls(alsTrain, alsIterations);
+    double perIteration = (many.seconds - one) / (alsIterations - 1);
+    double alsRmse = new RegressionEvaluator().setMetricName("rmse").setLabelCol("rating")
+        .setPredictionCol("prediction")
+        .evaluate(many.model.transform(test.select("user", "item", "rating")));
+    line(String.format(Locale.ROOT, "| Spark MLlib ALS, rank %d, regParam 0.05, local[*] (one "
+            + "iteration: (t(%d) - t(1)) / %d after a warm-up fit; a fit of %d iterations took "
+            + "%.1f s) | %.2f | %,.0f | %.4f (%d iterations) |", factors, alsIterations,
+        alsIterations - 1, alsIterations, many.seconds, perIteration,
+        trainSet.size() / perIteration, alsRmse, alsIterations));
+    line("");
+    alsTrain.unpersist();
+    all.unpersist();
+  }
+
+  private record AlsRun(double seconds, ALSModel model) {}
+
+  private AlsRun timeAls(Dataset<Row> train, int iterations) {
+    long start = System.nanoTime();
+    ALSModel model = new ALS().setRank(factors).setMaxIter(iterations).setRegParam(0.05)
+        .setUserCol("user").setItemCol("item").setRatingCol("rating")
+        .setColdStartStrategy("drop").setSeed(1).fit(train);
+    model.userFactors().count();
+    return new AlsRun((System.nanoTime() - start) / 1e9, model);
+  }
+
+  /** Step time of one thread on one block as the user table grows: should stay flat. */
+  private void flatness() {
+    line(String.format(Locale.ROOT, "Step time of the sparse engine as the user table grows "
+        + "(%,d ratings, %,d items, k = %d, Adam, batch 512, 1 thread, 1 block; mean over "
+        + "one epoch):", flatRatings, items, factors));
+    line("");
+    line("| users | microseconds per step | ratings/s |");
+    line("|---|---|---|");
+    List<Double> micros = new ArrayList<>();
+    for (int u : flatUsers) {
+      PlantedRatings.Sample sample = PlantedRatings.plant(u, items, 10, 3)
+          .sample(flatRatings, 0.5, 0.8, 0.5, 4);
+      TrainingSet data = new TrainingSet(sample.users(), sample.items(), sample.ratings());
+      PipelineSettings s = settings("cfpipe.train.epochs=1", "cfpipe.train.threads=1",
+          "cfpipe.train.blocks=1", "cfpipe.train.batch-size=512",
+          "cfpipe.model.y-range.enabled=false");
+      TrainResult result = new SparseTrainer(s.model(), s.train())
+          .train(data, new TrainingSet(new int[0], new int[0], new float[0]), u, items);
+      EpochStats epoch = result.last();
+      double perStep = 512 / epoch.ratingsPerSecond() * 1e6;
+      micros.add(perStep);
+      line(String.format(Locale.ROOT, "| %,d | %.1f | %,.0f |", u, perStep,
+          epoch.ratingsPerSecond()));
+    }
+    double ratio = micros.stream().mapToDouble(d -> d).max().orElseThrow()
+        / micros.stream().mapToDouble(d -> d).min().orElseThrow();
+    line("");
+    line(String.format(Locale.ROOT, "Slowest / fastest step: %.2fx.", ratio));
+  }
+
+  private PipelineSettings settings(String... sets) {
+    List<String> all = new ArrayList<>(List.of("cfpipe.input.ratings=benchmark",
+        "cfpipe.model.factors=" + factors));
+    all.addAll(List.of(sets));
+    return PipelineSettings.from(ConfigLoader.load(Optional.empty(), all), "2024-01-01");
+  }
+
+  private void line(String text) {
+    System.out.println(text);
+    report.append(text).append('\n');
+  }
+}
