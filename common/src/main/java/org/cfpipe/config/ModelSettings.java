@@ -4,9 +4,13 @@ import com.typesafe.config.Config;
 import java.io.Serializable;
 import java.util.Optional;
 
-/** The shape of the model to learn ({@code cfpipe.model}). */
+/**
+ * The shape of the model to learn ({@code cfpipe.model}).
+ *
+ * @param outputRange the sigmoid y-range, null when disabled (see {@link #yRange()})
+ */
 public record ModelSettings(
-    Type type, int factors, Optional<Range> yRange, double initRange, boolean globalMean)
+    Type type, int factors, Range outputRange, double initRange, boolean globalMean)
     implements Serializable {
 
   /** Model families. */
@@ -35,6 +39,11 @@ public record ModelSettings(
     }
   }
 
+  /** The sigmoid y-range; empty when it is disabled. */
+  public Optional<Range> yRange() {
+    return Optional.ofNullable(outputRange);
+  }
+
   public ModelSettings {
     if (globalMean && !type.hasBiases()) {
       throw new SettingsException("cfpipe.model.global-mean needs cfpipe.model.type = dot-bias");
@@ -42,11 +51,11 @@ public record ModelSettings(
   }
 
   public static ModelSettings from(Config config) {
-    Optional<Range> yRange = Checks.bool(config, "cfpipe.model.y-range.enabled")
-        ? Optional.of(new Range(
+    Range yRange = Checks.bool(config, "cfpipe.model.y-range.enabled")
+        ? new Range(
             Checks.doubleIn(config, "cfpipe.model.y-range.min", -1e9, 1e9),
-            Checks.doubleIn(config, "cfpipe.model.y-range.max", -1e9, 1e9)))
-        : Optional.empty();
+            Checks.doubleIn(config, "cfpipe.model.y-range.max", -1e9, 1e9))
+        : null;
     return new ModelSettings(
         Checks.oneOf(config, "cfpipe.model.type", Type.class),
         Checks.intIn(config, "cfpipe.model.factors", 1, 4096),

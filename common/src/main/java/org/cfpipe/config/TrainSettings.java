@@ -22,6 +22,7 @@ public record TrainSettings(
     EarlyStopping earlyStopping,
     int threads,
     int blocks,
+    Distributed distributed,
     boolean resume,
     long seed) implements Serializable {
 
@@ -40,6 +41,28 @@ public record TrainSettings(
 
   /** SGDR cycles ({@code cfpipe.train.cosine-restarts}). */
   public record CosineRestarts(int cycleEpochs, int cycleMult) implements Serializable {}
+
+  /** Training on Spark executors ({@code cfpipe.train.distributed}). */
+  public record Distributed(int workers, int roundsPerEpoch, Merge merge)
+      implements Serializable {}
+
+  /** How the distributed engine merges the shards' copies of an item row. */
+  public enum Merge {
+    AVERAGE,
+    SUM_DELTAS
+  }
+
+  public TrainSettings {
+    if (distributed.workers() > 0 && earlyStopping.enabled()) {
+      throw new SettingsException("cfpipe.train.early-stopping.enabled must be false when "
+          + "cfpipe.train.distributed.workers > 0: the distributed engine does not keep the best "
+          + "epoch yet");
+    }
+    if (distributed.workers() > 0 && resume) {
+      throw new SettingsException("cfpipe.train.resume is not supported with "
+          + "cfpipe.train.distributed.workers > 0 yet");
+    }
+  }
 
   /** Early stopping on validation RMSE ({@code cfpipe.train.early-stopping}). */
   public record EarlyStopping(boolean enabled, int patience) implements Serializable {}
@@ -95,6 +118,10 @@ public record TrainSettings(
             Checks.intIn(config, p + "early-stopping.patience", 1, 100_000)),
         Checks.intIn(config, p + "threads", 0, 1024),
         Checks.intIn(config, p + "blocks", 0, 4096),
+        new Distributed(
+            Checks.intIn(config, p + "distributed.workers", 0, 100_000),
+            Checks.intIn(config, p + "distributed.rounds-per-epoch", 1, 100_000),
+            Checks.oneOf(config, p + "distributed.merge", Merge.class)),
         Checks.bool(config, p + "resume"),
         Checks.anyLong(config, p + "seed"));
   }

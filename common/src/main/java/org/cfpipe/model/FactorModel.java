@@ -76,15 +76,37 @@ public final class FactorModel implements Serializable {
     return Math.log(p / (1 - p));
   }
 
-  /** Every factor and bias drawn uniformly from [-range, range]. */
+  /**
+   * Every factor and bias drawn uniformly from [-range, range], each row from its own seed
+   * ({@link #rowSeed}), so that a worker holding some of the rows draws them exactly as here.
+   */
   public void initUniform(double range, long seed) {
+    for (int r = 0; r < users; r++) {
+      initRow(userRows, r * width, width, range, rowSeed(seed, USERS, r));
+    }
+    for (int r = 0; r < items; r++) {
+      initRow(itemRows, r * width, width, range, rowSeed(seed, ITEMS, r));
+    }
+  }
+
+  /** Side markers for {@link #rowSeed}. */
+  public static final int USERS = 0;
+  public static final int ITEMS = 1;
+
+  /** Draws {@code width} floats uniformly from [-range, range] into target[offset...]. */
+  public static void initRow(float[] target, int offset, int width, double range, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    for (int j = 0; j < userRows.length; j++) {
-      userRows[j] = (float) ((random.nextDouble() * 2 - 1) * range);
+    for (int j = 0; j < width; j++) {
+      target[offset + j] = (float) ((random.nextDouble() * 2 - 1) * range);
     }
-    for (int j = 0; j < itemRows.length; j++) {
-      itemRows[j] = (float) ((random.nextDouble() * 2 - 1) * range);
-    }
+  }
+
+  /** The seed of one row's initial values: mixed so that neighbouring rows are unrelated. */
+  public static long rowSeed(long seed, int side, int row) {
+    long h = seed * 0x9E3779B97F4A7C15L + side;
+    h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + row;
+    h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
+    return h ^ (h >>> 31);
   }
 
   /** z, the score before the output range. */

@@ -5,7 +5,9 @@ package org.cfpipe.train;
  * parameters (factors, then the bias) followed by its optimizer state, so that a step reads and
  * writes one contiguous run of memory per touched row instead of one per array.
  */
-final class ParameterTable {
+final class ParameterTable implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final int rows;
   private final int width;
   private final int stride;
@@ -15,10 +17,25 @@ final class ParameterTable {
    * @param stateSlots optimizer floats per parameter (Adam 2, SGD 1)
    */
   ParameterTable(int rows, int width, int stateSlots) {
+    this(rows, width, width * (1 + stateSlots), new float[Math.multiplyExact(rows,
+        width * (1 + stateSlots))]);
+  }
+
+  /** A table over existing data (a copy made by the caller, or one to share). */
+  ParameterTable(int rows, int width, int stride, float[] data) {
+    if (data.length != (long) rows * stride) {
+      throw new IllegalArgumentException("table data of " + data.length + " floats for " + rows
+          + " rows of " + stride);
+    }
     this.rows = rows;
     this.width = width;
-    this.stride = width * (1 + stateSlots);
-    this.data = new float[Math.multiplyExact(rows, stride)];
+    this.stride = stride;
+    this.data = data;
+  }
+
+  /** A deep copy. */
+  ParameterTable copy() {
+    return new ParameterTable(rows, width, stride, data.clone());
   }
 
   /** Copies a model's rows (width floats each) into the parameter part of each row. */

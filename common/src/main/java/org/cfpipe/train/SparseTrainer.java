@@ -80,8 +80,7 @@ public final class SparseTrainer {
     final RowOptimizer optimizer = RowOptimizer.create(settings);
     final ParameterTable userTable;
     final ParameterTable itemTable;
-    final TouchedRows[] userGrads;
-    final TouchedRows[] itemGrads;
+    final BatchLoop[] loops;
     final double[] blockErrors;
     final BatchGradient gradient;
     final LearningRateSchedule schedule;
@@ -104,21 +103,19 @@ public final class SparseTrainer {
       this.itemTable = new ParameterTable(model.items(), width, optimizer.stateSlots());
       userTable.load(model.userRows());
       itemTable.load(model.itemRows());
-      int threads = workers.threads();
-      this.userGrads = new TouchedRows[threads];
-      this.itemGrads = new TouchedRows[threads];
-      for (int t = 0; t < threads; t++) {
-        userGrads[t] = new TouchedRows(model.users(), width, settings.batchSize() / threads);
-        itemGrads[t] = new TouchedRows(model.items(), width, settings.batchSize() / threads);
-      }
       this.blockErrors = new double[blocked.blocks() * blocked.blocks()];
       this.gradient = new BatchGradient(model, settings.l2(), settings.biasL2());
       this.schedule = LearningRateSchedule.of(settings, stepsPerEpoch());
+      this.loops = new BatchLoop[workers.threads()];
+      for (int t = 0; t < loops.length; t++) {
+        loops[t] = new BatchLoop(gradient, optimizer, schedule, settings.batchSize(),
+            model.users(), model.items(), width);
+      }
     }
 
     /** Optimizer steps of block {@code b}: its ratings in batches, the last one partial. */
     long batches(int b) {
-      return (blocked.to(b) - blocked.from(b) + settings.batchSize() - 1) / settings.batchSize();
+      return BatchLoop.batches(blocked.to(b) - blocked.from(b), settings.batchSize());
     }
 
     long stepsPerEpoch() {
@@ -193,22 +190,8 @@ public final class SparseTrainer {
     /** Mini-batches over one shuffled block on thread t; returns its squared errors. */
     double trainBlock(int t, int block, int epoch, long firstStep) {
       blocked.shuffle(block, new SplittableRandom(mix(settings.seed(), epoch, block)));
-      int end = blocked.to(block);
-      double squared = 0;
-      long current = firstStep;
-      for (int from = blocked.from(block); from < end; from += settings.batchSize()) {
-        int to = Math.min(end, from + settings.batchSize());
-        userGrads[t].clear();
-        itemGrads[t].clear();
-        squared += gradient.accumulate(userTable, itemTable, data, from, to, userGrads[t],
-            itemGrads[t]);
-        double rate = schedule.learningRate(current);
-        double momentum = schedule.beta1(current);
-        current++;
-        optimizer.update(userTable, userGrads[t], rate, momentum, current);
-        optimizer.update(itemTable, itemGrads[t], rate, momentum, current);
-      }
-      return squared;
+      return loops[t].run(userTable, itemTable, data, blocked.from(block), blocked.to(block),
+          firstStep);
     }
 
     /** RMSE and MAE of the current parameters on the validation ratings. */

@@ -1,6 +1,8 @@
 package org.cfpipe.train;
 
 import java.util.Locale;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
@@ -14,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The train stage: loads the split's train and validation ratings into arrays, trains with the
- * sparse engine in the driver JVM, and stores the model as parameter tables and {@code model.json}.
+ * The train stage: trains on the split's train ratings, with the sparse engine in the driver JVM
+ * (the ratings loaded into arrays) or on the executors ({@link DistributedTrainer}), and stores the
+ * model as parameter tables and {@code model.json}.
  */
 public final class TrainStage {
   private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
@@ -28,25 +31,42 @@ public final class TrainStage {
     long start = System.nanoTime();
     HadoopFiles files = HadoopFiles.of(spark);
     EncodeReport ids = files.readJson(layout.report(EncodeStage.NAME), EncodeReport.class);
-    TrainingSet ratings = TrainingSet.collect(spark.read().parquet(layout.train()));
-    TrainingSet validation = TrainingSet.collect(spark.read().parquet(layout.validation()));
-    LOG.info("train: {} ratings, {} validation, {} users x {} items, model {} k={}",
-        ratings.size(), validation.size(), ids.users(), ids.items(), model.type().spelling(),
-        model.factors());
-
-    HadoopCheckpoints checkpoints = new HadoopCheckpoints(files, layout.checkpoints());
-    if (!train.resume()) {
-      checkpoints.clear();
+    int users = Math.toIntExact(ids.users());
+    int items = Math.toIntExact(ids.items());
+    Dataset<Row> trainTable = spark.read().parquet(layout.train());
+    Dataset<Row> validTable = spark.read().parquet(layout.validation());
+    TrainResult result;
+    long trainRows;
+    long validRows;
+    if (train.distributed().workers() > 0) {
+      LOG.info("train: distributed over {} shards, {} users x {} items, model {} k={}",
+          train.distributed().workers(), users, items, model.type().spelling(), model.factors());
+      result = new DistributedTrainer(model, train).train(spark, trainTable, validTable, users,
+          items);
+      trainRows = trainTable.count();
+      validRows = validTable.count();
+    } else {
+      TrainingSet ratings = TrainingSet.collect(trainTable);
+      TrainingSet validation = TrainingSet.collect(validTable);
+      LOG.info("train: {} ratings, {} validation, {} users x {} items, model {} k={}",
+          ratings.size(), validation.size(), users, items, model.type().spelling(),
+          model.factors());
+      HadoopCheckpoints checkpoints = new HadoopCheckpoints(files, layout.checkpoints());
+      if (!train.resume()) {
+        checkpoints.clear();
+      }
+      result = new SparseTrainer(model, train).train(ratings, validation, users, items,
+          checkpoints, train.resume());
+      trainRows = ratings.size();
+      validRows = validation.size();
     }
-    TrainResult result = new SparseTrainer(model, train).train(ratings, validation,
-        Math.toIntExact(ids.users()), Math.toIntExact(ids.items()), checkpoints, train.resume());
 
     files.commitParquet(ModelStore.userTable(spark, result.model()), layout.modelUsers());
     files.commitParquet(ModelStore.itemTable(spark, result.model()), layout.modelItems());
     files.writeJson(layout.modelJson(), ModelInfo.of(model.type().spelling(), result.model()));
     EpochStats best = result.best();
     TrainReport report = new TrainReport(model.type().spelling(), model.factors(),
-        result.model().users(), result.model().items(), ratings.size(), validation.size(),
+        result.model().users(), result.model().items(), trainRows, validRows,
         result.history().size(), result.bestEpoch(), result.seconds(), best.trainLoss(),
         best.validRmse(), result.history(), (System.nanoTime() - start) / 1e9);
     files.writeJson(layout.report(NAME), report);

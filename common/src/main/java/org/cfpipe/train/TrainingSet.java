@@ -20,7 +20,9 @@ import org.apache.spark.sql.Row;
  * Ratings as three parallel primitive arrays (user index, item index, rating): 12 bytes a rating,
  * the form the trainers iterate over.
  */
-public final class TrainingSet {
+public final class TrainingSet implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final int[] users;
   private final int[] items;
   private final float[] ratings;

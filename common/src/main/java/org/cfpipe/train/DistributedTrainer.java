@@ -1,0 +1,327 @@
+package org.cfpipe.train;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.cfpipe.config.ModelSettings;
+import org.cfpipe.config.TrainSettings;
+import org.cfpipe.model.FactorModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * The sparse engine on Spark executors, by parameter averaging over user shards (see
+ * docs/engines.md). The ratings are split by user into {@code workers} shards ({@link Shard});
+ * each keeps its users' rows and optimizer state for the whole training. Each round the driver
+ * broadcasts the item table (parameters and optimizer state); every shard trains on its share of
+ * the round with the same mini-batch loop as the single-JVM engine ({@link BatchLoop}) and
+ * returns only the item rows it touched with how often; the driver replaces each touched row by
+ * the touch-weighted mean of the shards' copies. User rows are collected once, at the end.
+ */
+public final class DistributedTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
+
+  private final ModelSettings modelSettings;
+  private final TrainSettings settings;
+
+  public DistributedTrainer(ModelSettings modelSettings, TrainSettings settings) {
+    this.modelSettings = modelSettings;
+    this.settings = settings;
+  }
+
+  /**
+   * @param ratings training ratings (user_index, item_index, rating)
+   * @param validation validation ratings with the same columns, scored after every epoch
+   */
+  public TrainResult train(SparkSession spark, Dataset<Row> ratings, Dataset<Row> validation,
+      int users, int items) {
+    long start = System.nanoTime();
+    int workers = settings.distributed().workers();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    double offset = 0;
+    if (modelSettings.globalMean()) {
+      offset = FactorModel.offsetFor(ratings.agg(org.apache.spark.sql.functions.avg("rating"))
+          .first().getDouble(0), modelSettings.yRange());
+    }
+    FactorModel model = new FactorModel(modelSettings.factors(), modelSettings.type().hasBiases(),
+        0, items, offset, modelSettings.yRange());
+    model.initUniform(modelSettings.initRange(), settings.seed());
+    Spec spec = new Spec(modelSettings, settings, items, model.offset());
+    ParameterTable itemTable = new ParameterTable(items, spec.width(), spec.slots());
+    itemTable.load(model.itemRows());
+
+    JavaRDD<Shard> shards = shards(ratings, validation, spec, workers);
+    long trainRows = shards.map(s -> (long) s.ratings.size()).reduce(Long::sum);
+    List<EpochStats> history = new ArrayList<>();
+    for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+      long epochStart = System.nanoTime();
+      double squared = 0;
+      // A round's lineage refers to its broadcast until the epoch's checkpoint cuts it.
+      List<Broadcast<float[]>> broadcasts = new ArrayList<>();
+      for (int round = 0; round < settings.distributed().roundsPerEpoch(); round++) {
+        Broadcast<float[]> broadcast = jsc.broadcast(itemTable.data().clone());
+        broadcasts.add(broadcast);
+        int e = epoch;
+        int r = round;
+        JavaRDD<Tuple2<Shard, ItemRows>> trained = shards
+            .map(s -> spec.round(s, broadcast.value(), e, r))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        ItemSums sums = trained.map(Tuple2::_2).treeAggregate(new ItemSums(items, spec.stride()),
+            ItemSums::add, ItemSums::merge);
+        sums.mergeInto(itemTable, spec.width(), settings.distributed().merge());
+        squared += sums.squaredErrors;
+        JavaRDD<Shard> next = trained.map(Tuple2::_1).persist(StorageLevel.MEMORY_AND_DISK());
+        if (round == settings.distributed().roundsPerEpoch() - 1) {
+          // Cut the lineage once an epoch, so that recomputing a lost shard stays cheap and the
+          // epoch's broadcasts can go. Spark checkpoints an RDD at its first action only.
+          next.rdd().localCheckpoint();
+        }
+        next.count();
+        trained.unpersist(false);
+        shards.unpersist(false);
+        shards = next;
+      }
+      for (Broadcast<float[]> old : broadcasts) {
+        old.destroy();
+      }
+      double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
+      Broadcast<float[]> broadcast = jsc.broadcast(itemTable.data());
+      double[] errors = shards.map(s -> spec.validationErrors(s, broadcast.value()))
+          .reduce(DistributedTrainer::sum);
+      broadcast.destroy();
+      double count = errors[2];
+      EpochStats stats = new EpochStats(epoch, squared / trainRows,
+          count == 0 ? Double.NaN : Math.sqrt(errors[0] / count),
+          count == 0 ? Double.NaN : errors[1] / count, settings.learningRate(),
+          trainRows / epochSeconds, (System.nanoTime() - start) / 1e9);
+      history.add(stats);
+      LOG.info(String.format(Locale.ROOT, "epoch %d/%d  train_loss %.4f  valid_rmse %.4f  "
+              + "%,.0f ratings/s  elapsed %.1f s  (%d shards, %d rounds an epoch)", epoch,
+          settings.epochs(), stats.trainLoss(), stats.validRmse(), stats.ratingsPerSecond(),
+          stats.elapsedSeconds(), workers, settings.distributed().roundsPerEpoch()));
+    }
+
+    FactorModel trainedModel = new FactorModel(modelSettings.factors(),
+        modelSettings.type().hasBiases(), users, items, model.offset(), modelSettings.yRange());
+    itemTable.store(trainedModel.itemRows());
+    int width = spec.width();
+    int stride = spec.stride();
+    for (Tuple2<int[], float[]> rows : shards.map(s -> new Tuple2<>(s.users, s.userTable.data()))
+        .collect()) {
+      for (int local = 0; local < rows._1().length; local++) {
+        System.arraycopy(rows._2(), local * stride, trainedModel.userRows(),
+            rows._1()[local] * width, width);
+      }
+    }
+    shards.unpersist(false);
+    return new TrainResult(trainedModel, history, history.size(),
+        (System.nanoTime() - start) / 1e9);
+  }
+
+  private static JavaRDD<Shard> shards(Dataset<Row> ratings, Dataset<Row> validation, Spec spec,
+      int workers) {
+    Dataset<Row> train = ratings.select(col("user_index"), col("item_index"),
+        col("rating").cast("float")).repartition(workers, col("user_index"));
+    Dataset<Row> valid = validation.select(col("user_index"), col("item_index"),
+        col("rating").cast("float")).repartition(workers, col("user_index"));
+    JavaRDD<Shard> shards = train.javaRDD().zipPartitions(valid.javaRDD(), (t, v) -> List.of(
+        Shard.build(TaskContext.getPartitionId(), t, v, spec.width(), spec.stride(),
+            spec.model.initRange(), spec.train.seed())).iterator())
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    shards.count();
+    return shards;
+  }
+
+  private static double[] sum(double[] a, double[] b) {
+    return new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]};
+  }
+
+  /** What executors need to train a shard: the settings and the model's shape. */
+  private record Spec(ModelSettings model, TrainSettings train, int items, double offset)
+      implements Serializable {
+
+    int width() {
+      return model.factors() + (model.type().hasBiases() ? 1 : 0);
+    }
+
+    int slots() {
+      return RowOptimizer.create(train).stateSlots();
+    }
+
+    int stride() {
+      return width() * (1 + slots());
+    }
+
+    FactorModel shape() {
+      return new FactorModel(model.factors(), model.type().hasBiases(), 0, 0, offset,
+          model.yRange());
+    }
+
+    /**
+     * The shard's batch: the global batch split over the shards, so that an epoch takes as many
+     * optimizer steps on every shard as in one JVM (data parallelism), not a quarter of them.
+     */
+    int batchSize() {
+      return Math.max(1, train.batchSize() / train.distributed().workers());
+    }
+
+    /** Round {@code round} of epoch {@code epoch} on one shard, against a copy of the items. */
+    Tuple2<Shard, ItemRows> round(Shard in, float[] itemData, int epoch, int round) {
+      int rounds = train.distributed().roundsPerEpoch();
+      TrainingSet ratings = in.ratings;
+      if (round == 0) {
+        ratings = ratings.copy();
+        ratings.shuffle(new java.util.SplittableRandom(
+            SparseTrainer.mix(train.seed(), epoch, in.id)));
+      }
+      ParameterTable users = in.userTable.copy();
+      ParameterTable items = new ParameterTable(this.items, width(), stride(), itemData.clone());
+      int n = ratings.size();
+      long perEpoch = 0;
+      long before = 0;
+      for (int k = 0; k < rounds; k++) {
+        long steps = BatchLoop.batches(n * (k + 1L) / rounds - n * (long) k / rounds,
+            batchSize());
+        perEpoch += steps;
+        if (k < round) {
+          before += steps;
+        }
+      }
+      LearningRateSchedule schedule = LearningRateSchedule.of(train, perEpoch);
+      BatchLoop loop = new BatchLoop(new BatchGradient(shape(), train.l2(), train.biasL2()),
+          RowOptimizer.create(train), schedule, batchSize(), users.rows(), this.items,
+          width());
+      int from = (int) ((long) n * round / rounds);
+      int to = (int) ((long) n * (round + 1) / rounds);
+      double squared = loop.run(users, items, ratings, from, to, (epoch - 1) * perEpoch + before);
+      Shard out = new Shard(in.id, in.users, ratings, in.validation, users);
+      return new Tuple2<>(out, ItemRows.touched(items, ratings, from, to, squared));
+    }
+
+    /** (sum of squared errors, sum of absolute errors, count) on the shard's validation. */
+    double[] validationErrors(Shard shard, float[] itemData) {
+      FactorModel shape = shape();
+      TrainingSet v = shard.validation;
+      int userStride = shard.userTable.stride();
+      double squared = 0;
+      double absolute = 0;
+      for (int n = 0; n < v.size(); n++) {
+        double error = shape.output(shape.score(shard.userTable.data(),
+            v.users()[n] * userStride, itemData, v.items()[n] * stride())) - v.ratings()[n];
+        squared += error * error;
+        absolute += Math.abs(error);
+      }
+      return new double[] {squared, absolute, v.size()};
+    }
+  }
+
+  /**
+   * The item rows one shard touched in a round, with how many of its ratings touched each and
+   * how many shards (1) touched it.
+   */
+  record ItemRows(int[] items, int[] counts, float[] rows, double squaredErrors)
+      implements Serializable {
+
+    static ItemRows touched(ParameterTable table, TrainingSet ratings, int from, int to,
+        double squaredErrors) {
+      int[] counts = new int[table.rows()];
+      for (int n = from; n < to; n++) {
+        counts[ratings.items()[n]]++;
+      }
+      int touched = 0;
+      for (int c : counts) {
+        touched += c > 0 ? 1 : 0;
+      }
+      int stride = table.stride();
+      int[] items = new int[touched];
+      int[] kept = new int[touched];
+      float[] rows = new float[touched * stride];
+      for (int i = 0, k = 0; i < counts.length; i++) {
+        if (counts[i] > 0) {
+          items[k] = i;
+          kept[k] = counts[i];
+          System.arraycopy(table.data(), i * stride, rows, k * stride, stride);
+          k++;
+        }
+      }
+      return new ItemRows(items, kept, rows, squaredErrors);
+    }
+  }
+
+  /** Touch-weighted sums of the shards' item rows, reduced on the way to the driver. */
+  static final class ItemSums implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final int stride;
+    final double[] weighted;
+    final long[] counts;
+    final int[] shards;
+    double squaredErrors;
+
+    ItemSums(int items, int stride) {
+      this.stride = stride;
+      this.weighted = new double[Math.multiplyExact(items, stride)];
+      this.counts = new long[items];
+      this.shards = new int[items];
+    }
+
+    static ItemSums add(ItemSums sums, ItemRows rows) {
+      for (int k = 0; k < rows.items().length; k++) {
+        int item = rows.items()[k];
+        int count = rows.counts()[k];
+        sums.counts[item] += count;
+        sums.shards[item]++;
+        for (int j = 0; j < sums.stride; j++) {
+          sums.weighted[item * sums.stride + j] += (double) count * rows.rows()[k * sums.stride + j];
+        }
+      }
+      sums.squaredErrors += rows.squaredErrors();
+      return sums;
+    }
+
+    static ItemSums merge(ItemSums a, ItemSums b) {
+      for (int j = 0; j < a.weighted.length; j++) {
+        a.weighted[j] += b.weighted[j];
+      }
+      for (int i = 0; i < a.counts.length; i++) {
+        a.counts[i] += b.counts[i];
+        a.shards[i] += b.shards[i];
+      }
+      a.squaredErrors += b.squaredErrors;
+      return a;
+    }
+
+    /**
+     * Replaces every touched item row of {@code table}: each float by its touch-weighted mean
+     * over the shards; with {@code SUM_DELTAS}, the first {@code width} (the parameters) instead
+     * by the old value plus the shards' summed changes, which is the old value plus the number of
+     * shards that touched the row times the mean change.
+     */
+    void mergeInto(ParameterTable table, int width, TrainSettings.Merge merge) {
+      float[] data = table.data();
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] == 0) {
+          continue;
+        }
+        for (int j = 0; j < stride; j++) {
+          double mean = weighted[i * stride + j] / counts[i];
+          int at = i * stride + j;
+          data[at] = j < width && merge == TrainSettings.Merge.SUM_DELTAS
+              ? (float) (data[at] + shards[i] * (mean - data[at]))
+              : (float) mean;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package org.cfpipe.train;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.cfpipe.model.FactorModel;
+
+/**
+ * One worker's share of the distributed engine: the ratings of a set of users, with those
+ * users' parameter rows and optimizer state, which never leave the executor during training.
+ * Users are renumbered 0..n-1 locally; items keep their global index. Immutable between rounds:
+ * a round returns a new shard, so Spark can recompute a lost one from its parent.
+ */
+final class Shard implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  final int id;
+  /** Global index of each local user, ascending. */
+  final int[] users;
+  final TrainingSet ratings;
+  final TrainingSet validation;
+  final ParameterTable userTable;
+
+  Shard(int id, int[] users, TrainingSet ratings, TrainingSet validation,
+      ParameterTable userTable) {
+    this.id = id;
+    this.users = users;
+    this.ratings = ratings;
+    this.validation = validation;
+    this.userTable = userTable;
+  }
+
+  /**
+   * Builds a shard from one partition of (user_index, item_index, rating) training and validation
+   * rows, sorted so that the shard does not depend on the order rows arrived in, and with each
+   * user's row initialised exactly as {@link FactorModel#initUniform} would.
+   */
+  static Shard build(int id, Iterator<Row> train, Iterator<Row> valid, int width, int stride,
+      double initRange, long seed) {
+    Packed trainRows = Packed.of(train);
+    Packed validRows = Packed.of(valid);
+    int[] users = Arrays.stream(trainRows.keys).mapToInt(k -> (int) (k >>> 32)).distinct()
+        .toArray();
+    ParameterTable table = new ParameterTable(users.length, width, stride,
+        new float[Math.multiplyExact(users.length, stride)]);
+    for (int local = 0; local < users.length; local++) {
+      FactorModel.initRow(table.data(), local * stride, width, initRange,
+          FactorModel.rowSeed(seed, FactorModel.USERS, users[local]));
+    }
+    return new Shard(id, users, trainRows.local(users), validRows.local(users), table);
+  }
+
+  /** Rows as sorted (user << 32 | item) keys with their ratings. */
+  private record Packed(long[] keys, float[] ratings) {
+
+    static Packed of(Iterator<Row> rows) {
+      List<long[]> packed = new ArrayList<>();
+      while (rows.hasNext()) {
+        Row row = rows.next();
+        long key = ((long) row.getInt(0) << 32) | (row.getInt(1) & 0xFFFFFFFFL);
+        packed.add(new long[] {key, Float.floatToIntBits(row.getFloat(2))});
+      }
+      packed.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+      long[] keys = new long[packed.size()];
+      float[] ratings = new float[packed.size()];
+      for (int n = 0; n < keys.length; n++) {
+        keys[n] = packed.get(n)[0];
+        ratings[n] = Float.intBitsToFloat((int) packed.get(n)[1]);
+      }
+      return new Packed(keys, ratings);
+    }
+
+    /** The rows of {@code users} (sorted global indices), renumbered to local user indices. */
+    TrainingSet local(int[] users) {
+      int[] u = new int[keys.length];
+      int[] i = new int[keys.length];
+      float[] r = new float[keys.length];
+      int kept = 0;
+      for (int n = 0; n < keys.length; n++) {
+        int local = Arrays.binarySearch(users, (int) (keys[n] >>> 32));
+        if (local >= 0) {
+          u[kept] = local;
+          i[kept] = (int) keys[n];
+          r[kept] = ratings[n];
+          kept++;
+        }
+      }
+      return new TrainingSet(Arrays.copyOf(u, kept), Arrays.copyOf(i, kept),
+          Arrays.copyOf(r, kept));
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package org.cfpipe.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.cfpipe.config.ConfigLoader;
+import org.cfpipe.config.PipelineSettings;
+import org.cfpipe.ids.EncodeReport;
+import org.cfpipe.ids.EncodeStage;
+import org.cfpipe.ingest.IngestStage;
+import org.cfpipe.model.ErrorStats;
+import org.cfpipe.spark.RunLayout;
+import org.cfpipe.spark.SparkFixture;
+import org.cfpipe.split.SplitStage;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The distributed engine against the single-JVM one on the same split of the bundled
+ * ml-latest-small sample: 4 shards on local[2] must land within 0.005 validation RMSE.
+ */
+class DistributedTrainerIT extends SparkFixture {
+  @TempDir
+  static Path dir;
+  static RunLayout layout;
+  static EncodeReport ids;
+
+  static PipelineSettings settings(String... sets) {
+    List<String> all = new ArrayList<>(List.of(
+        "cfpipe.input.ratings=../data/ml-latest-small/ratings.csv",
+        "cfpipe.train.early-stopping.enabled=false"));
+    all.addAll(List.of(sets));
+    return PipelineSettings.from(ConfigLoader.load(Optional.empty(), all), "2024-01-01");
+  }
+
+  @BeforeAll
+  static void split() {
+    PipelineSettings s = settings();
+    layout = new RunLayout(dir.toString(), LocalDate.of(2024, 1, 1));
+    IngestStage.run(spark, s.input(), s.ingest(), layout);
+    ids = EncodeStage.run(spark, layout, false);
+    SplitStage.run(spark, s.split(), layout, false);
+  }
+
+  @Test
+  void fourShardsLandWithinHalfAPercentOfOneJvm() {
+    Dataset<Row> train = spark.read().parquet(layout.train());
+    Dataset<Row> valid = spark.read().parquet(layout.validation());
+    int users = (int) ids.users();
+    int items = (int) ids.items();
+
+    PipelineSettings single = settings();
+    TrainResult local = new SparseTrainer(single.model(), single.train())
+        .train(TrainingSet.collect(train), TrainingSet.collect(valid), users, items);
+    PipelineSettings spread = settings("cfpipe.train.distributed.workers=4",
+        "cfpipe.train.distributed.rounds-per-epoch=4");
+    TrainResult distributed = new DistributedTrainer(spread.model(), spread.train())
+        .train(spark, train, valid, users, items);
+
+    double localRmse = local.last().validRmse();
+    double distributedRmse = distributed.last().validRmse();
+    assertTrue(Math.abs(localRmse - distributedRmse) <= 0.005,
+        "single JVM " + localRmse + ", 4 shards " + distributedRmse);
+    // The model the driver assembles scores the validation set as the shards did.
+    TrainingSet v = TrainingSet.collect(valid);
+    assertEquals(distributedRmse, ErrorStats.of(distributed.model(), v.users(), v.items(),
+        v.ratings()).rmse(), 1e-4);
+    assertEquals(single.train().epochs(), distributed.history().size());
+  }
+}
