@@ -66,6 +66,26 @@ class PipelineIT extends SparkFixture {
     assertTrue(Files.readString(Path.of(layout.settingsJson())).contains("weight-decay"));
   }
 
+  @Test
+  void distributedTrainingThroughThePipeline() {
+    PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
+        List.of("cfpipe.input.ratings=" + SAMPLE, "cfpipe.output.dir=" + out,
+            "cfpipe.train.distributed.workers=3", "cfpipe.train.epochs=6",
+            "cfpipe.train.early-stopping.enabled=false")), "2024-03-01");
+
+    RunMetrics metrics = CfPipe.run(spark, settings, List.of(Stage.values()));
+
+    assertEquals(6, metrics.history().size());
+    assertTrue(metrics.validRmse() < 0.9, "valid RMSE " + metrics.validRmse());
+    // The driver assembles the shards' user rows into the model that evaluate scores in Spark:
+    // it must score validation exactly as the shards did in the last epoch.
+    assertEquals(metrics.history().get(5).validRmse(), metrics.validRmse(), 1e-4);
+    RunLayout layout = new RunLayout(out.toString(), settings.runDate());
+    Dataset<Row> train = spark.read().parquet(layout.train());
+    checkFactorTable(spark.read().parquet(layout.userFactors()), "user_id",
+        train.select("user_index").distinct().count(), settings.model().factors());
+  }
+
   private static void checkFactorTable(Dataset<Row> table, String idColumn, long expectedRows,
       int factors) {
     StructType schema = table.schema();
