@@ -90,22 +90,14 @@ public final class HadoopFiles {
 
   /** Writes {@code path} through a temporary sibling renamed into place when complete. */
   public void writeAtomically(String path, StreamWriter writer) {
-    Path target = new Path(path);
-    Path temp = new Path(target.getParent(), "_tmp_" + target.getName());
-    try {
-      FileSystem fs = target.getFileSystem(conf);
-      try (OutputStream out = fs.create(temp, true)) {
+    commit(path, temp -> {
+      Path p = new Path(temp);
+      try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
         writer.write(out);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + temp, e);
       }
-      if (fs.exists(target) && !fs.delete(target, false)) {
-        throw new IOException("cannot replace " + target);
-      }
-      if (!fs.rename(temp, target)) {
-        throw new IOException("cannot rename " + temp + " to " + target);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + path, e);
-    }
+    });
   }
 
   /** Writes a file's bytes. */
