@@ -78,8 +78,13 @@ public final class DistributedTrainer {
         JavaRDD<Tuple2<Shard, ItemRows>> trained = shards
             .map(s -> spec.round(s, broadcast.value(), e, r))
             .persist(StorageLevel.MEMORY_AND_DISK());
-        ItemSums sums = trained.map(Tuple2::_2).treeAggregate(new ItemSums(items, spec.stride()),
-            ItemSums::add, ItemSums::merge);
+        // Each task sums its own shards' rows: a zero value would travel inside every task.
+        int stride = spec.stride();
+        ItemSums sums = trained.mapPartitions(shardRows -> {
+          ItemSums partial = new ItemSums(items, stride);
+          shardRows.forEachRemaining(t -> ItemSums.add(partial, t._2()));
+          return List.of(partial).iterator();
+        }).treeReduce(ItemSums::merge);
         sums.mergeInto(itemTable, spec.width(), settings.distributed().merge());
         squared += sums.squaredErrors;
         JavaRDD<Shard> next = trained.map(Tuple2::_1).persist(StorageLevel.MEMORY_AND_DISK());
