@@ -133,6 +133,18 @@ public final class FactorModel implements Serializable {
     return hasRange ? rangeMin + rangeSpan * sigmoid(z) : z;
   }
 
+  /**
+   * d prediction / d z, from the prediction p = output(z) itself: 1 without a y-range, and
+   * (p - min)(max - p) / (max - min) with one, the sigmoid's derivative without a second exp.
+   */
+  public double slopeAt(double prediction) {
+    if (!hasRange) {
+      return 1.0;
+    }
+    double above = prediction - rangeMin;
+    return above * (rangeSpan - above) / rangeSpan;
+  }
+
   /** d prediction / d z at score z. */
   public double outputSlope(double z) {
     if (!hasRange) {

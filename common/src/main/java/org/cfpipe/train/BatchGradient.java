@@ -49,10 +49,10 @@ final class BatchGradient {
     for (int n = from; n < to; n++) {
       int u = uIndex[n] * userStride;
       int v = iIndex[n] * itemStride;
-      double z = shape.score(userData, u, itemData, v);
-      double error = shape.output(z) - r[n];
+      double prediction = shape.output(shape.score(userData, u, itemData, v));
+      double error = prediction - r[n];
       squaredErrors += error * error;
-      float dz = (float) (scale * error * shape.outputSlope(z));
+      float dz = (float) (scale * error * shape.slopeAt(prediction));
 
       int gu = userGrads.gradientOffset(uIndex[n]);
       int gv = itemGrads.gradientOffset(iIndex[n]);

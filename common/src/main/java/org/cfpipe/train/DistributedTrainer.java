@@ -207,7 +207,7 @@ public final class DistributedTrainer {
       LearningRateSchedule schedule = LearningRateSchedule.of(train, perEpoch);
       BatchLoop loop = new BatchLoop(new BatchGradient(shape(), train.l2(), train.biasL2()),
           RowOptimizer.create(train), schedule, batchSize(), users.rows(), this.items,
-          width());
+          width(), BatchLoop.worthPreReading(4L * stride() * (users.rows() + this.items)));
       int from = (int) ((long) n * round / rounds);
       int to = (int) ((long) n * (round + 1) / rounds);
       double squared = loop.run(users, items, ratings, from, to, (epoch - 1) * perEpoch + before);

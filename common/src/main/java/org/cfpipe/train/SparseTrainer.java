@@ -60,9 +60,10 @@ public final class SparseTrainer {
     model.initUniform(modelSettings.initRange(), settings.seed());
     try (Workers workers = new Workers(settings.threadCount())) {
       int stateBytes = 4 * model.rowWidth() * (1 + RowOptimizer.create(settings).stateSlots());
-      int blocks = blockCount(settings.blocks(), ratings.size(), (long) stateBytes
-          * (users + items));
-      Run run = new Run(model, new BlockedRatings(ratings, blocks), validation, workers);
+      long totalBytes = (long) stateBytes * (users + items);
+      int blocks = blockCount(settings.blocks(), ratings.size(), totalBytes);
+      Run run = new Run(model, new BlockedRatings(ratings, blocks), validation, workers,
+          BatchLoop.worthPreReading(totalBytes));
       if (resume) {
         checkpoints.latest().ifPresent(run::restore);
       }
@@ -92,7 +93,8 @@ public final class SparseTrainer {
     long step;
     double previousSeconds;
 
-    Run(FactorModel model, BlockedRatings blocked, TrainingSet validation, Workers workers) {
+    Run(FactorModel model, BlockedRatings blocked, TrainingSet validation, Workers workers,
+        boolean preRead) {
       this.model = model;
       this.blocked = blocked;
       this.data = blocked.view();
@@ -109,7 +111,7 @@ public final class SparseTrainer {
       this.loops = new BatchLoop[workers.threads()];
       for (int t = 0; t < loops.length; t++) {
         loops[t] = new BatchLoop(gradient, optimizer, schedule, settings.batchSize(),
-            model.users(), model.items(), width);
+            model.users(), model.items(), width, preRead);
       }
     }
 
