@@ -145,15 +145,6 @@ public final class FactorModel implements Serializable {
     return above * (rangeSpan - above) / rangeSpan;
   }
 
-  /** d prediction / d z at score z. */
-  public double outputSlope(double z) {
-    if (!hasRange) {
-      return 1.0;
-    }
-    double s = sigmoid(z);
-    return rangeSpan * s * (1 - s);
-  }
-
   static double sigmoid(double z) {
     return 1.0 / (1.0 + Math.exp(-z));
   }

@@ -16,6 +16,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
+import org.cfpipe.model.ErrorStats;
 import org.cfpipe.model.FactorModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,14 +104,11 @@ public final class DistributedTrainer {
       }
       double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
       Broadcast<float[]> broadcast = jsc.broadcast(itemTable.data());
-      double[] errors = shards.map(s -> spec.validationErrors(s, broadcast.value()))
-          .reduce(DistributedTrainer::sum);
+      ErrorStats valid = shards.map(s -> spec.validationErrors(s, broadcast.value()))
+          .reduce(ErrorStats::plus);
       broadcast.destroy();
-      double count = errors[2];
-      EpochStats stats = new EpochStats(epoch, squared / trainRows,
-          count == 0 ? Double.NaN : Math.sqrt(errors[0] / count),
-          count == 0 ? Double.NaN : errors[1] / count, settings.learningRate(),
-          trainRows / epochSeconds, (System.nanoTime() - start) / 1e9);
+      EpochStats stats = new EpochStats(epoch, squared / trainRows, valid.rmse(), valid.mae(),
+          settings.learningRate(), trainRows / epochSeconds, (System.nanoTime() - start) / 1e9);
       history.add(stats);
       LOG.info(String.format(Locale.ROOT, "epoch %d/%d  train_loss %.4f  valid_rmse %.4f  "
               + "%,.0f ratings/s  elapsed %.1f s  (%d shards, %d rounds an epoch)", epoch,
@@ -147,10 +145,6 @@ public final class DistributedTrainer {
         .persist(StorageLevel.MEMORY_AND_DISK());
     shards.count();
     return shards;
-  }
-
-  private static double[] sum(double[] a, double[] b) {
-    return new double[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]};
   }
 
   /** What executors need to train a shard: the settings and the model's shape. */
@@ -215,20 +209,11 @@ public final class DistributedTrainer {
       return new Tuple2<>(out, ItemRows.touched(items, ratings, from, to, squared));
     }
 
-    /** (sum of squared errors, sum of absolute errors, count) on the shard's validation. */
-    double[] validationErrors(Shard shard, float[] itemData) {
-      FactorModel shape = shape();
+    /** The errors on the shard's validation ratings. */
+    ErrorStats validationErrors(Shard shard, float[] itemData) {
       TrainingSet v = shard.validation;
-      int userStride = shard.userTable.stride();
-      double squared = 0;
-      double absolute = 0;
-      for (int n = 0; n < v.size(); n++) {
-        double error = shape.output(shape.score(shard.userTable.data(),
-            v.users()[n] * userStride, itemData, v.items()[n] * stride())) - v.ratings()[n];
-        squared += error * error;
-        absolute += Math.abs(error);
-      }
-      return new double[] {squared, absolute, v.size()};
+      return ErrorStats.of(shape(), shard.userTable.data(), shard.userTable.stride(), itemData,
+          stride(), v.users(), v.items(), v.ratings());
     }
   }
 

@@ -198,19 +198,8 @@ public final class SparseTrainer {
 
     /** RMSE and MAE of the current parameters on the validation ratings. */
     ErrorStats validate() {
-      int[] u = validation.users();
-      int[] i = validation.items();
-      float[] r = validation.ratings();
-      double squared = 0;
-      double absolute = 0;
-      for (int n = 0; n < u.length; n++) {
-        double error = model.output(model.score(userTable.data(), u[n] * userTable.stride(),
-            itemTable.data(), i[n] * itemTable.stride())) - r[n];
-        squared += error * error;
-        absolute += Math.abs(error);
-      }
-      return u.length == 0 ? new ErrorStats(0, Double.NaN, Double.NaN)
-          : new ErrorStats(u.length, Math.sqrt(squared / u.length), absolute / u.length);
+      return ErrorStats.of(model, userTable.data(), userTable.stride(), itemTable.data(),
+          itemTable.stride(), validation.users(), validation.items(), validation.ratings());
     }
 
     /** Remembers the best epoch when early stopping is on; true when this epoch improved. */
