@@ -59,11 +59,11 @@ public final class SparseTrainer {
         users, items, offset, modelSettings.yRange());
     model.initUniform(modelSettings.initRange(), settings.seed());
     try (Workers workers = new Workers(settings.threadCount())) {
-      int stateBytes = 4 * model.rowWidth() * (1 + RowOptimizer.create(settings).stateSlots());
-      long totalBytes = (long) stateBytes * (users + items);
+      RowOptimizer optimizer = RowOptimizer.create(settings);
+      long totalBytes = 4L * model.rowWidth() * (1 + optimizer.stateSlots()) * (users + items);
       int blocks = blockCount(settings.blocks(), ratings.size(), totalBytes);
       Run run = new Run(model, new BlockedRatings(ratings, blocks), validation, workers,
-          BatchLoop.worthPreReading(totalBytes));
+          optimizer, BatchLoop.worthPreReading(totalBytes));
       if (resume) {
         checkpoints.latest().ifPresent(run::restore);
       }
@@ -78,12 +78,10 @@ public final class SparseTrainer {
     final TrainingSet data;
     final TrainingSet validation;
     final Workers workers;
-    final RowOptimizer optimizer = RowOptimizer.create(settings);
     final ParameterTable userTable;
     final ParameterTable itemTable;
     final BatchLoop[] loops;
     final double[] blockErrors;
-    final BatchGradient gradient;
     final LearningRateSchedule schedule;
     final List<EpochStats> history = new ArrayList<>();
     float[] bestUsers;
@@ -94,7 +92,7 @@ public final class SparseTrainer {
     double previousSeconds;
 
     Run(FactorModel model, BlockedRatings blocked, TrainingSet validation, Workers workers,
-        boolean preRead) {
+        RowOptimizer optimizer, boolean preRead) {
       this.model = model;
       this.blocked = blocked;
       this.data = blocked.view();
@@ -106,7 +104,7 @@ public final class SparseTrainer {
       userTable.load(model.userRows());
       itemTable.load(model.itemRows());
       this.blockErrors = new double[blocked.blocks() * blocked.blocks()];
-      this.gradient = new BatchGradient(model, settings.l2(), settings.biasL2());
+      BatchGradient gradient = new BatchGradient(model, settings.l2(), settings.biasL2());
       this.schedule = LearningRateSchedule.of(settings, stepsPerEpoch());
       this.loops = new BatchLoop[workers.threads()];
       for (int t = 0; t < loops.length; t++) {

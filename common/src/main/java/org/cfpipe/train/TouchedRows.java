@@ -58,8 +58,4 @@ final class TouchedRows {
   float[] gradients() {
     return gradients;
   }
-
-  int width() {
-    return width;
-  }
 }
