@@ -116,7 +116,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
           optimizer.equals("sgd") ? "cfpipe.train.learning-rate=0.02"
               : "cfpipe.train.learning-rate=0.002",
           "cfpipe.model.init-range=0.1", "cfpipe.train.l2=0.02");
-      TrainResult result = new SparseTrainer(s.model(), s.train())
+      TrainResult<?> result = new SparseTrainer(s.model(), s.train())
           .train(trainSet, testSet, users, items);
       double seconds = result.history().stream()
           .mapToDouble(e -> trainSet.size() / e.ratingsPerSecond()).min().orElseThrow();

@@ -5,6 +5,7 @@ import java.io.Serializable;
 
 /** Optimisation of a model ({@code cfpipe.train}). */
 public record TrainSettings(
+    Engine engine,
     int epochs,
     int batchSize,
     Optimizer optimizer,
@@ -24,7 +25,32 @@ public record TrainSettings(
     int blocks,
     Distributed distributed,
     boolean resume,
-    long seed) implements Serializable {
+    long seed,
+    Dl4j dl4j) implements Serializable {
+
+  /** Training engines; {@link #from} resolves {@code auto} to one of these. */
+  public enum Engine {
+    /** Plain Java on primitive arrays, lazy per-row optimizer state: dot and dot-bias. */
+    SPARSE,
+    /** A Deeplearning4j ComputationGraph: every model, the neural one only here. */
+    DL4J;
+
+    public String spelling() {
+      return Checks.spelling(this);
+    }
+  }
+
+  /**
+   * The dl4j engine's environment ({@code cfpipe.train.dl4j}).
+   *
+   * @param nativeCacheDir where JavaCPP unpacks ND4J's native libraries; null keeps JavaCPP's
+   *     default (~/.javacpp/cache)
+   * @param denseWarningMillis warn before training when the estimated time of one dense update of
+   *     the embedding tables exceeds this
+   * @param opThreads threads of one ND4J operation; 0 keeps ND4J's default (every core)
+   */
+  public record Dl4j(String nativeCacheDir, double denseWarningMillis, int opThreads)
+      implements Serializable {}
 
   /** Optimizers of the sparse engine. */
   public enum Optimizer {
@@ -53,15 +79,22 @@ public record TrainSettings(
   }
 
   public TrainSettings {
-    if (distributed.workers() > 0 && earlyStopping.enabled()) {
+    if (engine == Engine.SPARSE && distributed.workers() > 0 && earlyStopping.enabled()) {
       throw new SettingsException("cfpipe.train.early-stopping.enabled must be false when "
-          + "cfpipe.train.distributed.workers > 0: the distributed engine does not keep the best "
-          + "epoch yet");
+          + "cfpipe.train.distributed.workers > 0 with the sparse engine: it does not keep the "
+          + "best epoch yet");
     }
     if (distributed.workers() > 0 && resume) {
       throw new SettingsException("cfpipe.train.resume is not supported with "
           + "cfpipe.train.distributed.workers > 0 yet");
     }
+  }
+
+  /** Engine choices of {@code cfpipe.train.engine}. */
+  enum EngineChoice {
+    AUTO,
+    SPARSE,
+    DL4J
   }
 
   /** Early stopping on validation RMSE ({@code cfpipe.train.early-stopping}). */
@@ -89,9 +122,18 @@ public record TrainSettings(
     return optimizer == Optimizer.ADAM ? beta1 : momentum;
   }
 
-  public static TrainSettings from(Config config) {
+  /**
+   * The {@code cfpipe.train} settings; for the neural model, the keys under
+   * {@code cfpipe.train.neural} replace their namesakes.
+   */
+  public static TrainSettings from(Config settings) {
     String p = "cfpipe.train.";
+    ModelSettings.Type model = Checks.oneOf(settings, "cfpipe.model.type", ModelSettings.Type.class);
+    Config config = model == ModelSettings.Type.NEURAL
+        ? settings.getConfig("cfpipe.train.neural").atPath("cfpipe.train").withFallback(settings)
+        : settings;
     return new TrainSettings(
+        engine(Checks.oneOf(config, p + "engine", EngineChoice.class), model),
         Checks.intIn(config, p + "epochs", 1, 100_000),
         Checks.intIn(config, p + "batch-size", 1, 1 << 24),
         Checks.oneOf(config, p + "optimizer", Optimizer.class),
@@ -123,6 +165,25 @@ public record TrainSettings(
             Checks.intIn(config, p + "distributed.rounds-per-epoch", 1, 100_000),
             Checks.oneOf(config, p + "distributed.merge", Merge.class)),
         Checks.bool(config, p + "resume"),
-        Checks.anyLong(config, p + "seed"));
+        Checks.anyLong(config, p + "seed"),
+        new Dl4j(
+            Checks.optional(config, p + "dl4j.native-cache-dir").orElse(null),
+            Checks.doubleIn(config, p + "dl4j.dense-warning-millis", 0.0, 1e9),
+            Checks.intIn(config, p + "dl4j.op-threads", 0, 1024)));
+  }
+
+  private static Engine engine(EngineChoice choice, ModelSettings.Type model) {
+    boolean neural = model == ModelSettings.Type.NEURAL;
+    return switch (choice) {
+      case AUTO -> neural ? Engine.DL4J : Engine.SPARSE;
+      case DL4J -> Engine.DL4J;
+      case SPARSE -> {
+        if (neural) {
+          throw new SettingsException("cfpipe.train.engine = sparse cannot train "
+              + "cfpipe.model.type = neural: use auto or dl4j");
+        }
+        yield Engine.SPARSE;
+      }
+    };
   }
 }

@@ -7,10 +7,16 @@ import java.io.Serializable;
  */
 public record ErrorStats(long count, double rmse, double mae) implements Serializable {
 
-  /** Scored with the model's own rows. */
-  public static ErrorStats of(FactorModel model, int[] users, int[] items, float[] ratings) {
-    return of(model, model.userRows(), model.rowWidth(), model.itemRows(), model.rowWidth(),
-        users, items, ratings);
+  /** Scored with the model's own parameters. */
+  public static ErrorStats of(RatingModel model, int[] users, int[] items, float[] ratings) {
+    double squared = 0;
+    double absolute = 0;
+    for (int n = 0; n < users.length; n++) {
+      double error = model.predict(users[n], items[n]) - ratings[n];
+      squared += error * error;
+      absolute += Math.abs(error);
+    }
+    return fromSums(users.length, squared, absolute);
   }
 
   /**

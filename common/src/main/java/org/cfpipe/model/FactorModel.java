@@ -1,6 +1,5 @@
 package org.cfpipe.model;
 
-import java.io.Serializable;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.cfpipe.config.ModelSettings.Range;
@@ -21,7 +20,7 @@ import org.cfpipe.config.ModelSettings.Range;
  * flat float arrays, one row per user or item, each row its {@code factors} values followed by its
  * bias when there is one: a rating touches two contiguous rows.
  */
-public final class FactorModel implements Serializable {
+public final class FactorModel implements RatingModel {
   private static final long serialVersionUID = 1L;
 
   private final int factors;
@@ -124,6 +123,7 @@ public final class FactorModel implements Serializable {
     return biases ? z + userData[u + factors] + itemData[v + factors] : z;
   }
 
+  @Override
   public double predict(int user, int item) {
     return output(score(user, item));
   }
@@ -162,10 +162,12 @@ public final class FactorModel implements Serializable {
     return width;
   }
 
+  @Override
   public int users() {
     return users;
   }
 
+  @Override
   public int items() {
     return items;
   }
@@ -184,6 +186,7 @@ public final class FactorModel implements Serializable {
     return itemRows;
   }
 
+  @Override
   public Optional<Range> yRange() {
     return hasRange ? Optional.of(new Range(rangeMin, rangeMin + rangeSpan)) : Optional.empty();
   }

@@ -24,26 +24,36 @@ public final class ModelStore {
 
   private ModelStore() {}
 
-  public static Dataset<Row> userTable(SparkSession spark, FactorModel model) {
-    return table(spark, model.userRows(), model.users(), model);
+  public static Dataset<Row> userTable(SparkSession spark, RatingModel model) {
+    if (model instanceof NeuralModel n) {
+      return table(spark, n.userRows(), n.users(), n.head().userFactors(), false);
+    }
+    FactorModel f = (FactorModel) model;
+    return table(spark, f.userRows(), f.users(), f.factors(), f.hasBiases());
   }
 
-  public static Dataset<Row> itemTable(SparkSession spark, FactorModel model) {
-    return table(spark, model.itemRows(), model.items(), model);
+  public static Dataset<Row> itemTable(SparkSession spark, RatingModel model) {
+    if (model instanceof NeuralModel n) {
+      return table(spark, n.itemRows(), n.items(), n.head().itemFactors(), false);
+    }
+    FactorModel f = (FactorModel) model;
+    return table(spark, f.itemRows(), f.items(), f.factors(), f.hasBiases());
   }
 
-  /** One row per index: its bias (null without biases) and its factors. */
-  private static Dataset<Row> table(SparkSession spark, float[] rows, int count,
-      FactorModel model) {
-    int factors = model.factors();
-    int width = model.rowWidth();
+  /**
+   * One row per index: its bias (null without biases) and its factors; each row of
+   * {@code rows} holds the factors, then the bias when there is one.
+   */
+  private static Dataset<Row> table(SparkSession spark, float[] rows, int count, int factors,
+      boolean biases) {
+    int width = factors + (biases ? 1 : 0);
     List<Row> out = new ArrayList<>(count);
     for (int r = 0; r < count; r++) {
       Float[] boxed = new Float[factors];
       for (int f = 0; f < factors; f++) {
         boxed[f] = rows[r * width + f];
       }
-      Float bias = model.hasBiases() ? rows[r * width + factors] : null;
+      Float bias = biases ? rows[r * width + factors] : null;
       out.add(RowFactory.create(r, bias, boxed));
     }
     return spark.createDataFrame(out, SCHEMA);

@@ -46,7 +46,7 @@ public final class DistributedTrainer {
    * @param ratings training ratings (user_index, item_index, rating)
    * @param validation validation ratings with the same columns, scored after every epoch
    */
-  public TrainResult train(SparkSession spark, Dataset<Row> ratings, Dataset<Row> validation,
+  public TrainResult<FactorModel> train(SparkSession spark, Dataset<Row> ratings, Dataset<Row> validation,
       int users, int items) {
     long start = System.nanoTime();
     int workers = settings.distributed().workers();
@@ -129,7 +129,7 @@ public final class DistributedTrainer {
       }
     }
     shards.unpersist(false);
-    return new TrainResult(trainedModel, history, history.size(),
+    return new TrainResult<>(trainedModel, history, history.size(),
         (System.nanoTime() - start) / 1e9);
   }
 
@@ -183,7 +183,7 @@ public final class DistributedTrainer {
       if (round == 0) {
         ratings = ratings.copy();
         ratings.shuffle(new java.util.SplittableRandom(
-            SparseTrainer.mix(train.seed(), epoch, in.id)));
+            Seeds.mix(train.seed(), epoch, in.id)));
       }
       ParameterTable users = in.userTable.copy();
       ParameterTable items = new ParameterTable(this.items, width(), stride(), itemData.clone());

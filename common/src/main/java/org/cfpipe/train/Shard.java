@@ -57,20 +57,12 @@ final class Shard implements Serializable {
   private record Packed(long[] keys, float[] ratings) {
 
     static Packed of(Iterator<Row> rows) {
-      List<long[]> packed = new ArrayList<>();
-      while (rows.hasNext()) {
-        Row row = rows.next();
-        long key = ((long) row.getInt(0) << 32) | (row.getInt(1) & 0xFFFFFFFFL);
-        packed.add(new long[] {key, Float.floatToIntBits(row.getFloat(2))});
-      }
-      packed.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
-      long[] keys = new long[packed.size()];
-      float[] ratings = new float[packed.size()];
+      TrainingSet sorted = TrainingSet.sorted(rows);
+      long[] keys = new long[sorted.size()];
       for (int n = 0; n < keys.length; n++) {
-        keys[n] = packed.get(n)[0];
-        ratings[n] = Float.intBitsToFloat((int) packed.get(n)[1]);
+        keys[n] = ((long) sorted.users()[n] << 32) | (sorted.items()[n] & 0xFFFFFFFFL);
       }
-      return new Packed(keys, ratings);
+      return new Packed(keys, sorted.ratings());
     }
 
     /** The rows of {@code users} (sorted global indices), renumbered to local user indices. */

@@ -43,7 +43,7 @@ public final class SparseTrainer {
   }
 
   /** Trains from scratch, without checkpoints. */
-  public TrainResult train(TrainingSet ratings, TrainingSet validation, int users, int items) {
+  public TrainResult<FactorModel> train(TrainingSet ratings, TrainingSet validation, int users, int items) {
     return train(ratings, validation, users, items, Checkpoints.NONE, false);
   }
 
@@ -51,7 +51,7 @@ public final class SparseTrainer {
    * @param validation scored after every epoch; may be empty
    * @param resume continue from the newest checkpoint, when there is one
    */
-  public TrainResult train(TrainingSet ratings, TrainingSet validation, int users, int items,
+  public TrainResult<FactorModel> train(TrainingSet ratings, TrainingSet validation, int users, int items,
       Checkpoints checkpoints, boolean resume) {
     double offset = modelSettings.globalMean()
         ? FactorModel.offsetFor(ratings.mean(), modelSettings.yRange()) : 0.0;
@@ -126,7 +126,7 @@ public final class SparseTrainer {
       return steps;
     }
 
-    TrainResult execute(Checkpoints checkpoints) {
+    TrainResult<FactorModel> execute(Checkpoints checkpoints) {
       long start = System.nanoTime();
       for (int epoch = history.size() + 1; epoch <= settings.epochs(); epoch++) {
         long epochStart = System.nanoTime();
@@ -138,7 +138,7 @@ public final class SparseTrainer {
             schedule.learningRate(step - 1), data.size() / epochSeconds, elapsed);
         history.add(stats);
         boolean improved = track(stats);
-        log(stats, elapsed / epoch * (settings.epochs() - epoch));
+        LOG.info(stats.describe(settings.epochs(), elapsed / epoch * (settings.epochs() - epoch)));
         checkpoints.save(epoch, this::save);
         if (!improved && epoch - bestEpoch >= settings.earlyStopping().patience()) {
           LOG.info("early stopping after epoch {}: validation RMSE has not improved since "
@@ -155,7 +155,7 @@ public final class SparseTrainer {
       }
       double seconds = previousSeconds + (System.nanoTime() - start) / 1e9;
       int best = bestUsers != null ? bestEpoch : history.size();
-      return new TrainResult(model, history, best, seconds);
+      return new TrainResult<>(model, history, best, seconds);
     }
 
     /**
@@ -164,7 +164,7 @@ public final class SparseTrainer {
      */
     double runEpoch(int epoch) {
       int p = blocked.blocks();
-      int[] perm = permutation(p, new SplittableRandom(mix(settings.seed(), epoch, -1)));
+      int[] perm = Seeds.permutation(p, new SplittableRandom(Seeds.mix(settings.seed(), epoch, -1)));
       for (int stratum = 0; stratum < p; stratum++) {
         long[] firstStep = new long[p];
         for (int a = 0; a < p; a++) {
@@ -189,7 +189,7 @@ public final class SparseTrainer {
 
     /** Mini-batches over one shuffled block on thread t; returns its squared errors. */
     double trainBlock(int t, int block, int epoch, long firstStep) {
-      blocked.shuffle(block, new SplittableRandom(mix(settings.seed(), epoch, block)));
+      blocked.shuffle(block, new SplittableRandom(Seeds.mix(settings.seed(), epoch, block)));
       return loops[t].run(userTable, itemTable, data, blocked.from(block), blocked.to(block),
           firstStep);
     }
@@ -218,13 +218,6 @@ public final class SparseTrainer {
       userTable.store(bestUsers);
       itemTable.store(bestItems);
       return true;
-    }
-
-    void log(EpochStats stats, double etaSeconds) {
-      LOG.info(String.format(Locale.ROOT, "epoch %d/%d  train_loss %.4f  valid_rmse %.4f  "
-              + "lr %.2e  %,.0f ratings/s  elapsed %.1f s  eta %.1f s", stats.epoch(),
-          settings.epochs(), stats.trainLoss(), stats.validRmse(), stats.learningRate(),
-          stats.ratingsPerSecond(), stats.elapsedSeconds(), etaSeconds));
     }
 
     void save(DataOutputStream out) throws IOException {
@@ -264,7 +257,7 @@ public final class SparseTrainer {
           // Each epoch shuffles the blocks in place: replay the finished epochs' shuffles so the
           // next one starts from the same order as in an uninterrupted run.
           for (int block = 0; block < blockErrors.length; block++) {
-            blocked.shuffle(block, new SplittableRandom(mix(settings.seed(), e + 1, block)));
+            blocked.shuffle(block, new SplittableRandom(Seeds.mix(settings.seed(), e + 1, block)));
           }
         }
         read(in, userTable.data());
@@ -296,28 +289,6 @@ public final class SparseTrainer {
       return 1;
     }
     return (int) Math.max(4, Math.min(128, Math.round(Math.sqrt(ratings / 5_000.0))));
-  }
-
-  /** A random permutation of 0..n-1. */
-  static int[] permutation(int n, SplittableRandom random) {
-    int[] perm = new int[n];
-    for (int j = 0; j < n; j++) {
-      perm[j] = j;
-    }
-    for (int j = n - 1; j > 0; j--) {
-      int k = random.nextInt(j + 1);
-      int x = perm[j];
-      perm[j] = perm[k];
-      perm[k] = x;
-    }
-    return perm;
-  }
-
-  /** A seed for (seed, epoch, block), mixed so that neighbouring inputs give unrelated streams. */
-  static long mix(long seed, int epoch, int block) {
-    long h = seed * 0x9E3779B97F4A7C15L + epoch;
-    h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + block;
-    return h ^ (h >>> 29);
   }
 
   private static void write(DataOutputStream out, float[] values) throws IOException {

@@ -1,7 +1,7 @@
 package org.cfpipe.train;
 
 import java.util.List;
-import org.cfpipe.model.FactorModel;
+import org.cfpipe.model.RatingModel;
 
 /**
  * A trained model with its per-epoch history and the wall time of training.
@@ -9,7 +9,7 @@ import org.cfpipe.model.FactorModel;
  * @param bestEpoch the epoch whose parameters the model holds (the last one run, unless early
  *     stopping kept an earlier one)
  */
-public record TrainResult(FactorModel model, List<EpochStats> history, int bestEpoch,
+public record TrainResult<M extends RatingModel>(M model, List<EpochStats> history, int bestEpoch,
     double seconds) {
 
   public EpochStats last() {

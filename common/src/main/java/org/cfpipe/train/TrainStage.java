@@ -12,13 +12,14 @@ import org.cfpipe.model.ModelInfo;
 import org.cfpipe.model.ModelStore;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
+import org.cfpipe.train.dl4j.Dl4jTrainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The train stage: trains on the split's train ratings, with the sparse engine in the driver JVM
- * (the ratings loaded into arrays) or on the executors ({@link DistributedTrainer}), and stores the
- * model as parameter tables and {@code model.json}.
+ * The train stage: trains on the split's train ratings with the sparse or the dl4j engine, in the
+ * driver JVM (the ratings loaded into arrays) or on the executors ({@link DistributedTrainer},
+ * DL4J-Spark), and stores the model as parameter tables and {@code model.json}.
  */
 public final class TrainStage {
   private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
@@ -35,28 +36,33 @@ public final class TrainStage {
     int items = Math.toIntExact(ids.items());
     Dataset<Row> trainTable = spark.read().parquet(layout.train());
     Dataset<Row> validTable = spark.read().parquet(layout.validation());
-    TrainResult result;
+    TrainResult<?> result;
     long trainRows;
     long validRows;
+    boolean dl4j = train.engine() == TrainSettings.Engine.DL4J;
+    LOG.info("train: {} users x {} items, model {}, engine {}, {}", users, items,
+        model.type().spelling(), train.engine().spelling(), train.distributed().workers() > 0
+            ? train.distributed().workers() + " workers on the executors" : "in the driver JVM");
     if (train.distributed().workers() > 0) {
-      LOG.info("train: distributed over {} shards, {} users x {} items, model {} k={}",
-          train.distributed().workers(), users, items, model.type().spelling(), model.factors());
-      result = new DistributedTrainer(model, train).train(spark, trainTable, validTable, users,
-          items);
+      result = dl4j
+          ? new Dl4jTrainer(model, train).train(spark, trainTable, validTable, users, items)
+          : new DistributedTrainer(model, train).train(spark, trainTable, validTable, users,
+              items);
       trainRows = trainTable.count();
       validRows = validTable.count();
     } else {
       TrainingSet ratings = TrainingSet.collect(trainTable);
       TrainingSet validation = TrainingSet.collect(validTable);
-      LOG.info("train: {} ratings, {} validation, {} users x {} items, model {} k={}",
-          ratings.size(), validation.size(), users, items, model.type().spelling(),
-          model.factors());
+      LOG.info("train: {} ratings, {} validation", ratings.size(), validation.size());
       HadoopCheckpoints checkpoints = new HadoopCheckpoints(files, layout.checkpoints());
       if (!train.resume()) {
         checkpoints.clear();
       }
-      result = new SparseTrainer(model, train).train(ratings, validation, users, items,
-          checkpoints, train.resume());
+      result = dl4j
+          ? new Dl4jTrainer(model, train).train(ratings, validation, users, items, checkpoints,
+              train.resume())
+          : new SparseTrainer(model, train).train(ratings, validation, users, items,
+              checkpoints, train.resume());
       trainRows = ratings.size();
       validRows = validation.size();
     }

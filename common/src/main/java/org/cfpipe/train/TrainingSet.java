@@ -82,6 +82,30 @@ public final class TrainingSet implements java.io.Serializable {
     return List.of(bytes.toByteArray()).iterator();
   }
 
+  /**
+   * The (user_index int, item_index int, rating float) rows of one partition, sorted by user,
+   * item and rating, so that the set does not depend on the order the rows arrived in.
+   */
+  public static TrainingSet sorted(Iterator<Row> rows) {
+    List<long[]> packed = new java.util.ArrayList<>();
+    while (rows.hasNext()) {
+      Row row = rows.next();
+      long key = ((long) row.getInt(0) << 32) | (row.getInt(1) & 0xFFFFFFFFL);
+      packed.add(new long[] {key, Float.floatToIntBits(row.getFloat(2))});
+    }
+    packed.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0])
+        : Float.compare(Float.intBitsToFloat((int) a[1]), Float.intBitsToFloat((int) b[1])));
+    int[] users = new int[packed.size()];
+    int[] items = new int[packed.size()];
+    float[] ratings = new float[packed.size()];
+    for (int n = 0; n < users.length; n++) {
+      users[n] = (int) (packed.get(n)[0] >>> 32);
+      items[n] = (int) packed.get(n)[0];
+      ratings[n] = Float.intBitsToFloat((int) packed.get(n)[1]);
+    }
+    return new TrainingSet(users, items, ratings);
+  }
+
   /** A copy, so that shuffling it leaves this set as it was. */
   public TrainingSet copy() {
     return new TrainingSet(users.clone(), items.clone(), ratings.clone());

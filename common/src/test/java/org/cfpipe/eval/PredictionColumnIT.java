@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -13,6 +14,8 @@ import org.cfpipe.config.ModelSettings.Range;
 import org.cfpipe.model.FactorModel;
 import org.cfpipe.model.ModelInfo;
 import org.cfpipe.model.ModelStore;
+import org.cfpipe.model.NeuralModel;
+import org.cfpipe.model.RatingModel;
 import org.cfpipe.spark.SparkFixture;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,6 +29,34 @@ class PredictionColumnIT extends SparkFixture {
     FactorModel model = new FactorModel(5, biases, 6, 7, offset,
         withRange ? Optional.of(new Range(0.5, 5.5)) : Optional.empty());
     model.initUniform(0.8, 3);
+    assertScoresAsTheModel(biases ? "dot-bias" : "dot", model);
+  }
+
+  @ParameterizedTest(name = "y-range {0}")
+  @CsvSource({"true", "false"})
+  void neuralPredictionEqualsModelPrediction(boolean withRange) {
+    SplittableRandom random = new SplittableRandom(5);
+    int userWidth = 3;
+    int itemWidth = 4;
+    int hidden = 5;
+    NeuralModel.Head head = new NeuralModel.Head(userWidth, itemWidth, hidden,
+        draws(random, (userWidth + itemWidth) * hidden), draws(random, hidden),
+        draws(random, hidden), 0.2f);
+    NeuralModel model = new NeuralModel(6, 7, draws(random, 6 * userWidth),
+        draws(random, 7 * itemWidth), head,
+        withRange ? Optional.of(new Range(0.0, 5.5)) : Optional.empty());
+    assertScoresAsTheModel("neural", model);
+  }
+
+  private static float[] draws(SplittableRandom random, int n) {
+    float[] out = new float[n];
+    for (int j = 0; j < n; j++) {
+      out[j] = (float) (random.nextDouble() * 2 - 1);
+    }
+    return out;
+  }
+
+  private void assertScoresAsTheModel(String type, RatingModel model) {
     List<Row> pairs = new ArrayList<>();
     for (int u = 0; u < 6; u++) {
       for (int i = 0; i < 7; i++) {
@@ -35,7 +66,7 @@ class PredictionColumnIT extends SparkFixture {
     StructType schema = new StructType().add("user_index", DataTypes.IntegerType)
         .add("item_index", DataTypes.IntegerType).add("rating", DataTypes.DoubleType);
 
-    List<Row> scored = EvaluateStage.score(ModelInfo.of(biases ? "dot-bias" : "dot", model),
+    List<Row> scored = EvaluateStage.score(ModelInfo.of(type, model),
         spark.createDataFrame(pairs, schema), ModelStore.userTable(spark, model),
         ModelStore.itemTable(spark, model)).collectAsList();
 

@@ -31,7 +31,7 @@ class BlockedRatingsTest {
         assertEquals(b % p, blocked.view().items()[n] % p);
       }
     }
-    int[] perm = SparseTrainer.permutation(p, new SplittableRandom(3));
+    int[] perm = Seeds.permutation(p, new SplittableRandom(3));
     Set<Integer> allBlocks = new HashSet<>();
     for (int s = 0; s < p; s++) {
       Set<Integer> userBlocks = new HashSet<>();

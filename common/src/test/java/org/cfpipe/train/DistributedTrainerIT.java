@@ -16,6 +16,7 @@ import org.cfpipe.ids.EncodeReport;
 import org.cfpipe.ids.EncodeStage;
 import org.cfpipe.ingest.IngestStage;
 import org.cfpipe.model.ErrorStats;
+import org.cfpipe.model.FactorModel;
 import org.cfpipe.spark.RunLayout;
 import org.cfpipe.spark.SparkFixture;
 import org.cfpipe.split.SplitStage;
@@ -58,11 +59,11 @@ class DistributedTrainerIT extends SparkFixture {
     int items = (int) ids.items();
 
     PipelineSettings single = settings();
-    TrainResult local = new SparseTrainer(single.model(), single.train())
+    TrainResult<FactorModel> local = new SparseTrainer(single.model(), single.train())
         .train(TrainingSet.collect(train), TrainingSet.collect(valid), users, items);
     PipelineSettings spread = settings("cfpipe.train.distributed.workers=4",
         "cfpipe.train.distributed.rounds-per-epoch=4");
-    TrainResult distributed = new DistributedTrainer(spread.model(), spread.train())
+    TrainResult<FactorModel> distributed = new DistributedTrainer(spread.model(), spread.train())
         .train(spark, train, valid, users, items);
 
     double localRmse = local.last().validRmse();

@@ -18,6 +18,7 @@ import java.util.Optional;
 import org.cfpipe.config.ConfigLoader;
 import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.ingest.PlantedRatings;
+import org.cfpipe.model.FactorModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -47,7 +48,7 @@ class SparseTrainerTest {
         Arrays.copyOfRange(planted.ratings(), from, to));
   }
 
-  private static TrainResult train(PipelineSettings s) {
+  private static TrainResult<FactorModel> train(PipelineSettings s) {
     return new SparseTrainer(s.model(), s.train()).train(slice(PLANTED, 0, TRAIN),
         slice(PLANTED, TRAIN, TRAIN + VALID), USERS, ITEMS);
   }
@@ -59,7 +60,7 @@ class SparseTrainerTest {
   void reachesTheNoiseFloorOnPlantedFactors(String optimizer, String schedule, double rate,
       int batch, double weightDecay, double l2, double initRange) {
     double floor = PLANTED.oracleRmse(TRAIN, TRAIN + VALID);
-    TrainResult result = train(settings("cfpipe.train.optimizer=" + optimizer,
+    TrainResult<FactorModel> result = train(settings("cfpipe.train.optimizer=" + optimizer,
         "cfpipe.train.schedule=" + schedule, "cfpipe.train.epochs=30",
         "cfpipe.train.weight-decay=" + weightDecay, "cfpipe.train.l2=" + l2,
         "cfpipe.train.learning-rate=" + rate, "cfpipe.train.batch-size=" + batch,
@@ -74,7 +75,7 @@ class SparseTrainerTest {
   @Test
   void earlyStoppingKeepsTheBestEpoch() {
     // Far too little regularisation for k=30: validation RMSE turns up after a few epochs.
-    TrainResult result = train(settings("cfpipe.model.factors=30", "cfpipe.train.epochs=40",
+    TrainResult<FactorModel> result = train(settings("cfpipe.model.factors=30", "cfpipe.train.epochs=40",
         "cfpipe.train.weight-decay=0", "cfpipe.train.schedule=constant",
         "cfpipe.train.learning-rate=0.01", "cfpipe.train.early-stopping.patience=2"));
 
@@ -97,14 +98,14 @@ class SparseTrainerTest {
         "cfpipe.train.blocks=3");
     TrainingSet data = slice(PLANTED, 0, 20_000);
     TrainingSet valid = slice(PLANTED, TRAIN, TRAIN + 2_000);
-    TrainResult whole = new SparseTrainer(s.model(), s.train())
+    TrainResult<FactorModel> whole = new SparseTrainer(s.model(), s.train())
         .train(data, valid, USERS, ITEMS);
 
     MemoryCheckpoints store = new MemoryCheckpoints(2);
     assertThrows(IllegalStateException.class, () -> new SparseTrainer(s.model(), s.train())
         .train(data, valid, USERS, ITEMS, store, false));
-    assertEquals(2, store.epoch);
-    TrainResult resumed = new SparseTrainer(s.model(), s.train())
+    assertEquals(2, store.epoch());
+    TrainResult<FactorModel> resumed = new SparseTrainer(s.model(), s.train())
         .train(data, valid, USERS, ITEMS, store, true);
 
     assertArrayEquals(whole.model().userRows(), resumed.model().userRows());
@@ -121,8 +122,8 @@ class SparseTrainerTest {
         "cfpipe.train.threads=2");
     TrainingSet data = slice(PLANTED, 0, 20_000);
     TrainingSet valid = slice(PLANTED, TRAIN, TRAIN + 2_000);
-    TrainResult a = new SparseTrainer(one.model(), one.train()).train(data, valid, USERS, ITEMS);
-    TrainResult b = new SparseTrainer(two.model(), two.train()).train(data, valid, USERS, ITEMS);
+    TrainResult<FactorModel> a = new SparseTrainer(one.model(), one.train()).train(data, valid, USERS, ITEMS);
+    TrainResult<FactorModel> b = new SparseTrainer(two.model(), two.train()).train(data, valid, USERS, ITEMS);
     assertArrayEquals(a.model().userRows(), b.model().userRows());
     assertArrayEquals(a.model().itemRows(), b.model().itemRows());
   }
@@ -133,42 +134,10 @@ class SparseTrainerTest {
     PipelineSettings s = settings("cfpipe.train.epochs=2");
     TrainingSet data = slice(planted, 0, 2_000);
     TrainingSet none = slice(planted, 0, 0);
-    TrainResult a = new SparseTrainer(s.model(), s.train()).train(data, none, 50, 40);
-    TrainResult b = new SparseTrainer(s.model(), s.train()).train(data, none, 50, 40);
+    TrainResult<FactorModel> a = new SparseTrainer(s.model(), s.train()).train(data, none, 50, 40);
+    TrainResult<FactorModel> b = new SparseTrainer(s.model(), s.train()).train(data, none, 50, 40);
     assertArrayEquals(a.model().userRows(), b.model().userRows());
     assertArrayEquals(a.model().itemRows(), b.model().itemRows());
     assertArrayEquals(Arrays.copyOfRange(planted.users(), 0, 2_000), data.users());
-  }
-
-  /** Keeps the newest checkpoint in memory and "crashes" after saving epoch {@code crashAfter}. */
-  private static final class MemoryCheckpoints implements Checkpoints {
-    private final int crashAfter;
-    private byte[] bytes;
-    int epoch;
-
-    MemoryCheckpoints(int crashAfter) {
-      this.crashAfter = crashAfter;
-    }
-
-    @Override
-    public void save(int epoch, Writer writer) {
-      ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-      try (DataOutputStream out = new DataOutputStream(buffer)) {
-        writer.write(out);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      bytes = buffer.toByteArray();
-      this.epoch = epoch;
-      if (epoch == crashAfter) {
-        throw new IllegalStateException("simulated crash after epoch " + epoch);
-      }
-    }
-
-    @Override
-    public Optional<DataInputStream> latest() {
-      return bytes == null ? Optional.empty()
-          : Optional.of(new DataInputStream(new ByteArrayInputStream(bytes)));
-    }
   }
 }

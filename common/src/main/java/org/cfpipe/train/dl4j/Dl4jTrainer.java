@@ -1,0 +1,321 @@
+package org.cfpipe.train.dl4j;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.cfpipe.config.ModelSettings;
+import org.cfpipe.config.TrainSettings;
+import org.cfpipe.model.ErrorStats;
+import org.cfpipe.model.FactorModel;
+import org.cfpipe.model.RatingModel;
+import org.cfpipe.train.Checkpoints;
+import org.cfpipe.train.EpochStats;
+import org.cfpipe.train.Seeds;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains any model as a {@link ModelGraph} network: in this JVM, one mini-batch at a time over
+ * a seeded shuffle of the ratings, or on Spark executors with DL4J-Spark's
+ * {@link ParameterAveragingTrainingMaster} (each worker fits its partition's mini-batches and the
+ * driver averages parameters and updater state every few batches; Direct training approach,
+ * partitions kept as given). After each epoch the network becomes a plain-Java model that scores
+ * the validation ratings; the epoch is logged, checkpointed (in one JVM), and early stopping keeps
+ * the best epoch's parameters.
+ */
+public final class Dl4jTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(Dl4jTrainer.class);
+  private static final int CHECKPOINT_VERSION = 1;
+
+  private final ModelSettings modelSettings;
+  private final TrainSettings settings;
+
+  public Dl4jTrainer(ModelSettings modelSettings, TrainSettings settings) {
+    this.modelSettings = modelSettings;
+    this.settings = settings;
+  }
+
+  /** Trains in this JVM from scratch, without checkpoints. */
+  public TrainResult<RatingModel> train(TrainingSet ratings, TrainingSet validation, int users,
+      int items) {
+    return train(ratings, validation, users, items, Checkpoints.NONE, false);
+  }
+
+  /**
+   * Trains in this JVM.
+   *
+   * @param resume continue from the newest checkpoint, when there is one
+   */
+  public TrainResult<RatingModel> train(TrainingSet ratings, TrainingSet validation, int users,
+      int items, Checkpoints checkpoints, boolean resume) {
+    long steps = (ratings.size() + settings.batchSize() - 1) / settings.batchSize();
+    Run run = new Run(users, items, ratings.mean(), steps, ratings.size());
+    if (resume) {
+      checkpoints.latest().ifPresent(run::restore);
+    }
+    Epoch epoch = (net, e) -> {
+      int[] order = Seeds.permutation(ratings.size(),
+          new SplittableRandom(Seeds.mix(settings.seed(), e, -1)));
+      double squared = 0;
+      for (int from = 0; from < ratings.size(); from += settings.batchSize()) {
+        int to = Math.min(ratings.size(), from + settings.batchSize());
+        net.fit(Batches.of(ratings, order, from, to));
+        squared += net.score() * (to - from);
+      }
+      return squared / ratings.size();
+    };
+    return run.execute(epoch, model -> ErrorStats.of(model, validation.users(),
+        validation.items(), validation.ratings()), checkpoints);
+  }
+
+  /**
+   * Trains on the executors: the ratings in {@code distributed.workers} partitions, parameters
+   * averaged {@code distributed.rounds-per-epoch} times an epoch.
+   *
+   * @param ratings (user_index, item_index, rating) rows
+   * @param validation rows with the same columns, scored on the executors after every epoch
+   */
+  public TrainResult<RatingModel> train(SparkSession spark, Dataset<Row> ratings,
+      Dataset<Row> validation, int users, int items) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Dl4jRuntime.checkKryo(jsc.getConf());
+    int workers = settings.distributed().workers();
+    JavaRDD<Row> train = columns(ratings).repartition(workers).javaRDD()
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    JavaRDD<Row> valid = columns(validation).javaRDD().persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      long count = train.count();
+      double mean = columns(ratings).agg(org.apache.spark.sql.functions.avg("rating")).first()
+          .getDouble(0);
+      long batchesPerWorker = Math.max(1, count / workers / settings.batchSize());
+      int frequency = (int) Math.max(1,
+          batchesPerWorker / settings.distributed().roundsPerEpoch());
+      Run run = new Run(users, items, mean, Math.max(1, count / settings.batchSize()), count);
+      ParameterAveragingTrainingMaster master =
+          new ParameterAveragingTrainingMaster.Builder(workers, settings.batchSize())
+              .batchSizePerWorker(settings.batchSize())
+              .averagingFrequency(frequency)
+              .workerPrefetchNumBatches(0)
+              .rddTrainingApproach(RDDTrainingApproach.Direct)
+              .repartionData(Repartition.Never)
+              .collectTrainingStats(false)
+              .saveUpdater(true)
+              .rngSeed(settings.seed())
+              .build();
+      SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, run.net, master);
+      LOG.info("dl4j engine: {} workers, parameters averaged every {} batches of {}", workers,
+          frequency, settings.batchSize());
+      Epoch epoch = (net, e) -> {
+        JavaRDD<MultiDataSet> batches = Batches.rdd(train, settings.batchSize(), settings.seed(),
+            e);
+        ComputationGraph trained = sparkNet.fitMultiDataSet(batches);
+        run.net = trained;
+        return sparkNet.getScore();
+      };
+      Validation scorer = model -> {
+        Broadcast<RatingModel> shared = jsc.broadcast(model);
+        try {
+          return valid.mapPartitions(rows -> {
+            TrainingSet v = TrainingSet.sorted(rows);
+            return List.of(ErrorStats.of(shared.value(), v.users(), v.items(), v.ratings()))
+                .iterator();
+          }).reduce(ErrorStats::plus);
+        } finally {
+          shared.destroy();
+        }
+      };
+      TrainResult<RatingModel> result = run.execute(epoch, scorer, Checkpoints.NONE);
+      sparkNet.getTrainingMaster().deleteTempFiles(jsc);
+      return result;
+    } finally {
+      train.unpersist();
+      valid.unpersist();
+    }
+  }
+
+  private static Dataset<Row> columns(Dataset<Row> table) {
+    return table.select(col("user_index"), col("item_index"), col("rating").cast("float"));
+  }
+
+  /** One epoch of training; returns the mean training loss. */
+  @FunctionalInterface
+  private interface Epoch {
+    double run(ComputationGraph net, int epoch);
+  }
+
+  /** The validation errors of a model. */
+  @FunctionalInterface
+  private interface Validation {
+    ErrorStats of(RatingModel model);
+  }
+
+  /** The network and the history of one training run. */
+  private final class Run {
+    final GraphParameters parameters;
+    final long ratings;
+    final RateSchedule schedule;
+    final List<EpochStats> history = new ArrayList<>();
+    ComputationGraph net;
+    INDArray best;
+    int bestEpoch;
+    double bestRmse = Double.POSITIVE_INFINITY;
+    double previousSeconds;
+
+    Run(int users, int items, double mean, long stepsPerEpoch, long ratings) {
+      Dl4jRuntime.prepare(settings.dl4j());
+      Dl4jRuntime.warnIfDense(modelSettings, settings, users, items, stepsPerEpoch);
+      double offset = modelSettings.globalMean()
+          ? FactorModel.offsetFor(mean, modelSettings.yRange()) : 0.0;
+      this.parameters = new GraphParameters(modelSettings, users, items, offset);
+      this.ratings = ratings;
+      this.schedule = RateSchedule.of(settings, stepsPerEpoch);
+      this.net = new ComputationGraph(ModelGraph.configuration(modelSettings, settings, users,
+          items, offset, stepsPerEpoch));
+      net.init();
+      parameters.initialise(net, settings.seed());
+      LOG.info("dl4j engine: {} model, {} parameters", modelSettings.type().spelling(),
+          net.numParams());
+    }
+
+    TrainResult<RatingModel> execute(Epoch epochs, Validation validation,
+        Checkpoints checkpoints) {
+      long start = System.nanoTime();
+      for (int epoch = history.size() + 1; epoch <= settings.epochs(); epoch++) {
+        long epochStart = System.nanoTime();
+        double loss = epochs.run(net, epoch);
+        double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
+        ErrorStats valid = validation.of(parameters.model(net));
+        double elapsed = previousSeconds + (System.nanoTime() - start) / 1e9;
+        EpochStats stats = new EpochStats(epoch, loss, valid.rmse(), valid.mae(),
+            schedule.valueAt(Math.max(0, net.getIterationCount() - 1), epoch),
+            ratings / epochSeconds, elapsed);
+        history.add(stats);
+        boolean improved = track(stats);
+        LOG.info(stats.describe(settings.epochs(), elapsed / epoch * (settings.epochs() - epoch)));
+        checkpoints.save(epoch, this::save);
+        if (!improved && epoch - bestEpoch >= settings.earlyStopping().patience()) {
+          LOG.info("early stopping after epoch {}: validation RMSE has not improved since "
+              + "epoch {} ({})", epoch, bestEpoch, String.format(Locale.ROOT, "%.4f", bestRmse));
+          break;
+        }
+      }
+      if (best != null) {
+        net.setParams(best);
+      }
+      double seconds = previousSeconds + (System.nanoTime() - start) / 1e9;
+      return new TrainResult<>(parameters.model(net), history,
+          best != null ? bestEpoch : history.size(), seconds);
+    }
+
+    /** Remembers the best epoch when early stopping is on; true when this epoch improved. */
+    boolean track(EpochStats stats) {
+      if (!settings.earlyStopping().enabled() || Double.isNaN(stats.validRmse())) {
+        bestEpoch = stats.epoch();
+        return true;
+      }
+      if (stats.validRmse() >= bestRmse) {
+        return false;
+      }
+      bestRmse = stats.validRmse();
+      bestEpoch = stats.epoch();
+      best = net.params().dup();
+      return true;
+    }
+
+    void save(DataOutputStream out) throws IOException {
+      out.writeInt(CHECKPOINT_VERSION);
+      out.writeDouble(history.get(history.size() - 1).elapsedSeconds());
+      out.writeInt(history.size());
+      for (EpochStats e : history) {
+        out.writeInt(e.epoch());
+        for (double value : new double[] {e.trainLoss(), e.validRmse(), e.validMae(),
+            e.learningRate(), e.ratingsPerSecond(), e.elapsedSeconds()}) {
+          out.writeDouble(value);
+        }
+      }
+      out.writeInt(bestEpoch);
+      out.writeDouble(bestRmse);
+      out.writeBoolean(best != null);
+      if (best != null) {
+        writeFloats(out, best.toFloatVector());
+      }
+      ByteArrayOutputStream model = new ByteArrayOutputStream();
+      ModelSerializer.writeModel(net, model, true);
+      out.writeInt(model.size());
+      model.writeTo(out);
+    }
+
+    void restore(DataInputStream in) {
+      try (in) {
+        if (in.readInt() != CHECKPOINT_VERSION) {
+          throw new IOException("the checkpoint was written by another version of the trainer");
+        }
+        previousSeconds = in.readDouble();
+        int epochs = in.readInt();
+        for (int e = 0; e < epochs; e++) {
+          history.add(new EpochStats(in.readInt(), in.readDouble(), in.readDouble(),
+              in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()));
+        }
+        bestEpoch = in.readInt();
+        bestRmse = in.readDouble();
+        if (in.readBoolean()) {
+          best = org.nd4j.linalg.factory.Nd4j.create(readFloats(in));
+        }
+        byte[] model = new byte[in.readInt()];
+        in.readFully(model);
+        ComputationGraph restored = ModelSerializer.restoreComputationGraph(
+            new ByteArrayInputStream(model), true);
+        if (restored.numParams() != net.numParams()) {
+          throw new IOException("the checkpoint holds " + restored.numParams()
+              + " parameters where " + net.numParams() + " are expected: was it written for "
+              + "another model shape?");
+        }
+        net = restored;
+        LOG.info("resumed from the checkpoint after epoch {}", epochs);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot resume from the checkpoint: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+    out.writeInt(values.length);
+    for (float v : values) {
+      out.writeFloat(v);
+    }
+  }
+
+  private static float[] readFloats(DataInputStream in) throws IOException {
+    float[] values = new float[in.readInt()];
+    for (int j = 0; j < values.length; j++) {
+      values[j] = in.readFloat();
+    }
+    return values;
+  }
+}

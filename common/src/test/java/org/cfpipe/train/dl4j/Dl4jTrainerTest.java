@@ -1,0 +1,127 @@
+package org.cfpipe.train.dl4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.cfpipe.config.ConfigLoader;
+import org.cfpipe.config.PipelineSettings;
+import org.cfpipe.ingest.PlantedRatings;
+import org.cfpipe.model.ErrorStats;
+import org.cfpipe.model.FactorModel;
+import org.cfpipe.model.RatingModel;
+import org.cfpipe.train.MemoryCheckpoints;
+import org.cfpipe.train.SparseTrainer;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
+import org.junit.jupiter.api.Test;
+
+/** The dl4j engine on planted-factor ratings, where the best reachable RMSE is known. */
+class Dl4jTrainerTest {
+  private static final int USERS = 200;
+  private static final int ITEMS = 150;
+  private static final int TRAIN = 60_000;
+  private static final int VALID = 10_000;
+  private static final PlantedRatings.Sample PLANTED =
+      PlantedRatings.generate(USERS, ITEMS, TRAIN + VALID, 4, 0.5, 11);
+  private static final TrainingSet TRAIN_SET = slice(0, TRAIN);
+  private static final TrainingSet VALID_SET = slice(TRAIN, TRAIN + VALID);
+
+  static PipelineSettings settings(String... sets) {
+    List<String> all = new ArrayList<>(List.of("cfpipe.input.ratings=planted",
+        "cfpipe.model.y-range.enabled=false", "cfpipe.model.factors=4",
+        "cfpipe.train.engine=dl4j", "cfpipe.train.l2=0", "cfpipe.train.batch-size=128",
+        "cfpipe.train.learning-rate=0.01"));
+    all.addAll(List.of(sets));
+    return PipelineSettings.from(ConfigLoader.load(Optional.empty(), all), "2024-01-01");
+  }
+
+  static TrainingSet slice(int from, int to) {
+    return new TrainingSet(Arrays.copyOfRange(PLANTED.users(), from, to),
+        Arrays.copyOfRange(PLANTED.items(), from, to),
+        Arrays.copyOfRange(PLANTED.ratings(), from, to));
+  }
+
+  private static TrainResult<RatingModel> train(PipelineSettings s) {
+    return new Dl4jTrainer(s.model(), s.train()).train(TRAIN_SET, VALID_SET, USERS, ITEMS);
+  }
+
+  @Test
+  void dotBiasAgreesWithTheSparseEngineAtTheNoiseFloor() {
+    double floor = PLANTED.oracleRmse(TRAIN, TRAIN + VALID);
+    PipelineSettings s = settings("cfpipe.model.type=dot-bias", "cfpipe.train.epochs=12");
+    double dl4j = train(s).best().validRmse();
+    PipelineSettings sparse = settings("cfpipe.model.type=dot-bias", "cfpipe.train.epochs=12",
+        "cfpipe.train.engine=sparse");
+    double reference = new SparseTrainer(sparse.model(), sparse.train())
+        .train(TRAIN_SET, VALID_SET, USERS, ITEMS).best().validRmse();
+
+    assertTrue(dl4j <= 1.03 * floor, "dl4j RMSE " + dl4j + ", noise floor " + floor);
+    assertEquals(reference, dl4j, 0.01 * reference, "dl4j and sparse engines disagree");
+  }
+
+  @Test
+  void neuralLearnsMostOfThePlantedInteractions() {
+    // The planted ratings are mean + u.v + noise: predicting the mean leaves all of u.v
+    // unexplained. A relu layer approximates a dot product only roughly (Rendle et al. 2020,
+    // "Neural collaborative filtering vs. matrix factorization revisited"), so the bound is
+    // looser than the factor models' 3%.
+    double floor = PLANTED.oracleRmse(TRAIN, TRAIN + VALID);
+    double mean = TRAIN_SET.mean();
+    double meanRmse = ErrorStats.of(new FactorModel(1, false, USERS, ITEMS, mean,
+        Optional.empty()), VALID_SET.users(), VALID_SET.items(), VALID_SET.ratings()).rmse();
+    TrainResult<RatingModel> result = train(settings("cfpipe.model.type=neural",
+        "cfpipe.model.neural.hidden=32", "cfpipe.model.neural.embedding-dropout=0",
+        "cfpipe.model.neural.hidden-dropout=0", "cfpipe.train.neural.epochs=12",
+        "cfpipe.train.neural.learning-rate=0.01", "cfpipe.train.neural.batch-size=128"));
+    double rmse = result.best().validRmse();
+    assertTrue(rmse <= 1.40 * floor, "neural RMSE " + rmse + ", noise floor " + floor);
+    assertTrue(rmse - floor <= 0.25 * (meanRmse - floor), "neural RMSE " + rmse
+        + " leaves more than a quarter of the planted signal unexplained (floor " + floor
+        + ", the mean alone " + meanRmse + ")");
+  }
+
+  @Test
+  void earlyStoppingKeepsTheBestEpoch() {
+    // Far too many factors and no regularisation: validation RMSE turns up after a few epochs.
+    TrainResult<RatingModel> result = train(settings("cfpipe.model.type=dot-bias",
+        "cfpipe.model.factors=40", "cfpipe.train.epochs=40", "cfpipe.train.schedule=constant",
+        "cfpipe.train.early-stopping.patience=2", "cfpipe.model.init-range=0.1"));
+    assertTrue(result.history().size() < 40, "did not stop early");
+    assertEquals(result.history().size() - 2, result.bestEpoch());
+    double kept = ErrorStats.of(result.model(), VALID_SET.users(), VALID_SET.items(),
+        VALID_SET.ratings()).rmse();
+    assertEquals(result.best().validRmse(), kept, 1e-9);
+  }
+
+  @Test
+  void resumingAfterACrashContinuesFromTheCheckpoint() {
+    PipelineSettings s = settings("cfpipe.model.type=dot-bias", "cfpipe.train.epochs=4");
+    TrainingSet data = slice(0, 20_000);
+    TrainingSet valid = slice(TRAIN, TRAIN + 2_000);
+    TrainResult<RatingModel> whole = new Dl4jTrainer(s.model(), s.train())
+        .train(data, valid, USERS, ITEMS);
+
+    MemoryCheckpoints store = new MemoryCheckpoints(2);
+    assertThrows(IllegalStateException.class, () -> new Dl4jTrainer(s.model(), s.train())
+        .train(data, valid, USERS, ITEMS, store, false));
+    assertEquals(2, store.epoch());
+    TrainResult<RatingModel> resumed = new Dl4jTrainer(s.model(), s.train())
+        .train(data, valid, USERS, ITEMS, store, true);
+
+    assertEquals(4, resumed.history().size());
+    for (int e = 0; e < 4; e++) {
+      assertEquals(whole.history().get(e).validRmse(), resumed.history().get(e).validRmse(),
+          1e-6, "epoch " + (e + 1));
+    }
+    FactorModel a = (FactorModel) whole.model();
+    FactorModel b = (FactorModel) resumed.model();
+    assertArrayEquals(a.userRows(), b.userRows(), 1e-5f);
+    assertArrayEquals(a.itemRows(), b.itemRows(), 1e-5f);
+  }
+}
