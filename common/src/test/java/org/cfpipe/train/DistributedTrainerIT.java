@@ -17,9 +17,11 @@ import org.cfpipe.ids.EncodeStage;
 import org.cfpipe.ingest.IngestStage;
 import org.cfpipe.model.ErrorStats;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.model.RatingModel;
 import org.cfpipe.spark.RunLayout;
 import org.cfpipe.spark.SparkFixture;
 import org.cfpipe.split.SplitStage;
+import org.cfpipe.train.dl4j.Dl4jTrainer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,5 +77,33 @@ class DistributedTrainerIT extends SparkFixture {
     assertEquals(distributedRmse, ErrorStats.of(distributed.model(), v.users(), v.items(),
         v.ratings()).rmse(), 1e-4);
     assertEquals(single.train().epochs(), distributed.history().size());
+  }
+
+  /**
+   * DL4J-Spark's plain parameter averaging divides the update of an embedding row that one
+   * worker touched by the number of workers, so it trails one JVM by more than the sparse
+   * engine's touch-weighted averaging: measured 0.0115 at 8 rounds an epoch and 0.0092 at 32
+   * (docs/engines.md). The bound guards that it learns as it did then.
+   */
+  @Test
+  void dl4jOnFourWorkersLandsNearOneJvm() {
+    Dataset<Row> train = spark.read().parquet(layout.train());
+    Dataset<Row> valid = spark.read().parquet(layout.validation());
+    int users = (int) ids.users();
+    int items = (int) ids.items();
+
+    PipelineSettings single = settings("cfpipe.train.engine=dl4j", "cfpipe.train.epochs=6");
+    TrainResult<RatingModel> local = new Dl4jTrainer(single.model(), single.train())
+        .train(TrainingSet.collect(train), TrainingSet.collect(valid), users, items);
+    PipelineSettings spread = settings("cfpipe.train.engine=dl4j", "cfpipe.train.epochs=6",
+        "cfpipe.train.distributed.workers=4", "cfpipe.train.distributed.rounds-per-epoch=8");
+    TrainResult<RatingModel> distributed = new Dl4jTrainer(spread.model(), spread.train())
+        .train(spark, train, valid, users, items);
+
+    double localRmse = local.last().validRmse();
+    double distributedRmse = distributed.last().validRmse();
+    assertTrue(Math.abs(localRmse - distributedRmse) <= 0.015,
+        "single JVM " + localRmse + ", 4 workers " + distributedRmse);
+    assertEquals(6, distributed.history().size());
   }
 }

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * driver averages parameters and updater state every few batches; Direct training approach,
  * partitions kept as given). After each epoch the network becomes a plain-Java model that scores
  * the validation ratings; the epoch is logged, checkpointed (in one JVM), and early stopping keeps
- * the best epoch's parameters.
+ * the best epoch's parameters. The logged training loss is the network's score: the mean squared
+ * error plus the L2 penalties.
  */
 public final class Dl4jTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(Dl4jTrainer.class);
@@ -85,7 +86,7 @@ public final class Dl4jTrainer {
       double squared = 0;
       for (int from = 0; from < ratings.size(); from += settings.batchSize()) {
         int to = Math.min(ratings.size(), from + settings.batchSize());
-        net.fit(Batches.of(ratings, order, from, to));
+        net.fit(Batches.of(ratings, order, from, to, run.labelWidths));
         squared += net.score() * (to - from);
       }
       return squared / ratings.size();
@@ -113,13 +114,16 @@ public final class Dl4jTrainer {
       long count = train.count();
       double mean = columns(ratings).agg(org.apache.spark.sql.functions.avg("rating")).first()
           .getDouble(0);
-      long batchesPerWorker = Math.max(1, count / workers / settings.batchSize());
-      int frequency = (int) Math.max(1,
-          batchesPerWorker / settings.distributed().roundsPerEpoch());
-      Run run = new Run(users, items, mean, Math.max(1, count / settings.batchSize()), count);
+      // Each worker takes batch / workers ratings a step, so that an epoch has as many steps on
+      // every worker as in one JVM and the schedule runs its course (data parallelism).
+      int workerBatch = Math.max(1, settings.batchSize() / workers);
+      long steps = Math.max(1, (count / workers + workerBatch - 1) / workerBatch);
+      int frequency = (int) Math.max(1, steps / settings.distributed().roundsPerEpoch());
+      Run run = new Run(users, items, mean, steps, count);
+      RoundStart start = new RoundStart();
       ParameterAveragingTrainingMaster master =
-          new ParameterAveragingTrainingMaster.Builder(workers, settings.batchSize())
-              .batchSizePerWorker(settings.batchSize())
+          new ParameterAveragingTrainingMaster.Builder(workers, workerBatch)
+              .batchSizePerWorker(workerBatch)
               .averagingFrequency(frequency)
               .workerPrefetchNumBatches(0)
               .rddTrainingApproach(RDDTrainingApproach.Direct)
@@ -127,16 +131,27 @@ public final class Dl4jTrainer {
               .collectTrainingStats(false)
               .saveUpdater(true)
               .rngSeed(settings.seed())
+              .trainingHooks(start)
+              // Each round's batches are computed from the cached ratings; caching them as well
+              // would keep every round's copy until the end of training.
+              .storageLevel(null)
               .build();
       SparkComputationGraph sparkNet = new SparkComputationGraph(jsc, run.net, master);
       LOG.info("dl4j engine: {} workers, parameters averaged every {} batches of {}", workers,
-          frequency, settings.batchSize());
+          frequency, workerBatch);
+      long rounds = (steps + frequency - 1) / frequency;
       Epoch epoch = (net, e) -> {
-        JavaRDD<MultiDataSet> batches = Batches.rdd(train, settings.batchSize(), settings.seed(),
-            e);
-        ComputationGraph trained = sparkNet.fitMultiDataSet(batches);
-        run.net = trained;
-        return sparkNet.getScore();
+        // One fit per averaging round, so that each round starts its workers at its own step
+        // of the schedule (RoundStart).
+        double loss = 0;
+        for (long r = 0; r < rounds; r++) {
+          long first = r * frequency;
+          start.startAt((int) ((e - 1) * steps + first));
+          run.net = sparkNet.fitMultiDataSet(Batches.rdd(train, workerBatch, run.labelWidths,
+              settings.seed(), e, first, first + frequency));
+          loss += sparkNet.getScore();
+        }
+        return loss / rounds;
       };
       Validation scorer = model -> {
         Broadcast<RatingModel> shared = jsc.broadcast(model);
@@ -180,6 +195,7 @@ public final class Dl4jTrainer {
     final GraphParameters parameters;
     final long ratings;
     final RateSchedule schedule;
+    final int[] labelWidths;
     final List<EpochStats> history = new ArrayList<>();
     ComputationGraph net;
     INDArray best;
@@ -195,6 +211,7 @@ public final class Dl4jTrainer {
       this.parameters = new GraphParameters(modelSettings, users, items, offset);
       this.ratings = ratings;
       this.schedule = RateSchedule.of(settings, stepsPerEpoch);
+      this.labelWidths = ModelGraph.labelWidths(modelSettings, settings);
       this.net = new ComputationGraph(ModelGraph.configuration(modelSettings, settings, users,
           items, offset, stepsPerEpoch));
       net.init();

@@ -23,7 +23,6 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -40,8 +39,10 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *   then, with a y-range: sigmoid -> scale (max - min) -> shift (min)
  * </pre>
  *
- * <p>Adam's beta1 stays fixed (DL4J does not schedule it), and SGD with momentum is DL4J's
- * Nesterov momentum. The updaters, l2 and weight decay act on whole parameter arrays every step.
+ * <p>The L2 penalty is per rating, as in the sparse engine: extra outputs whose losses are
+ * l2 |u|^2 + l2 |v|^2 (+ bias-l2 b^2) for the rows each rating looks up. Weight decay and the
+ * updaters act on whole parameter arrays at every step. Adam's beta1 stays fixed (DL4J does not
+ * schedule it), and SGD with momentum is DL4J's Nesterov momentum.
  */
 public final class ModelGraph {
   public static final String USER = "user";
@@ -83,7 +84,50 @@ public final class ModelGraph {
     }
     g.addLayer(LOSS, new LossLayer.Builder(LossFunctions.LossFunction.MSE)
         .activation(Activation.IDENTITY).build(), last);
-    return g.setOutputs(LOSS).build();
+    List<String> outputs = new ArrayList<>(List.of(LOSS));
+    for (Penalty p : penalties(model, train)) {
+      // c |x|^2 for the rows of each rating: sqrt(c) x against a label of zeros, L2 loss.
+      g.addVertex(p.layer() + "_scaled", new ScaleVertex(Math.sqrt(p.coefficient())), p.layer());
+      g.addLayer(p.layer() + "_l2", new LossLayer.Builder(LossFunctions.LossFunction.L2)
+          .activation(Activation.IDENTITY).build(), p.layer() + "_scaled");
+      outputs.add(p.layer() + "_l2");
+    }
+    return g.setOutputs(outputs.toArray(new String[0])).build();
+  }
+
+  /** The per-rating L2 penalty c |x|^2 on the rows an embedding layer looks up. */
+  record Penalty(String layer, int width, double coefficient) {}
+
+  /**
+   * The sparse engine's coupled L2, per rating (the weighted-lambda regularisation of Zhou et al.
+   * 2008): l2 (|u|^2 + |v|^2) + bias-l2 (b_u^2 + b_i^2) for each rating of the batch. DL4J's own
+   * l2 would penalise every row of the tables at every step instead.
+   */
+  static List<Penalty> penalties(ModelSettings model, TrainSettings train) {
+    boolean neural = model.type() == ModelSettings.Type.NEURAL;
+    List<Penalty> out = new ArrayList<>();
+    if (train.l2() > 0) {
+      out.add(new Penalty(USER_FACTORS, neural ? model.neural().userFactors() : model.factors(),
+          train.l2()));
+      out.add(new Penalty(ITEM_FACTORS, neural ? model.neural().itemFactors() : model.factors(),
+          train.l2()));
+    }
+    if (model.type().hasBiases() && train.biasL2() > 0) {
+      out.add(new Penalty(USER_BIAS, 1, train.biasL2()));
+      out.add(new Penalty(ITEM_BIAS, 1, train.biasL2()));
+    }
+    return out;
+  }
+
+  /** Widths of the labels of each output: the rating, then a zero row per penalty. */
+  static int[] labelWidths(ModelSettings model, TrainSettings train) {
+    List<Penalty> penalties = penalties(model, train);
+    int[] widths = new int[1 + penalties.size()];
+    widths[0] = 1;
+    for (int j = 0; j < penalties.size(); j++) {
+      widths[j + 1] = penalties.get(j).width();
+    }
+    return widths;
   }
 
   private static IUpdater updater(TrainSettings train, long stepsPerEpoch) {
@@ -104,27 +148,20 @@ public final class ModelGraph {
   }
 
   /**
-   * Coupled L2 and decoupled weight decay, set on each layer explicitly: DL4J ignores a layer's
-   * l2(0) when the network has a global l2, so a global setting could not be switched off.
+   * Decoupled weight decay, on each layer that learns, set per layer so that the fixed dot layer
+   * has none (DL4J ignores a layer's 0 when the network has a global value).
    */
-  private static List<Regularization> penalties(double l2, double weightDecay) {
-    List<Regularization> out = new ArrayList<>();
-    if (l2 > 0) {
-      out.add(new L2Regularization(l2));
-    }
-    if (weightDecay > 0) {
-      out.add(new WeightDecay(weightDecay, true));
-    }
-    return out;
+  private static List<Regularization> decay(TrainSettings train) {
+    return train.weightDecay() > 0 ? List.of(new WeightDecay(train.weightDecay(), true))
+        : List.of();
   }
 
   /** u.v [+ b_u + b_i] [+ offset]; returns the last vertex. */
   private static String factors(ComputationGraphConfiguration.GraphBuilder g,
       ModelSettings model, TrainSettings train, int users, int items, double offset) {
     int k = model.factors();
-    List<Regularization> penalties = penalties(train.l2(), train.weightDecay());
-    g.addLayer(USER_FACTORS, embedding(users, k, penalties), USER);
-    g.addLayer(ITEM_FACTORS, embedding(items, k, penalties), ITEM);
+    g.addLayer(USER_FACTORS, embedding(users, k, decay(train)), USER);
+    g.addLayer(ITEM_FACTORS, embedding(items, k, decay(train)), ITEM);
     g.addVertex("product", new ElementWiseVertex(ElementWiseVertex.Op.Product), USER_FACTORS,
         ITEM_FACTORS);
     // The sum over factors: a dense layer of ones whose rate is 0, so that it backpropagates but
@@ -149,24 +186,24 @@ public final class ModelGraph {
   }
 
   private static EmbeddingLayer biasEmbedding(int rows, TrainSettings train) {
-    return embedding(rows, 1, penalties(train.biasL2(), train.weightDecay()));
+    return embedding(rows, 1, decay(train));
   }
 
   /** concat(u, v) -> dropout -> hidden -> dropout -> score; returns the last layer. */
   private static String neural(ComputationGraphConfiguration.GraphBuilder g, ModelSettings model,
       TrainSettings train, int users, int items) {
     ModelSettings.Neural n = model.neural();
-    List<Regularization> penalties = penalties(train.l2(), train.weightDecay());
-    g.addLayer(USER_FACTORS, embedding(users, n.userFactors(), penalties), USER);
-    g.addLayer(ITEM_FACTORS, embedding(items, n.itemFactors(), penalties), ITEM);
+    List<Regularization> decay = decay(train);
+    g.addLayer(USER_FACTORS, embedding(users, n.userFactors(), decay), USER);
+    g.addLayer(ITEM_FACTORS, embedding(items, n.itemFactors(), decay), ITEM);
     g.addVertex("concat", new MergeVertex(), USER_FACTORS, ITEM_FACTORS);
     String last = dropout(g, "embedding_dropout", n.embeddingDropout(), "concat");
     g.addLayer(HIDDEN, new DenseLayer.Builder().nIn(n.userFactors() + n.itemFactors())
         .nOut(n.hidden()).activation(Activation.RELU).weightInit(WeightInit.RELU)
-        .regularization(penalties).build(), last);
+        .regularization(decay).build(), last);
     last = dropout(g, "hidden_dropout", n.hiddenDropout(), HIDDEN);
     g.addLayer(SCORE, new DenseLayer.Builder().nIn(n.hidden()).nOut(1)
-        .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).regularization(penalties)
+        .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).regularization(decay)
         .build(), last);
     return SCORE;
   }

@@ -30,12 +30,17 @@ class GraphParametersTest {
   private static final int ITEMS = 9;
 
   private static PipelineSettings settings(String type, boolean yRange) {
+    return settings(type, yRange, 0.0);
+  }
+
+  private static PipelineSettings settings(String type, boolean yRange, double l2) {
     List<String> sets = new ArrayList<>(List.of("cfpipe.input.ratings=x",
         "cfpipe.model.type=" + type, "cfpipe.model.factors=3", "cfpipe.train.engine=dl4j",
         "cfpipe.model.y-range.enabled=" + yRange, "cfpipe.model.init-range=0.5",
         "cfpipe.model.neural.hidden=4", "cfpipe.model.neural.item-factors=2",
         "cfpipe.model.neural.embedding-dropout=0", "cfpipe.model.neural.hidden-dropout=0",
-        "cfpipe.train.l2=0", "cfpipe.train.neural.l2=0"));
+        "cfpipe.train.l2=" + l2, "cfpipe.train.neural.l2=" + l2,
+        "cfpipe.train.bias-l2=" + l2 / 2));
     return PipelineSettings.from(ConfigLoader.load(Optional.empty(), sets), "2024-01-01");
   }
 
@@ -69,7 +74,7 @@ class GraphParametersTest {
     ComputationGraph net = network(s, offset);
     RatingModel model = new GraphParameters(s.model(), USERS, ITEMS, offset).model(net);
     INDArray[] in = pairs();
-    INDArray out = net.outputSingle(in);
+    INDArray out = net.output(in)[0];
     for (int n = 0; n < USERS * ITEMS; n++) {
       int u = n / ITEMS;
       int i = n % ITEMS;
@@ -77,10 +82,11 @@ class GraphParametersTest {
     }
   }
 
-  @ParameterizedTest(name = "{0}, y-range {1}")
-  @CsvSource({"dot, false", "dot-bias, true", "dot-bias, false", "neural, true", "neural, false"})
-  void gradientsMatchFiniteDifferences(String type, boolean yRange) {
-    PipelineSettings s = settings(type, yRange);
+  @ParameterizedTest(name = "{0}, y-range {1}, l2 {2}")
+  @CsvSource({"dot, false, 0", "dot-bias, true, 0", "dot-bias, false, 0", "neural, true, 0",
+      "neural, false, 0", "dot-bias, true, 0.3", "neural, true, 0.3"})
+  void gradientsMatchFiniteDifferences(String type, boolean yRange, double l2) {
+    PipelineSettings s = settings(type, yRange, l2);
     ComputationGraphConfiguration conf = ModelGraph.configuration(s.model(), s.train(), USERS,
         ITEMS, 0.0, 10);
     for (var vertex : conf.getVertices().values()) {
@@ -93,15 +99,21 @@ class GraphParametersTest {
     new GraphParameters(s.model(), USERS, ITEMS, 0.0).initialise(net, 3);
     net = net.convertDataType(DataType.DOUBLE);
     INDArray[] in = pairs();
-    INDArray labels = Nd4j.rand(DataType.DOUBLE, USERS * ITEMS, 1).muli(4).addi(1);
+    int[] widths = ModelGraph.labelWidths(s.model(), s.train());
+    INDArray[] labels = new INDArray[widths.length];
+    labels[0] = Nd4j.rand(DataType.DOUBLE, USERS * ITEMS, 1).muli(4).addi(1);
+    for (int j = 1; j < widths.length; j++) {
+      labels[j] = Nd4j.zeros(DataType.DOUBLE, USERS * ITEMS, widths[j]);
+    }
     DataType defaultType = Nd4j.defaultFloatingPointType();
     Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     try {
       boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net)
           .inputs(new INDArray[] {in[0].castTo(DataType.DOUBLE), in[1].castTo(DataType.DOUBLE)})
-          .labels(new INDArray[] {labels}).epsilon(1e-6).maxRelError(1e-4)
+          .labels(labels).epsilon(1e-6).maxRelError(1e-4)
           .minAbsoluteError(1e-8));
       assertTrue(ok, type + " gradient check failed (see the log)");
+      assertEquals(l2 > 0 ? (type.equals("neural") ? 3 : 5) : 1, widths.length);
     } finally {
       Nd4j.setDefaultDataTypes(defaultType, defaultType);
     }
