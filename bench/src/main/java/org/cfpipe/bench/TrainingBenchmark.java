@@ -28,6 +28,7 @@ import org.cfpipe.train.EpochStats;
 import org.cfpipe.train.SparseTrainer;
 import org.cfpipe.train.TrainResult;
 import org.cfpipe.train.TrainingSet;
+import org.cfpipe.train.dl4j.Dl4jTrainer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Option;
 /**
  * The sparse engine against Spark MLlib ALS on the same planted-factor ratings: seconds per
  * epoch (iteration) and hold-out RMSE beside the noise floor, and the sparse engine's step time
- * as the number of users grows. Prints a Markdown report and writes it to {@code --out}.
+ * as the number of users grows; then the DL4J engine's throughput on the neural model. Prints a
+ * Markdown report and writes it to {@code --out}.
  */
 @Command(name = "training-benchmark", mixinStandardHelpOptions = true)
 public final class TrainingBenchmark implements Callable<Integer> {
@@ -49,6 +51,10 @@ public final class TrainingBenchmark implements Callable<Integer> {
   int flatRatings = 2_000_000;
   @Option(names = "--flat-users", split = ",") List<Integer> flatUsers =
       List.of(10_000, 100_000, 1_000_000, 3_000_000);
+  @Option(names = "--dl4j-ratings", description = "Ratings of each DL4J engine run.")
+  int dl4jRatings = 1_000_000;
+  @Option(names = "--only", description = "all, sparse (engine against ALS, step time) or dl4j.")
+  String only = "all";
   @Option(names = "--out") Path out;
 
   private final StringBuilder report = new StringBuilder();
@@ -62,17 +68,21 @@ public final class TrainingBenchmark implements Callable<Integer> {
     SparkSession spark = SparkSession.builder().appName("cfpipe-benchmark")
         .config("spark.sql.shuffle.partitions", "8").getOrCreate();
     try {
-      line("# Sparse engine vs Spark MLlib ALS on planted-factor ratings");
-      line("");
-      line(String.format(Locale.ROOT, "%,d ratings, %,d users, %,d items (planted rank 10, "
-          + "noise 0.5, user exponent 0.5, item exponent 0.8, half stars), k = %d, 95/5 "
-          + "hold-out split; %d cores, max heap %d GiB.", ratings, users, items, factors,
-          Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 30));
-      line("");
-      compare(spark);
-      flatness();
-      line("");
-      line("The DL4J engine (neural model) is not built yet; its throughput will be added here.");
+      if (!only.equals("dl4j")) {
+        line("# Sparse engine vs Spark MLlib ALS on planted-factor ratings");
+        line("");
+        line(String.format(Locale.ROOT, "%,d ratings, %,d users, %,d items (planted rank 10, "
+            + "noise 0.5, user exponent 0.5, item exponent 0.8, half stars), k = %d, 95/5 "
+            + "hold-out split; %d cores, max heap %d GiB.", ratings, users, items, factors,
+            Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 30));
+        line("");
+        compare(spark);
+        flatness();
+        line("");
+      }
+      if (!only.equals("sparse")) {
+        dl4j();
+      }
     } finally {
       spark.stop();
     }
@@ -182,6 +192,37 @@ public final class TrainingBenchmark implements Callable<Integer> {
         / micros.stream().mapToDouble(d -> d).min().orElseThrow();
     line("");
     line(String.format(Locale.ROOT, "Slowest / fastest step, 1 thread, 1 block: %.2fx.", ratio));
+  }
+
+  /**
+   * The DL4J engine's throughput on the neural model with its defaults: one epoch over
+   * {@code dl4jRatings} planted ratings, with small tables and with the benchmark's tables, beside
+   * the engine's estimate of one dense update of the embeddings.
+   */
+  private void dl4j() {
+    PipelineSettings s = settings("cfpipe.model.type=neural", "cfpipe.train.neural.epochs=1",
+        "cfpipe.train.early-stopping.enabled=false");
+    line("# DL4J engine, neural model");
+    line("");
+    line(String.format(Locale.ROOT, "One epoch of %,d planted ratings (rank 10), neural model "
+            + "with its defaults (embeddings %d + %d, hidden %d, batch %d, Adam), in one JVM with "
+            + "%d ND4J thread(s) per operation; %d cores.", dl4jRatings,
+        s.model().neural().userFactors(), s.model().neural().itemFactors(),
+        s.model().neural().hidden(), s.train().batchSize(), s.train().dl4j().opThreads(),
+        Runtime.getRuntime().availableProcessors()));
+    line("");
+    line("| users | items | ms per step | ratings/s | estimated dense update, ms per step |");
+    line("|---|---|---|---|---|");
+    for (int[] shape : List.of(new int[] {10_000, 5_000}, new int[] {users, items})) {
+      PlantedRatings.Sample sample = PlantedRatings.plant(shape[0], shape[1], 10, 3)
+          .sample(dl4jRatings, 0.5, 0.8, 0.5, 4);
+      TrainingSet data = new TrainingSet(sample.users(), sample.items(), sample.ratings());
+      EpochStats epoch = new Dl4jTrainer(s.model(), s.train()).train(data,
+          new TrainingSet(new int[0], new int[0], new float[0]), shape[0], shape[1]).last();
+      line(String.format(Locale.ROOT, "| %,d | %,d | %.2f | %,.0f | %.2f |", shape[0], shape[1],
+          s.train().batchSize() / epoch.ratingsPerSecond() * 1e3, epoch.ratingsPerSecond(),
+          Dl4jTrainer.denseStepMillis(s.model(), s.train(), shape[0], shape[1])));
+    }
   }
 
   private EpochStats epoch(TrainingSet data, int users, String... sets) {

@@ -86,6 +86,32 @@ class PipelineIT extends SparkFixture {
         train.select("user_index").distinct().count(), settings.model().factors());
   }
 
+  @Test
+  void neuralModelThroughThePipeline() throws Exception {
+    PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
+        List.of("cfpipe.input.ratings=" + SAMPLE, "cfpipe.output.dir=" + out,
+            "cfpipe.model.type=neural", "cfpipe.model.neural.item-factors=20",
+            "cfpipe.train.neural.epochs=3", "cfpipe.train.early-stopping.enabled=false")),
+        "2024-03-02");
+
+    RunMetrics metrics = CfPipe.run(spark, settings, List.of(Stage.values()));
+
+    assertEquals(3, metrics.history().size());
+    assertTrue(metrics.validRmse() < 0.95, "valid RMSE " + metrics.validRmse());
+    // Spark scores the stored embeddings through the head in model.json exactly as the trainer
+    // scored its network after the last epoch.
+    assertEquals(metrics.history().get(2).validRmse(), metrics.validRmse(), 1e-4);
+    RunLayout layout = new RunLayout(out.toString(), settings.runDate());
+    Dataset<Row> train = spark.read().parquet(layout.train());
+    Dataset<Row> items = spark.read().parquet(layout.itemFactors());
+    assertEquals(train.select("item_index").distinct().count(), items.count());
+    Row first = items.first();
+    assertEquals(20, first.getList(first.fieldIndex("factors")).size());
+    assertTrue(first.isNullAt(first.fieldIndex("bias")), "the neural model has no biases");
+    JsonNode model = new ObjectMapper().readTree(Files.readString(Path.of(layout.modelJson())));
+    assertEquals(settings.model().neural().hidden(), model.get("neural").get("hidden").asInt());
+  }
+
   private static void checkFactorTable(Dataset<Row> table, String idColumn, long expectedRows,
       int factors) {
     StructType schema = table.schema();

@@ -174,6 +174,12 @@ public final class Dl4jTrainer {
     }
   }
 
+  /** The engine's estimate of one dense update of the embedding tables, in milliseconds. */
+  public static double denseStepMillis(ModelSettings model, TrainSettings train, long users,
+      long items) {
+    return Dl4jRuntime.denseStepMillis(model, train, users, items);
+  }
+
   private static Dataset<Row> columns(Dataset<Row> table) {
     return table.select(col("user_index"), col("item_index"), col("rating").cast("float"));
   }
