@@ -28,16 +28,20 @@ class SharedSplitAccuracyIT extends SparkFixture {
   @TempDir
   Path out;
 
-  @ParameterizedTest(name = "{0}: RMSE <= {3}")
-  @CsvSource({"ml-latest-small, 80083, 19921, 0.865", "ml-100k, 80079, 19921, 0.900"})
-  void defaultsReachTheRecordedAccuracy(String data, long trainRows, long testRows,
-      double bound) {
+  @ParameterizedTest(name = "{0}, {1}: RMSE <= {4}")
+  @CsvSource({"dot-bias, ml-latest-small, 80083, 19921, 0.865",
+      "dot-bias, ml-100k, 80079, 19921, 0.900",
+      "neural, ml-latest-small, 80083, 19921, 0.890",
+      "neural, ml-100k, 80079, 19921, 0.925"})
+  void defaultsReachTheRecordedAccuracy(String model, String data, long trainRows,
+      long testRows, double bound) {
     Path split = SPLITS.resolve(data);
     assumeTrue(Files.isRegularFile(split.resolve("train.csv")),
         "shared split not found at " + split.toAbsolutePath());
     PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
         List.of("cfpipe.input.ratings=" + split.resolve("train.csv"),
             "cfpipe.input.validation-ratings=" + split.resolve("test.csv"),
+            "cfpipe.model.type=" + model,
             "cfpipe.output.dir=" + out.resolve(data))), "2024-01-01");
 
     RunMetrics metrics = CfPipe.run(spark, settings, List.of(Stage.values()));
@@ -45,6 +49,6 @@ class SharedSplitAccuracyIT extends SparkFixture {
     assertEquals(trainRows, metrics.trainRows());
     assertEquals(testRows, metrics.validRows() + metrics.validRowsDropped());
     assertTrue(metrics.validRmse() <= bound,
-        data + ": valid RMSE " + metrics.validRmse() + " > " + bound);
+        model + " on " + data + ": valid RMSE " + metrics.validRmse() + " > " + bound);
   }
 }
