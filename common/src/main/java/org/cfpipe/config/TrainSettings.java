@@ -52,7 +52,7 @@ public record TrainSettings(
   public record Dl4j(String nativeCacheDir, double denseWarningMillis, int opThreads)
       implements Serializable {}
 
-  /** Optimizers of the sparse engine. */
+  /** Optimizers: lazy in the sparse engine, DL4J's (dense) in the dl4j engine. */
   public enum Optimizer {
     ADAM,
     SGD

@@ -5,7 +5,8 @@
  * (compact gradients, lazy Adam or SGD state), so its cost is proportional to the batch and never
  * to the number of users or items. Ratings are grouped into the P x P blocks of DSGD
  * (Gemulla et al. 2011); the P blocks of a stratum share no rows, so threads train them at once
- * without locks, and a block's rows stay in cache. Nothing here reads Spark tables except
- * {@code TrainingSet.collect} and the train stage.
+ * without locks, and a block's rows stay in cache. {@code DistributedTrainer} spreads it over
+ * executors; the dl4j engine lives in {@code train.dl4j}. Only the train stage and the
+ * distributed trainers read Spark tables.
  */
 package org.cfpipe.train;
