@@ -107,4 +107,34 @@ class ConfigLoaderTest {
     assertFalse(rendered.contains("hunter2"), rendered);
     assertTrue(rendered.contains("***"), rendered);
   }
+
+  @Test
+  void engineFollowsTheModelAndTheNeuralModelTakesItsOwnTrainingKeys() {
+    PipelineSettings factors = settings();
+    assertEquals(TrainSettings.Engine.SPARSE, factors.train().engine());
+    assertEquals(0.005, factors.train().learningRate());
+
+    PipelineSettings neural = settings("cfpipe.model.type=neural",
+        "cfpipe.train.neural.learning-rate=0.002", "cfpipe.train.learning-rate=0.5");
+    assertEquals(TrainSettings.Engine.DL4J, neural.train().engine());
+    assertEquals(0.002, neural.train().learningRate());
+    assertEquals(0.05, neural.train().l2());
+    // Keys the neural block does not name keep their common values.
+    assertEquals(factors.train().seed(), neural.train().seed());
+    assertEquals(50, neural.model().neural().userFactors());
+
+    assertEquals(TrainSettings.Engine.DL4J,
+        settings("cfpipe.train.engine=dl4j").train().engine());
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> settings("cfpipe.model.type=neural", "cfpipe.train.engine=sparse"));
+    assertTrue(e.getMessage().contains("cfpipe.train.engine"), e.getMessage());
+  }
+
+  @Test
+  void distributedEarlyStoppingIsRefusedOnlyForTheSparseEngine() {
+    assertThrows(SettingsException.class,
+        () -> settings("cfpipe.train.distributed.workers=2"));
+    assertEquals(2, settings("cfpipe.train.distributed.workers=2", "cfpipe.train.engine=dl4j")
+        .train().distributed().workers());
+  }
 }
