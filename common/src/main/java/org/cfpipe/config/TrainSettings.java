@@ -79,11 +79,6 @@ public record TrainSettings(
   }
 
   public TrainSettings {
-    if (engine == Engine.SPARSE && distributed.workers() > 0 && earlyStopping.enabled()) {
-      throw new SettingsException("cfpipe.train.early-stopping.enabled must be false when "
-          + "cfpipe.train.distributed.workers > 0 with the sparse engine: it does not keep the "
-          + "best epoch yet");
-    }
     if (distributed.workers() > 0 && resume) {
       throw new SettingsException("cfpipe.train.resume is not supported with "
           + "cfpipe.train.distributed.workers > 0 yet");

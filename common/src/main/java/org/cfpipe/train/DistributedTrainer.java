@@ -66,6 +66,11 @@ public final class DistributedTrainer {
     JavaRDD<Shard> shards = shards(ratings, validation, spec, workers);
     long trainRows = shards.map(s -> (long) s.ratings.size()).reduce(Long::sum);
     List<EpochStats> history = new ArrayList<>();
+    // Early stopping keeps the best epoch's shards (immutable, still cached) and item rows.
+    JavaRDD<Shard> bestShards = null;
+    float[] bestItems = null;
+    int bestEpoch = 0;
+    double bestRmse = Double.POSITIVE_INFINITY;
     for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
       long epochStart = System.nanoTime();
       double squared = 0;
@@ -96,7 +101,9 @@ public final class DistributedTrainer {
         }
         next.count();
         trained.unpersist(false);
-        shards.unpersist(false);
+        if (shards != bestShards) {
+          shards.unpersist(false);
+        }
         shards = next;
       }
       for (Broadcast<float[]> old : broadcasts) {
@@ -110,10 +117,32 @@ public final class DistributedTrainer {
       EpochStats stats = new EpochStats(epoch, squared / trainRows, valid.rmse(), valid.mae(),
           settings.learningRate(), trainRows / epochSeconds, (System.nanoTime() - start) / 1e9);
       history.add(stats);
-      LOG.info(String.format(Locale.ROOT, "epoch %d/%d  train_loss %.4f  valid_rmse %.4f  "
-              + "%,.0f ratings/s  elapsed %.1f s  (%d shards, %d rounds an epoch)", epoch,
-          settings.epochs(), stats.trainLoss(), stats.validRmse(), stats.ratingsPerSecond(),
-          stats.elapsedSeconds(), workers, settings.distributed().roundsPerEpoch()));
+      LOG.info(stats.describe(settings.epochs(), stats.elapsedSeconds() / epoch
+          * (settings.epochs() - epoch)) + String.format(Locale.ROOT,
+          "  (%d shards, %d rounds an epoch)", workers, settings.distributed().roundsPerEpoch()));
+      if (!settings.earlyStopping().enabled() || Double.isNaN(stats.validRmse())) {
+        continue;
+      }
+      if (stats.validRmse() < bestRmse) {
+        if (bestShards != null) {
+          bestShards.unpersist(false);
+        }
+        bestShards = shards;
+        bestItems = itemTable.data().clone();
+        bestEpoch = epoch;
+        bestRmse = stats.validRmse();
+      } else if (epoch - bestEpoch >= settings.earlyStopping().patience()) {
+        LOG.info("early stopping after epoch {}: validation RMSE has not improved since "
+            + "epoch {} ({})", epoch, bestEpoch, String.format(Locale.ROOT, "%.4f", bestRmse));
+        break;
+      }
+    }
+    if (bestShards != null) {
+      if (shards != bestShards) {
+        shards.unpersist(false);
+      }
+      shards = bestShards;
+      System.arraycopy(bestItems, 0, itemTable.data(), 0, bestItems.length);
     }
 
     FactorModel trainedModel = new FactorModel(modelSettings.factors(),
@@ -129,8 +158,8 @@ public final class DistributedTrainer {
       }
     }
     shards.unpersist(false);
-    return new TrainResult<>(trainedModel, history, history.size(),
-        (System.nanoTime() - start) / 1e9);
+    return new TrainResult<>(trainedModel, history, bestShards != null ? bestEpoch
+        : history.size(), (System.nanoTime() - start) / 1e9);
   }
 
   private static JavaRDD<Shard> shards(Dataset<Row> ratings, Dataset<Row> validation, Spec spec,

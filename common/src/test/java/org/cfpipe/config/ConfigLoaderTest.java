@@ -131,10 +131,11 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void distributedEarlyStoppingIsRefusedOnlyForTheSparseEngine() {
-    assertThrows(SettingsException.class,
-        () -> settings("cfpipe.train.distributed.workers=2"));
-    assertEquals(2, settings("cfpipe.train.distributed.workers=2", "cfpipe.train.engine=dl4j")
-        .train().distributed().workers());
+  void resumeIsRefusedWithDistributedTraining() {
+    assertEquals(2, settings("cfpipe.train.distributed.workers=2").train().distributed()
+        .workers());
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> settings("cfpipe.train.distributed.workers=2", "cfpipe.train.resume=true"));
+    assertTrue(e.getMessage().contains("cfpipe.train.resume"), e.getMessage());
   }
 }

@@ -79,6 +79,25 @@ class DistributedTrainerIT extends SparkFixture {
     assertEquals(single.train().epochs(), distributed.history().size());
   }
 
+  @Test
+  void earlyStoppingKeepsTheBestEpochsShardsAndItems() {
+    Dataset<Row> train = spark.read().parquet(layout.train());
+    Dataset<Row> valid = spark.read().parquet(layout.validation());
+    // No regularisation and a constant rate: validation RMSE turns up after a few epochs.
+    PipelineSettings s = settings("cfpipe.train.distributed.workers=2",
+        "cfpipe.train.early-stopping.enabled=true", "cfpipe.train.early-stopping.patience=2",
+        "cfpipe.train.l2=0", "cfpipe.train.schedule=constant", "cfpipe.train.epochs=30",
+        "cfpipe.model.init-range=0.1");
+    TrainResult<FactorModel> result = new DistributedTrainer(s.model(), s.train())
+        .train(spark, train, valid, (int) ids.users(), (int) ids.items());
+
+    assertTrue(result.history().size() < 30, "did not stop early");
+    assertEquals(result.history().size() - 2, result.bestEpoch());
+    TrainingSet v = TrainingSet.collect(valid);
+    assertEquals(result.best().validRmse(), ErrorStats.of(result.model(), v.users(), v.items(),
+        v.ratings()).rmse(), 1e-4);
+  }
+
   /**
    * DL4J-Spark's plain parameter averaging divides the update of an embedding row that one
    * worker touched by the number of workers, so it trails one JVM by more than the sparse
