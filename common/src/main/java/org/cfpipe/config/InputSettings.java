@@ -13,7 +13,9 @@ public record InputSettings(String ratings, InputFormat format, Optional<String>
     /** MovieLens ratings.csv: header userId,movieId,rating,timestamp, comma separated. */
     MOVIELENS_CSV,
     /** MovieLens ml-100k u.data: user, item, rating, timestamp, tab separated, no header. */
-    MOVIELENS_TSV;
+    MOVIELENS_TSV,
+    /** MovieLens ml-1m and ml-10m ratings.dat: user::item::rating::timestamp, no header. */
+    MOVIELENS_DAT;
 
     public String spelling() {
       return Checks.spelling(this);

@@ -6,7 +6,8 @@ import java.util.Map;
  * What the ingest stage saw. {@code inputRows = acceptedRows + rejectedRows} holds exactly, over
  * the training ratings and the explicit validation file together.
  *
- * @param rejectedByReason rejected rows per {@link RejectReason} name
+ * @param rejectedByReason rejected rows per {@link RejectReason} name, duplicates that were not
+ *     kept included (DUPLICATE_RATING)
  * @param validationInputRows accepted rows of the explicit validation file (0 without one)
  */
 public record IngestReport(

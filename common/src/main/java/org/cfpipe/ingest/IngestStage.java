@@ -1,19 +1,28 @@
 package org.cfpipe.ingest;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.when;
 
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.storage.StorageLevel;
 import org.cfpipe.config.IngestSettings;
+import org.cfpipe.config.IngestSettings.Duplicates;
 import org.cfpipe.config.InputSettings;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
@@ -22,9 +31,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ingest stage: parses the ratings (and the explicit validation file, when there is one),
- * writes the accepted rows for the next stage and every rejected row to the {@code rejects}
- * table, and fails when the rejected fraction exceeds {@code cfpipe.ingest.max-rejected-fraction},
- * naming the worst file and reason.
+ * keeps one rating per (user, item) in each ({@code cfpipe.ingest.duplicates}), writes the
+ * accepted rows for the next stage and every rejected or superseded row to the {@code rejects}
+ * table, and fails when the fraction of invalid rows exceeds
+ * {@code cfpipe.ingest.max-rejected-fraction}, naming the worst file and reason.
  */
 public final class IngestStage {
   private static final Logger LOG = LoggerFactory.getLogger(IngestStage.class);
@@ -49,7 +59,7 @@ public final class IngestStage {
       parsed = parsed.unionByName(parse(spark, files, reader, validation.get(),
           "cfpipe.input.validation-ratings").withColumn(ROLE, lit("validation")));
     }
-    parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK());
+    parsed = markDuplicates(parsed, ingest.duplicates()).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       List<Row> tally = parsed.groupBy(col(ROLE), col("source_file"), col("reject_reason"))
           .agg(count(lit(1)).as("n"))
@@ -82,9 +92,36 @@ public final class IngestStage {
     }
   }
 
+  /**
+   * Marks all but one of the accepted ratings of each (input, user, item) as DUPLICATE_RATING,
+   * naming the file and byte offset of the one kept.
+   */
+  static Dataset<Row> markDuplicates(Dataset<Row> parsed, Duplicates rule) {
+    if (rule == Duplicates.KEEP_ALL) {
+      return parsed;
+    }
+    boolean latest = rule == Duplicates.LATEST;
+    Column[] order = {
+        latest ? col("timestamp").desc() : col("timestamp").asc(),
+        latest ? col("source_file").desc() : col("source_file").asc(),
+        latest ? col("source_offset").desc() : col("source_offset").asc()};
+    WindowSpec pair = Window.partitionBy(col(ROLE), col("user_id"), col("item_id")).orderBy(order);
+    Column duplicate = col("pair_rank").gt(1);
+    Dataset<Row> accepted = parsed.filter(col("reject_reason").isNull())
+        .withColumn("pair_rank", row_number().over(pair))
+        .withColumn("kept_at", first(concat_ws(" at byte ", col("source_file"),
+            col("source_offset").cast("string"))).over(pair))
+        .withColumn("reject_reason", when(duplicate, lit(RejectReason.DUPLICATE_RATING.name())))
+        .withColumn("reject_detail", when(duplicate, concat(lit("the rating of this user and "
+            + "item in " + (latest ? "the latest" : "the earliest") + " row was kept: "),
+            col("kept_at"))))
+        .drop("pair_rank", "kept_at");
+    return accepted.unionByName(parsed.filter(col("reject_reason").isNotNull()));
+  }
+
   private static Dataset<Row> parse(SparkSession spark, HadoopFiles files, RatingsReader reader,
       String path, String key) {
-    if (!files.exists(path)) {
+    if (!files.matches(path)) {
       throw new InputException("input not found: " + path + " (" + key + ")");
     }
     return reader.read(spark, path);
@@ -119,21 +156,25 @@ public final class IngestStage {
         validationAccepted, seconds);
   }
 
+  /** Fails on too many invalid rows; duplicates are valid rows and do not count. */
   private static void failWhenTooManyRejected(
       IngestReport report, List<Row> tally, double maxFraction, RunLayout layout) {
-    double fraction = report.rejectedRows() / (double) report.inputRows();
+    long invalid = report.rejectedRows()
+        - report.rejectedByReason().getOrDefault(RejectReason.DUPLICATE_RATING.name(), 0L);
+    double fraction = invalid / (double) report.inputRows();
     if (fraction <= maxFraction) {
       return;
     }
     Row worst = tally.stream()
         .filter(r -> !r.isNullAt(2))
+        .filter(r -> !RejectReason.DUPLICATE_RATING.name().equals(r.getString(2)))
         .max((a, b) -> Long.compare(a.getLong(3), b.getLong(3)))
         .orElseThrow();
     throw new InputException(String.format(Locale.ROOT,
-        "%d of %d input rows rejected (%.4f > cfpipe.ingest.max-rejected-fraction %.4f); "
+        "%d of %d input rows invalid (%.4f > cfpipe.ingest.max-rejected-fraction %.4f); "
             + "worst: %d rows of %s in %s. Rejected rows by reason: %s. The rejected rows, "
             + "with file, byte offset and reason, are in %s",
-        report.rejectedRows(), report.inputRows(), fraction, maxFraction, worst.getLong(3),
+        invalid, report.inputRows(), fraction, maxFraction, worst.getLong(3),
         worst.getString(2), worst.getString(1), report.rejectedByReason(), layout.rejects()));
   }
 }

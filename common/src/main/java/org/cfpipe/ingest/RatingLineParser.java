@@ -25,7 +25,11 @@ public final class RatingLineParser {
     this.ratingMin = ratingMin;
     this.ratingMax = ratingMax;
     CsvParserSettings settings = new CsvParserSettings();
-    settings.getFormat().setDelimiter(format == InputFormat.MOVIELENS_TSV ? '\t' : ',');
+    settings.getFormat().setDelimiter(switch (format) {
+      case MOVIELENS_CSV -> ",";
+      case MOVIELENS_TSV -> "\t";
+      case MOVIELENS_DAT -> "::";
+    });
     settings.setIgnoreLeadingWhitespaces(true);
     settings.setIgnoreTrailingWhitespaces(true);
     settings.setNullValue("");

@@ -27,8 +27,9 @@ import scala.Tuple2;
 
 /**
  * Reads rating files line by line through Hadoop's TextInputFormat (any FileSystem, gzip and bzip2
- * transparently) and parses every line. Each output row carries the file and the byte offset of its
- * line, so a rejected row can be found in its file; the header of a MovieLens CSV file is skipped.
+ * transparently; a directory or a glob reads every file in it) and parses every line. Each output
+ * row carries the file, the byte offset and the text of its line, so a rejected row can be found
+ * in its file; the header of a MovieLens CSV file is skipped.
  */
 public final class RatingsReader implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -107,7 +108,7 @@ public final class RatingsReader implements Serializable {
           ParsedLine parsed = parser.parse(line);
           if (parsed.isAccepted()) {
             return RowFactory.create(parsed.userId(), parsed.itemId(), parsed.rating(),
-                parsed.timestamp(), file, offset, null, null, null);
+                parsed.timestamp(), file, offset, line, null, null);
           }
           return RowFactory.create(null, null, null, null, file, offset, line,
               parsed.reason().name(), parsed.detail());

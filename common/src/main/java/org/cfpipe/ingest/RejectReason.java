@@ -9,5 +9,7 @@ public enum RejectReason {
   BAD_ITEM_ID,
   BAD_RATING,
   RATING_OUT_OF_RANGE,
-  BAD_TIMESTAMP
+  BAD_TIMESTAMP,
+  /** Another rating of the same (user, item) in the same input was kept instead. */
+  DUPLICATE_RATING
 }

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -46,6 +47,17 @@ public final class HadoopFiles {
       return p.getFileSystem(conf).exists(p);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot check " + path, e);
+    }
+  }
+
+  /** Whether a path, or a glob such as {@code drops/2024-*}{@code /*.csv}, matches anything. */
+  public boolean matches(String pathOrGlob) {
+    try {
+      Path p = new Path(pathOrGlob);
+      FileStatus[] found = p.getFileSystem(conf).globStatus(p);
+      return found != null && found.length > 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + pathOrGlob, e);
     }
   }
 

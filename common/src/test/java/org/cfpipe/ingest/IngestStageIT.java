@@ -93,7 +93,7 @@ class IngestStageIT extends SparkFixture {
         new IngestSettings(0.5, 5.0, 0.1), layout()));
 
     assertTrue(e.getMessage().contains("bad.csv"), e.getMessage());
-    assertTrue(e.getMessage().contains("7 of 11 input rows rejected"), e.getMessage());
+    assertTrue(e.getMessage().contains("7 of 11 input rows invalid"), e.getMessage());
     assertEquals(7, spark.read().parquet(layout().rejects()).count());
   }
 
@@ -137,5 +137,62 @@ class IngestStageIT extends SparkFixture {
         .collect(Collectors.toList());
     assertEquals(List.of("186/302", "196/242"), users);
     assertEquals(1, spark.read().parquet(layout().validationInput()).count());
+  }
+
+  @Test
+  void duplicatesKeepTheLatestRatingAndGoToTheRejectsNamingTheKeptRow() throws Exception {
+    write("a.csv", ("userId,movieId,rating,timestamp\n1,10,4.0,100\n1,10,2.0,200\n"
+        + "2,10,3.0,100\n").getBytes(StandardCharsets.UTF_8));
+    write("b.csv", "1,10,3.0,150\n".getBytes(StandardCharsets.UTF_8));
+    InputSettings input = new InputSettings(dir.resolve("in").toString(),
+        InputFormat.MOVIELENS_CSV, Optional.empty());
+
+    // Duplicates are valid rows: a threshold of 0 invalid rows still passes.
+    IngestReport report = IngestStage.run(spark, input, new IngestSettings(0.5, 5.0, 0.0),
+        layout());
+
+    assertEquals(4, report.inputRows());
+    assertEquals(2, report.acceptedRows());
+    assertEquals(Map.of("DUPLICATE_RATING", 2L), report.rejectedByReason());
+    Row kept = spark.read().parquet(layout().ratings()).filter("user_id = 1").first();
+    assertEquals(2.0, kept.getDouble(2));
+    List<Row> rejects = spark.read().parquet(layout().rejects()).orderBy("raw_line")
+        .collectAsList();
+    assertEquals(List.of("1,10,3.0,150", "1,10,4.0,100"),
+        rejects.stream().map(r -> (String) r.getAs("raw_line")).collect(Collectors.toList()));
+    String detail = rejects.get(0).getAs("detail");
+    assertTrue(detail.contains("a.csv at byte 45"), detail);
+
+    IngestReport earliest = IngestStage.run(spark, input,
+        new IngestSettings(0.5, 5.0, 0.0, IngestSettings.Duplicates.EARLIEST), layout());
+    assertEquals(2, earliest.acceptedRows());
+    assertEquals(4.0, spark.read().parquet(layout().ratings()).filter("user_id = 1").first()
+        .getDouble(2));
+    IngestReport all = IngestStage.run(spark, input,
+        new IngestSettings(0.5, 5.0, 0.0, IngestSettings.Duplicates.KEEP_ALL), layout());
+    assertEquals(4, all.acceptedRows());
+  }
+
+  @Test
+  void readsBzip2RatingsDatThroughAGlob() throws Exception {
+    Path dat = dir.resolve("in").resolve("ratings-2024-01-01.dat.bz2");
+    Files.createDirectories(dat.getParent());
+    try (var out = new org.apache.commons.compress.compressors.bzip2
+        .BZip2CompressorOutputStream(Files.newOutputStream(dat))) {
+      out.write("1::1193::5::978300760\n1::661::3::978302109\n2::1193::x::978300761\n"
+          .getBytes(StandardCharsets.UTF_8));
+    }
+    write("notes.txt", "not ratings\n".getBytes(StandardCharsets.UTF_8));
+    InputSettings input = new InputSettings(dir.resolve("in").resolve("ratings-*.dat.bz2")
+        .toString(), InputFormat.MOVIELENS_DAT, Optional.empty());
+
+    IngestReport report = IngestStage.run(spark, input, new IngestSettings(0.5, 5.0, 0.5),
+        layout());
+
+    assertEquals(3, report.inputRows());
+    assertEquals(2, report.acceptedRows());
+    assertEquals(Map.of("BAD_RATING", 1L), report.rejectedByReason());
+    assertEquals(List.of(661, 1193), spark.read().parquet(layout().ratings()).orderBy("item_id")
+        .collectAsList().stream().map(r -> r.getInt(1)).collect(Collectors.toList()));
   }
 }
