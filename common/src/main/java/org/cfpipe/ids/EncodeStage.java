@@ -1,17 +1,25 @@
 package org.cfpipe.ids;
 
+import java.time.LocalDate;
+import java.util.Comparator;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cfpipe.config.IdsSettings;
+import org.cfpipe.ingest.InputException;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The encode stage: fits the user and item id maps on the ingested ratings, stores them as Parquet
- * ({@code ids/users}, {@code ids/items}) and joins the indices onto the ratings. The explicit
+ * The encode stage: fits the user and item id maps on the ingested ratings (or extends a previous
+ * run's, {@code cfpipe.ids.previous}), stores them as Parquet ({@code ids/users},
+ * {@code ids/items}) and joins the indices onto the ratings. The explicit
  * validation file, when there is one, is encoded with the same maps, keeping unseen ids as null
  * indices for the split stage to count and drop.
  */
@@ -25,14 +33,33 @@ public final class EncodeStage {
 
   private EncodeStage() {}
 
-  /** @param explicitValidation whether ingest read an explicit validation file to encode too */
+  /** Fresh id maps; see {@link #run(SparkSession, RunLayout, boolean, IdsSettings)}. */
   public static EncodeReport run(SparkSession spark, RunLayout layout, boolean explicitValidation) {
+    return run(spark, layout, explicitValidation, IdsSettings.NONE);
+  }
+
+  /**
+   * @param explicitValidation whether ingest read an explicit validation file to encode too
+   * @param ids which previous run's maps to extend, if any
+   */
+  public static EncodeReport run(SparkSession spark, RunLayout layout, boolean explicitValidation,
+      IdsSettings ids) {
     long start = System.nanoTime();
     HadoopFiles files = HadoopFiles.of(spark);
     Dataset<Row> ratings = spark.read().parquet(layout.ratings());
 
-    files.commitParquet(IdIndexer.fit(ratings, USER_ID, USER_INDEX), layout.userIds());
-    files.commitParquet(IdIndexer.fit(ratings, ITEM_ID, ITEM_INDEX), layout.itemIds());
+    Optional<RunLayout> previous = previousRun(files, layout, ids);
+    if (previous.isPresent()) {
+      RunLayout p = previous.get();
+      LOG.info("encode: extending the id maps of {}", p.runDir());
+      files.commitParquet(IdIndexer.extend(spark.read().parquet(p.userIds()), p.userIds(),
+          ratings, USER_ID, USER_INDEX), layout.userIds());
+      files.commitParquet(IdIndexer.extend(spark.read().parquet(p.itemIds()), p.itemIds(),
+          ratings, ITEM_ID, ITEM_INDEX), layout.itemIds());
+    } else {
+      files.commitParquet(IdIndexer.fit(ratings, USER_ID, USER_INDEX), layout.userIds());
+      files.commitParquet(IdIndexer.fit(ratings, ITEM_ID, ITEM_INDEX), layout.itemIds());
+    }
     Dataset<Row> users = spark.read().parquet(layout.userIds());
     Dataset<Row> items = spark.read().parquet(layout.itemIds());
 
@@ -51,5 +78,45 @@ public final class EncodeStage {
     LOG.info("encode: {} users, {} items, {} ratings encoded in {} s", report.users(),
         report.items(), report.encodedRows(), String.format(Locale.ROOT, "%.1f", report.seconds()));
     return report;
+  }
+
+  /**
+   * The run whose maps to extend: the configured one, or with {@code auto} the newest earlier
+   * run date under the same output directory whose two maps were committed.
+   */
+  static Optional<RunLayout> previousRun(HadoopFiles files, RunLayout layout, IdsSettings ids) {
+    if (ids.previousRun().isPresent()) {
+      String dir = ids.previousRun().get();
+      Matcher m = RUN_DIR.matcher(dir.replaceAll("/+$", ""));
+      if (!m.matches()) {
+        throw new InputException("cfpipe.ids.previous must be a run directory "
+            + "(OUTPUT/run_date=YYYY-MM-DD), got " + dir);
+      }
+      RunLayout previous = new RunLayout(m.group(1), LocalDate.parse(m.group(2)));
+      if (!committed(files, previous)) {
+        throw new InputException("no committed id maps under " + previous.runDir()
+            + "/ids (cfpipe.ids.previous)");
+      }
+      return Optional.of(previous);
+    }
+    if (!ids.auto()) {
+      return Optional.empty();
+    }
+    return files.list(layout.outputDir()).stream()
+        .map(RUN_DIR::matcher)
+        .filter(Matcher::matches)
+        .map(m -> LocalDate.parse(m.group(2)))
+        .filter(date -> date.isBefore(layout.runDate()))
+        .sorted(Comparator.reverseOrder())
+        .map(date -> new RunLayout(layout.outputDir(), date))
+        .filter(previous -> committed(files, previous))
+        .findFirst();
+  }
+
+  private static final Pattern RUN_DIR =
+      Pattern.compile("(.*)/run_date=(\\d{4}-\\d{2}-\\d{2})");
+
+  private static boolean committed(HadoopFiles files, RunLayout run) {
+    return files.exists(run.userIds() + "/_SUCCESS") && files.exists(run.itemIds() + "/_SUCCESS");
   }
 }

@@ -2,14 +2,21 @@ package org.cfpipe.ids;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
+import org.cfpipe.config.ConfigLoader;
+import org.cfpipe.config.IdsSettings;
+import org.cfpipe.spark.RunLayout;
 import org.cfpipe.spark.SparkFixture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class IdIndexerIT extends SparkFixture {
 
@@ -55,5 +62,52 @@ class IdIndexerIT extends SparkFixture {
     assertEquals(2, kept.size());
     assertEquals(1, kept.get(0).getInt(1));
     assertEquals(true, kept.get(1).isNullAt(1));
+  }
+
+  @Test
+  void extendingKeepsEveryPreviousIndexAndAppendsNewIdsByCount() {
+    Dataset<Row> previous = IdIndexer.fit(ratings(2), "user_id", "user_index");
+    // Tonight: user 5 is gone, 20 is back once, 7 (x2) and 99 (x1) are new.
+    Dataset<Row> tonight = spark.createDataset(List.of(20, 99, 7, 7, 30), Encoders.INT())
+        .toDF("user_id").repartition(3);
+
+    List<String> map = IdIndexer.extend(previous, "previous", tonight, "user_id", "user_index")
+        .orderBy("user_index").collectAsList().stream()
+        .map(r -> r.getInt(0) + ":" + r.getInt(1) + ":" + r.getLong(2))
+        .collect(Collectors.toList());
+
+    assertEquals(List.of("30:0:1", "10:1:0", "20:2:1", "5:3:0", "7:4:2", "99:5:1"), map);
+  }
+
+  @Test
+  void encodeExtendsTheNewestEarlierRunsMaps(@TempDir Path out) {
+    RunLayout monday = new RunLayout(out.toString(), LocalDate.of(2024, 1, 1));
+    RunLayout tuesday = new RunLayout(out.toString(), LocalDate.of(2024, 1, 2));
+    pairs(List.of("1,10", "1,11", "2,10")).write().parquet(monday.ratings());
+    pairs(List.of("3,12", "3,12", "3,10", "2,11")).write().parquet(tuesday.ratings());
+
+    EncodeStage.run(spark, monday, false, IdsSettings.from(ConfigLoader.load(Optional.empty(),
+        List.of("cfpipe.ids.previous=auto"))));
+    EncodeReport second = EncodeStage.run(spark, tuesday, false, new IdsSettings(true,
+        Optional.empty()));
+
+    assertEquals(3, second.users());
+    assertEquals(List.of("1:0", "2:1", "3:2"), indices(tuesday.userIds(), "user"));
+    assertEquals(List.of("10:0", "11:1", "12:2"), indices(tuesday.itemIds(), "item"));
+    assertEquals(indices(monday.userIds(), "user"),
+        indices(tuesday.userIds(), "user").subList(0, 2));
+  }
+
+  private Dataset<Row> pairs(List<String> pairs) {
+    return spark.createDataset(pairs, Encoders.STRING()).toDF("pair")
+        .selectExpr("cast(split(pair, ',')[0] as int) as user_id",
+            "cast(split(pair, ',')[1] as int) as item_id", "4.0 as rating",
+            "cast(0 as bigint) as timestamp");
+  }
+
+  private List<String> indices(String path, String side) {
+    return spark.read().parquet(path).orderBy(side + "_index").collectAsList().stream()
+        .map(r -> r.getAs(side + "_id") + ":" + r.getAs(side + "_index"))
+        .collect(Collectors.toList());
   }
 }

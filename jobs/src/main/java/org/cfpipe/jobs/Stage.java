@@ -22,7 +22,7 @@ public enum Stage {
   ENCODE {
     @Override
     void run(SparkSession spark, PipelineSettings s, RunLayout layout) {
-      EncodeStage.run(spark, layout, s.input().validationRatings().isPresent());
+      EncodeStage.run(spark, layout, s.input().validationRatings().isPresent(), s.ids());
     }
   },
   SPLIT {
