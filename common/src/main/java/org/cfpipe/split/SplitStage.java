@@ -1,7 +1,9 @@
 package org.cfpipe.split;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -10,6 +12,8 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.cfpipe.config.SplitSettings;
 import org.cfpipe.ids.EncodeStage;
 import org.cfpipe.spark.HadoopFiles;
@@ -18,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The split stage. The random split hashes (user id, item id, seed) with xxhash64, so a rating
- * falls on the same side whatever the partitioning or the order of the input, and reruns agree.
+ * The split stage: an explicit validation file, or a seeded random, time-cutoff or last-N split.
+ * The random split hashes (user id, item id, seed) with xxhash64, so a rating falls on the same
+ * side whatever the partitioning or the order of the input, and reruns agree.
  */
 public final class SplitStage {
   private static final Logger LOG = LoggerFactory.getLogger(SplitStage.class);
@@ -39,9 +44,9 @@ public final class SplitStage {
       train = encoded;
       candidates = spark.read().parquet(layout.encodedValidation());
     } else {
-      Column held = heldOut(settings);
-      train = encoded.filter(held.unary_$bang());
-      candidates = encoded.filter(held);
+      Dataset<Row> marked = encoded.withColumn("held_out", heldOut(settings));
+      train = marked.filter(col("held_out").unary_$bang()).drop("held_out");
+      candidates = marked.filter(col("held_out")).drop("held_out");
     }
     files.commitParquet(train.select(EncodeStage.USER_INDEX, EncodeStage.ITEM_INDEX, "rating"),
         layout.train());
@@ -53,7 +58,8 @@ public final class SplitStage {
     long trainRows = train.count();
     long validRows = spark.read().parquet(layout.validation()).count();
     long candidateRows = candidates.count();
-    SplitReport report = new SplitReport(explicitValidation ? "explicit" : "random", trainRows,
+    SplitReport report = new SplitReport(explicitValidation ? "explicit"
+        : settings.mode().spelling(), trainRows,
         validRows, candidateRows - validRows, (System.nanoTime() - start) / 1e9);
     files.writeJson(layout.report(NAME), report);
     LOG.info("split ({}): {} train, {} validation, {} validation rows dropped (user or item "
@@ -62,11 +68,20 @@ public final class SplitStage {
     return report;
   }
 
-  /** True for the ratings the seeded random split holds out for validation. */
+  /** True for the ratings the split holds out for validation. */
   static Column heldOut(SplitSettings settings) {
-    long threshold = Math.round(settings.validationFraction() * BUCKETS);
-    return pmod(xxhash64(col(EncodeStage.USER_ID), col(EncodeStage.ITEM_ID),
-        lit(settings.seed())), lit(BUCKETS)).lt(lit(threshold));
+    return switch (settings.mode()) {
+      case RANDOM -> pmod(xxhash64(col(EncodeStage.USER_ID), col(EncodeStage.ITEM_ID),
+          lit(settings.seed())), lit(BUCKETS))
+          .lt(lit(Math.round(settings.validationFraction() * BUCKETS)));
+      case TIME_CUTOFF -> col("timestamp").geq(lit(settings.cutoffSeconds()));
+      case LAST_N -> {
+        WindowSpec user = Window.partitionBy(col(EncodeStage.USER_INDEX));
+        yield row_number().over(user.orderBy(col("timestamp").desc(),
+            col(EncodeStage.ITEM_ID).desc())).leq(settings.lastN())
+            .and(count(lit(1)).over(user).gt(settings.lastN()));
+      }
+    };
   }
 
   /** Validation rows whose user and item both have at least one training rating. */

@@ -99,4 +99,42 @@ class SplitStageIT extends SparkFixture {
     return spark.read().parquet(path).orderBy("user_id", "item_id").collectAsList().stream()
         .map(r -> r.getAs("user_id") + "/" + r.getAs("item_id")).collect(Collectors.toList());
   }
+
+  /** user, item, timestamp: user 1 rates 4 items over time, user 2 two, user 3 one. */
+  private static final long[][] TIMELINE = {
+      {1, 10, 100}, {1, 11, 200}, {1, 12, 300}, {1, 13, 400}, {2, 10, 150}, {2, 11, 350},
+      {3, 12, 50}};
+
+  private List<String> timedSplit(SplitSettings settings, String name) {
+    RunLayout layout = layout(name);
+    List<Row> rows = new ArrayList<>();
+    for (long[] r : TIMELINE) {
+      rows.add(RowFactory.create((int) r[0], (int) r[1], 3.0, r[2]));
+    }
+    spark.createDataFrame(rows, RATINGS).write().parquet(layout.ratings());
+    EncodeStage.run(spark, layout, false);
+    SplitReport report = SplitStage.run(spark, settings, layout, false);
+    assertEquals(settings.mode().spelling(), report.mode());
+    assertEquals(TIMELINE.length, report.trainRows() + report.validRows()
+        + report.validRowsDropped());
+    return sorted(layout.validation());
+  }
+
+  @Test
+  void timeCutoffHoldsOutEverythingFromTheCutoffOn() {
+    // Cutoff at t = 300: (1,12), (1,13), (2,11) held out; (1,13) is dropped, item 13 having no
+    // training rating.
+    List<String> valid = timedSplit(new SplitSettings(SplitSettings.Mode.TIME_CUTOFF, 0.2, 1,
+        300, 1), "cutoff");
+    assertEquals(List.of("1/12", "2/11"), valid);
+  }
+
+  @Test
+  void lastNHoldsOutEachUsersLatestRatingsAndLeavesOneToTrainOn() {
+    // Last 2: user 1 gives (1,12), (1,13); user 2 has only 2 ratings and keeps them; user 3
+    // keeps its one. (1,13) is dropped: item 13 has no training rating.
+    List<String> valid = timedSplit(new SplitSettings(SplitSettings.Mode.LAST_N, 0.2, 1, 0, 2),
+        "last-n");
+    assertEquals(List.of("1/12"), valid);
+  }
 }
