@@ -1,5 +1,7 @@
 package org.cfpipe.ids;
 
+import static org.apache.spark.sql.functions.col;
+
 import java.time.LocalDate;
 import java.util.Comparator;
 import java.util.Locale;
@@ -46,7 +48,8 @@ public final class EncodeStage {
       IdsSettings ids) {
     long start = System.nanoTime();
     HadoopFiles files = HadoopFiles.of(spark);
-    Dataset<Row> ratings = spark.read().parquet(layout.ratings());
+    Dataset<Row> input = spark.read().parquet(layout.ratings());
+    Dataset<Row> ratings = withMinimumCounts(input, ids.minUserRatings(), ids.minItemRatings());
 
     Optional<RunLayout> previous = previousRun(files, layout, ids);
     if (previous.isPresent()) {
@@ -72,12 +75,47 @@ public final class EncodeStage {
           validation, users, USER_ID, USER_INDEX), items, ITEM_ID, ITEM_INDEX),
           layout.encodedValidation());
     }
-    EncodeReport report = new EncodeReport(users.count(), items.count(),
-        spark.read().parquet(layout.encodedRatings()).count(), (System.nanoTime() - start) / 1e9);
+    long encodedRows = spark.read().parquet(layout.encodedRatings()).count();
+    long filteredUsers = ids.minUserRatings() > 1 ? belowMinimum(input, USER_ID,
+        ids.minUserRatings()) : 0;
+    long filteredItems = ids.minItemRatings() > 1 ? belowMinimum(input, ITEM_ID,
+        ids.minItemRatings()) : 0;
+    EncodeReport report = new EncodeReport(users.count(), items.count(), encodedRows,
+        input.count() - encodedRows, filteredUsers, filteredItems,
+        (System.nanoTime() - start) / 1e9);
+    if (report.filteredRows() > 0) {
+      LOG.info("encode: left out {} ratings of {} users with fewer than {} ratings and {} items "
+          + "with fewer than {}", report.filteredRows(), filteredUsers, ids.minUserRatings(),
+          filteredItems, ids.minItemRatings());
+    }
     files.writeJson(layout.report(NAME), report);
     LOG.info("encode: {} users, {} items, {} ratings encoded in {} s", report.users(),
         report.items(), report.encodedRows(), String.format(Locale.ROOT, "%.1f", report.seconds()));
     return report;
+  }
+
+  /**
+   * The ratings whose user has at least {@code minUser} and whose item at least {@code minItem}
+   * ratings in {@code ratings} (one pass: counts are taken before either filter).
+   */
+  static Dataset<Row> withMinimumCounts(Dataset<Row> ratings, int minUser, int minItem) {
+    Dataset<Row> out = ratings;
+    if (minUser > 1) {
+      out = out.join(atLeast(ratings, USER_ID, minUser), USER_ID);
+    }
+    if (minItem > 1) {
+      out = out.join(atLeast(ratings, ITEM_ID, minItem), ITEM_ID);
+    }
+    return out.select(ratings.columns()[0], java.util.Arrays.copyOfRange(ratings.columns(), 1,
+        ratings.columns().length));
+  }
+
+  private static Dataset<Row> atLeast(Dataset<Row> ratings, String idColumn, int minimum) {
+    return ratings.groupBy(idColumn).count().filter(col("count").geq(minimum)).select(idColumn);
+  }
+
+  private static long belowMinimum(Dataset<Row> ratings, String idColumn, int minimum) {
+    return ratings.groupBy(idColumn).count().filter(col("count").lt(minimum)).count();
   }
 
   /**

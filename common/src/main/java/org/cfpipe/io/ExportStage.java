@@ -64,7 +64,8 @@ public final class ExportStage {
     seconds.put(NAME, (System.nanoTime() - start) / 1e9);
     RunMetrics metrics = new RunMetrics(layout.runDate().toString(), trained.model(),
         trained.factors(), ingest.inputRows(), ingest.rejectedRows(), ingest.rejectedByReason(),
-        encode.users(), encode.items(), split.trainRows(), split.validRows(),
+        encode.users(), encode.items(), encode.filteredRows(), encode.filteredUsers(),
+        encode.filteredItems(), split.trainRows(), split.validRows(),
         split.validRowsDropped(), split.mode(), eval.validRmse(), eval.validMae(),
         trained.epochs(), trained.bestEpoch(), trained.trainSeconds(), trained.history(),
         seconds);

@@ -8,6 +8,7 @@ import org.cfpipe.train.EpochStats;
  * The contents of {@code metrics.json}: one run's model, data counts, accuracy and timings, in
  * snake_case keys for dashboards and analysts.
  *
+ * @param filteredRows accepted ratings left out by the minimum counts of users and items
  * @param validRowsDropped validation rows whose user or item had no training rating
  * @param bestEpoch the epoch whose parameters were published (early stopping keeps the best)
  * @param stageSeconds wall time of each stage, by stage name
@@ -21,6 +22,9 @@ public record RunMetrics(
     Map<String, Long> rejectedByReason,
     long users,
     long items,
+    long filteredRows,
+    long filteredUsers,
+    long filteredItems,
     long trainRows,
     long validRows,
     long validRowsDropped,

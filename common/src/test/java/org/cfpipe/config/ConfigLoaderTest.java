@@ -138,4 +138,13 @@ class ConfigLoaderTest {
         () -> settings("cfpipe.train.distributed.workers=2", "cfpipe.train.resume=true"));
     assertTrue(e.getMessage().contains("cfpipe.train.resume"), e.getMessage());
   }
+
+  @Test
+  void timeCutoffSplitNeedsADate() {
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> settings("cfpipe.split.mode=time-cutoff"));
+    assertTrue(e.getMessage().contains("cfpipe.split.cutoff"), e.getMessage());
+    assertEquals(1_704_067_200L, settings("cfpipe.split.mode=time-cutoff",
+        "cfpipe.split.cutoff=2024-01-01").split().cutoffSeconds());
+  }
 }

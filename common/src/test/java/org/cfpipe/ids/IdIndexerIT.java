@@ -89,13 +89,32 @@ class IdIndexerIT extends SparkFixture {
     EncodeStage.run(spark, monday, false, IdsSettings.from(ConfigLoader.load(Optional.empty(),
         List.of("cfpipe.ids.previous=auto"))));
     EncodeReport second = EncodeStage.run(spark, tuesday, false, new IdsSettings(true,
-        Optional.empty()));
+        Optional.empty(), 1, 1));
 
     assertEquals(3, second.users());
     assertEquals(List.of("1:0", "2:1", "3:2"), indices(tuesday.userIds(), "user"));
     assertEquals(List.of("10:0", "11:1", "12:2"), indices(tuesday.itemIds(), "item"));
     assertEquals(indices(monday.userIds(), "user"),
         indices(tuesday.userIds(), "user").subList(0, 2));
+  }
+
+  @Test
+  void minimumCountsLeaveOutRareUsersAndItemsAndCountThem(@TempDir Path out) {
+    RunLayout run = new RunLayout(out.toString(), LocalDate.of(2024, 1, 1));
+    // Users: 1 x3, 2 x2, 3 x1. Items: 10 x3, 11 x2, 12 x1.
+    pairs(List.of("1,10", "1,11", "1,12", "2,10", "2,11", "3,10")).write()
+        .parquet(run.ratings());
+
+    EncodeReport report = EncodeStage.run(spark, run, false, new IdsSettings(false,
+        Optional.empty(), 2, 2));
+
+    // User 3 and item 12 go with their ratings (3,10) and (1,12).
+    assertEquals(4, report.encodedRows());
+    assertEquals(2, report.filteredRows());
+    assertEquals(1, report.filteredUsers());
+    assertEquals(1, report.filteredItems());
+    assertEquals(List.of("1:0", "2:1"), indices(run.userIds(), "user"));
+    assertEquals(List.of("10:0", "11:1"), indices(run.itemIds(), "item"));
   }
 
   private Dataset<Row> pairs(List<String> pairs) {
