@@ -2,7 +2,6 @@ package org.cfpipe.ingest;
 
 import com.univocity.parsers.csv.CsvParser;
 import com.univocity.parsers.csv.CsvParserSettings;
-import java.io.Serializable;
 import java.util.Locale;
 import org.cfpipe.config.InputSettings.InputFormat;
 

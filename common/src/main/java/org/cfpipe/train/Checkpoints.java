@@ -20,6 +20,57 @@ public interface Checkpoints {
     void write(DataOutputStream out) throws IOException;
   }
 
+  /** Writes the training history: the number of epochs, then each epoch's statistics. */
+  static void writeHistory(DataOutputStream out, java.util.List<EpochStats> history)
+      throws IOException {
+    out.writeInt(history.size());
+    for (EpochStats e : history) {
+      out.writeInt(e.epoch());
+      for (double value : new double[] {e.trainLoss(), e.validRmse(), e.validMae(),
+          e.learningRate(), e.ratingsPerSecond(), e.elapsedSeconds()}) {
+        out.writeDouble(value);
+      }
+    }
+  }
+
+  /** Reads what {@link #writeHistory} wrote. */
+  static java.util.List<EpochStats> readHistory(DataInputStream in) throws IOException {
+    int epochs = in.readInt();
+    java.util.List<EpochStats> history = new java.util.ArrayList<>(epochs);
+    for (int e = 0; e < epochs; e++) {
+      history.add(new EpochStats(in.readInt(), in.readDouble(), in.readDouble(),
+          in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()));
+    }
+    return history;
+  }
+
+  /** Writes a length and the values. */
+  static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+    out.writeInt(values.length);
+    for (float v : values) {
+      out.writeFloat(v);
+    }
+  }
+
+  /** Reads what {@link #writeFloats} wrote. */
+  static float[] readFloats(DataInputStream in) throws IOException {
+    float[] values = new float[in.readInt()];
+    for (int j = 0; j < values.length; j++) {
+      values[j] = in.readFloat();
+    }
+    return values;
+  }
+
+  /** Reads what {@link #writeFloats} wrote into {@code values}, which must have its length. */
+  static void readFloats(DataInputStream in, float[] values) throws IOException {
+    float[] read = readFloats(in);
+    if (read.length != values.length) {
+      throw new IOException("checkpoint holds " + read.length + " values where " + values.length
+          + " are expected: was it written for another model shape?");
+    }
+    System.arraycopy(read, 0, values, 0, read.length);
+  }
+
   /** No checkpoints: nothing is saved and there is nothing to resume from. */
   Checkpoints NONE = new Checkpoints() {
     @Override

@@ -67,10 +67,9 @@ public final class DistributedTrainer {
     long trainRows = shards.map(s -> (long) s.ratings.size()).reduce(Long::sum);
     List<EpochStats> history = new ArrayList<>();
     // Early stopping keeps the best epoch's shards (immutable, still cached) and item rows.
+    EarlyStopping early = new EarlyStopping(settings.earlyStopping());
     JavaRDD<Shard> bestShards = null;
     float[] bestItems = null;
-    int bestEpoch = 0;
-    double bestRmse = Double.POSITIVE_INFINITY;
     for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
       long epochStart = System.nanoTime();
       double squared = 0;
@@ -120,20 +119,13 @@ public final class DistributedTrainer {
       LOG.info(stats.describe(settings.epochs(), stats.elapsedSeconds() / epoch
           * (settings.epochs() - epoch)) + String.format(Locale.ROOT,
           "  (%d shards, %d rounds an epoch)", workers, settings.distributed().roundsPerEpoch()));
-      if (!settings.earlyStopping().enabled() || Double.isNaN(stats.validRmse())) {
-        continue;
-      }
-      if (stats.validRmse() < bestRmse) {
+      if (early.keep(stats)) {
         if (bestShards != null) {
           bestShards.unpersist(false);
         }
         bestShards = shards;
         bestItems = itemTable.data().clone();
-        bestEpoch = epoch;
-        bestRmse = stats.validRmse();
-      } else if (epoch - bestEpoch >= settings.earlyStopping().patience()) {
-        LOG.info("early stopping after epoch {}: validation RMSE has not improved since "
-            + "epoch {} ({})", epoch, bestEpoch, String.format(Locale.ROOT, "%.4f", bestRmse));
+      } else if (early.stop(epoch)) {
         break;
       }
     }
@@ -158,8 +150,8 @@ public final class DistributedTrainer {
       }
     }
     shards.unpersist(false);
-    return new TrainResult<>(trainedModel, history, bestShards != null ? bestEpoch
-        : history.size(), (System.nanoTime() - start) / 1e9);
+    return new TrainResult<>(trainedModel, history, early.bestEpoch(history.size()),
+        (System.nanoTime() - start) / 1e9);
   }
 
   private static JavaRDD<Shard> shards(Dataset<Row> ratings, Dataset<Row> validation, Spec spec,

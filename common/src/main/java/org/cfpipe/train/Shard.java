@@ -1,10 +1,8 @@
 package org.cfpipe.train;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.List;
 import org.apache.spark.sql.Row;
 import org.cfpipe.model.FactorModel;
 

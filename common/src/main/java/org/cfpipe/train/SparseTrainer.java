@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cfpipe.config.ModelSettings;
@@ -84,10 +83,9 @@ public final class SparseTrainer {
     final double[] blockErrors;
     final LearningRateSchedule schedule;
     final List<EpochStats> history = new ArrayList<>();
+    final EarlyStopping early = new EarlyStopping(settings.earlyStopping());
     float[] bestUsers;
     float[] bestItems;
-    int bestEpoch;
-    double bestRmse = Double.POSITIVE_INFINITY;
     long step;
     double previousSeconds;
 
@@ -137,16 +135,16 @@ public final class SparseTrainer {
         EpochStats stats = new EpochStats(epoch, loss, valid.rmse(), valid.mae(),
             schedule.learningRate(step - 1), data.size() / epochSeconds, elapsed);
         history.add(stats);
-        boolean improved = track(stats);
+        if (early.keep(stats)) {
+          keepBest();
+        }
         LOG.info(stats.describe(settings.epochs(), elapsed / epoch * (settings.epochs() - epoch)));
         checkpoints.save(epoch, this::save);
-        if (!improved && epoch - bestEpoch >= settings.earlyStopping().patience()) {
-          LOG.info("early stopping after epoch {}: validation RMSE has not improved since "
-              + "epoch {} ({})", epoch, bestEpoch, String.format(Locale.ROOT, "%.4f", bestRmse));
+        if (early.stop(epoch)) {
           break;
         }
       }
-      if (bestUsers != null) {
+      if (early.kept()) {
         System.arraycopy(bestUsers, 0, model.userRows(), 0, bestUsers.length);
         System.arraycopy(bestItems, 0, model.itemRows(), 0, bestItems.length);
       } else {
@@ -154,8 +152,7 @@ public final class SparseTrainer {
         itemTable.store(model.itemRows());
       }
       double seconds = previousSeconds + (System.nanoTime() - start) / 1e9;
-      int best = bestUsers != null ? bestEpoch : history.size();
-      return new TrainResult<>(model, history, best, seconds);
+      return new TrainResult<>(model, history, early.bestEpoch(history.size()), seconds);
     }
 
     /**
@@ -200,46 +197,27 @@ public final class SparseTrainer {
           itemTable.stride(), validation.users(), validation.items(), validation.ratings());
     }
 
-    /** Remembers the best epoch when early stopping is on; true when this epoch improved. */
-    boolean track(EpochStats stats) {
-      if (!settings.earlyStopping().enabled() || Double.isNaN(stats.validRmse())) {
-        bestEpoch = stats.epoch();
-        return true;
-      }
-      if (stats.validRmse() >= bestRmse) {
-        return false;
-      }
-      bestRmse = stats.validRmse();
-      bestEpoch = stats.epoch();
+    /** Copies the current parameters as the best epoch's. */
+    void keepBest() {
       if (bestUsers == null) {
         bestUsers = new float[model.userRows().length];
         bestItems = new float[model.itemRows().length];
       }
       userTable.store(bestUsers);
       itemTable.store(bestItems);
-      return true;
     }
 
     void save(DataOutputStream out) throws IOException {
       out.writeInt(CHECKPOINT_VERSION);
       out.writeLong(step);
       out.writeDouble(history.get(history.size() - 1).elapsedSeconds());
-      out.writeInt(history.size());
-      for (EpochStats e : history) {
-        out.writeInt(e.epoch());
-        for (double value : new double[] {e.trainLoss(), e.validRmse(), e.validMae(),
-            e.learningRate(), e.ratingsPerSecond(), e.elapsedSeconds()}) {
-          out.writeDouble(value);
-        }
-      }
-      write(out, userTable.data());
-      write(out, itemTable.data());
-      out.writeInt(bestEpoch);
-      out.writeDouble(bestRmse);
-      out.writeBoolean(bestUsers != null);
-      if (bestUsers != null) {
-        write(out, bestUsers);
-        write(out, bestItems);
+      Checkpoints.writeHistory(out, history);
+      Checkpoints.writeFloats(out, userTable.data());
+      Checkpoints.writeFloats(out, itemTable.data());
+      early.write(out);
+      if (early.kept()) {
+        Checkpoints.writeFloats(out, bestUsers);
+        Checkpoints.writeFloats(out, bestItems);
       }
     }
 
@@ -250,25 +228,23 @@ public final class SparseTrainer {
         }
         step = in.readLong();
         previousSeconds = in.readDouble();
-        int epochs = in.readInt();
+        history.addAll(Checkpoints.readHistory(in));
+        int epochs = history.size();
+        // Each epoch shuffles the blocks in place: replay the finished epochs' shuffles so the
+        // next one starts from the same order as in an uninterrupted run.
         for (int e = 0; e < epochs; e++) {
-          history.add(new EpochStats(in.readInt(), in.readDouble(), in.readDouble(),
-              in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()));
-          // Each epoch shuffles the blocks in place: replay the finished epochs' shuffles so the
-          // next one starts from the same order as in an uninterrupted run.
           for (int block = 0; block < blockErrors.length; block++) {
             blocked.shuffle(block, new SplittableRandom(Seeds.mix(settings.seed(), e + 1, block)));
           }
         }
-        read(in, userTable.data());
-        read(in, itemTable.data());
-        bestEpoch = in.readInt();
-        bestRmse = in.readDouble();
-        if (in.readBoolean()) {
+        Checkpoints.readFloats(in, userTable.data());
+        Checkpoints.readFloats(in, itemTable.data());
+        early.read(in);
+        if (early.kept()) {
           bestUsers = new float[model.userRows().length];
           bestItems = new float[model.itemRows().length];
-          read(in, bestUsers);
-          read(in, bestItems);
+          Checkpoints.readFloats(in, bestUsers);
+          Checkpoints.readFloats(in, bestItems);
         }
         LOG.info("resumed from the checkpoint after epoch {} (step {})", epochs, step);
       } catch (IOException e) {
@@ -289,23 +265,5 @@ public final class SparseTrainer {
       return 1;
     }
     return (int) Math.max(4, Math.min(128, Math.round(Math.sqrt(ratings / 5_000.0))));
-  }
-
-  private static void write(DataOutputStream out, float[] values) throws IOException {
-    out.writeInt(values.length);
-    for (float v : values) {
-      out.writeFloat(v);
-    }
-  }
-
-  private static void read(DataInputStream in, float[] values) throws IOException {
-    int length = in.readInt();
-    if (length != values.length) {
-      throw new IOException("checkpoint holds " + length + " values where " + values.length
-          + " are expected: was it written for another model shape?");
-    }
-    for (int j = 0; j < length; j++) {
-      values[j] = in.readFloat();
-    }
   }
 }

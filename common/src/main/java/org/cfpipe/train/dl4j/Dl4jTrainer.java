@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -25,6 +24,7 @@ import org.cfpipe.model.ErrorStats;
 import org.cfpipe.model.FactorModel;
 import org.cfpipe.model.RatingModel;
 import org.cfpipe.train.Checkpoints;
+import org.cfpipe.train.EarlyStopping;
 import org.cfpipe.train.EpochStats;
 import org.cfpipe.train.Seeds;
 import org.cfpipe.train.TrainResult;
@@ -36,7 +36,6 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -203,10 +202,9 @@ public final class Dl4jTrainer {
     final RateSchedule schedule;
     final int[] labelWidths;
     final List<EpochStats> history = new ArrayList<>();
+    final EarlyStopping early = new EarlyStopping(settings.earlyStopping());
     ComputationGraph net;
     INDArray best;
-    int bestEpoch;
-    double bestRmse = Double.POSITIVE_INFINITY;
     double previousSeconds;
 
     Run(int users, int items, double mean, long stepsPerEpoch, long ratings) {
@@ -239,54 +237,30 @@ public final class Dl4jTrainer {
             schedule.valueAt(Math.max(0, net.getIterationCount() - 1), epoch),
             ratings / epochSeconds, elapsed);
         history.add(stats);
-        boolean improved = track(stats);
+        if (early.keep(stats)) {
+          best = net.params().dup();
+        }
         LOG.info(stats.describe(settings.epochs(), elapsed / epoch * (settings.epochs() - epoch)));
         checkpoints.save(epoch, this::save);
-        if (!improved && epoch - bestEpoch >= settings.earlyStopping().patience()) {
-          LOG.info("early stopping after epoch {}: validation RMSE has not improved since "
-              + "epoch {} ({})", epoch, bestEpoch, String.format(Locale.ROOT, "%.4f", bestRmse));
+        if (early.stop(epoch)) {
           break;
         }
       }
-      if (best != null) {
+      if (early.kept()) {
         net.setParams(best);
       }
       double seconds = previousSeconds + (System.nanoTime() - start) / 1e9;
-      return new TrainResult<>(parameters.model(net), history,
-          best != null ? bestEpoch : history.size(), seconds);
-    }
-
-    /** Remembers the best epoch when early stopping is on; true when this epoch improved. */
-    boolean track(EpochStats stats) {
-      if (!settings.earlyStopping().enabled() || Double.isNaN(stats.validRmse())) {
-        bestEpoch = stats.epoch();
-        return true;
-      }
-      if (stats.validRmse() >= bestRmse) {
-        return false;
-      }
-      bestRmse = stats.validRmse();
-      bestEpoch = stats.epoch();
-      best = net.params().dup();
-      return true;
+      return new TrainResult<>(parameters.model(net), history, early.bestEpoch(history.size()),
+          seconds);
     }
 
     void save(DataOutputStream out) throws IOException {
       out.writeInt(CHECKPOINT_VERSION);
       out.writeDouble(history.get(history.size() - 1).elapsedSeconds());
-      out.writeInt(history.size());
-      for (EpochStats e : history) {
-        out.writeInt(e.epoch());
-        for (double value : new double[] {e.trainLoss(), e.validRmse(), e.validMae(),
-            e.learningRate(), e.ratingsPerSecond(), e.elapsedSeconds()}) {
-          out.writeDouble(value);
-        }
-      }
-      out.writeInt(bestEpoch);
-      out.writeDouble(bestRmse);
-      out.writeBoolean(best != null);
-      if (best != null) {
-        writeFloats(out, best.toFloatVector());
+      Checkpoints.writeHistory(out, history);
+      early.write(out);
+      if (early.kept()) {
+        Checkpoints.writeFloats(out, best.toFloatVector());
       }
       ByteArrayOutputStream model = new ByteArrayOutputStream();
       ModelSerializer.writeModel(net, model, true);
@@ -300,15 +274,11 @@ public final class Dl4jTrainer {
           throw new IOException("the checkpoint was written by another version of the trainer");
         }
         previousSeconds = in.readDouble();
-        int epochs = in.readInt();
-        for (int e = 0; e < epochs; e++) {
-          history.add(new EpochStats(in.readInt(), in.readDouble(), in.readDouble(),
-              in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble()));
-        }
-        bestEpoch = in.readInt();
-        bestRmse = in.readDouble();
-        if (in.readBoolean()) {
-          best = org.nd4j.linalg.factory.Nd4j.create(readFloats(in));
+        history.addAll(Checkpoints.readHistory(in));
+        int epochs = history.size();
+        early.read(in);
+        if (early.kept()) {
+          best = org.nd4j.linalg.factory.Nd4j.create(Checkpoints.readFloats(in));
         }
         byte[] model = new byte[in.readInt()];
         in.readFully(model);
@@ -325,20 +295,5 @@ public final class Dl4jTrainer {
         throw new UncheckedIOException("cannot resume from the checkpoint: " + e.getMessage(), e);
       }
     }
-  }
-
-  private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
-    out.writeInt(values.length);
-    for (float v : values) {
-      out.writeFloat(v);
-    }
-  }
-
-  private static float[] readFloats(DataInputStream in) throws IOException {
-    float[] values = new float[in.readInt()];
-    for (int j = 0; j < values.length; j++) {
-      values[j] = in.readFloat();
-    }
-    return values;
   }
 }
