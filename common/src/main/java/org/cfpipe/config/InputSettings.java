@@ -5,8 +5,21 @@ import java.io.Serializable;
 import java.util.Optional;
 
 /** Where the ratings come from and how they are laid out ({@code cfpipe.input}). */
-public record InputSettings(String ratings, InputFormat format, Optional<String> validationRatings)
-    implements Serializable {
+public record InputSettings(String ratings, InputFormat format, Optional<String> validationRatings,
+    Columns columns) implements Serializable {
+
+  /** Column names of a Parquet input ({@code cfpipe.input.columns}). */
+  public record Columns(String user, String item, String rating, String timestamp)
+      implements Serializable {
+    /** MovieLens's names. */
+    public static final Columns MOVIELENS = new Columns("userId", "movieId", "rating",
+        "timestamp");
+  }
+
+  /** An input with MovieLens's column names. */
+  public InputSettings(String ratings, InputFormat format, Optional<String> validationRatings) {
+    this(ratings, format, validationRatings, Columns.MOVIELENS);
+  }
 
   /** Layouts of rating files the ingest stage reads. */
   public enum InputFormat {
@@ -15,7 +28,9 @@ public record InputSettings(String ratings, InputFormat format, Optional<String>
     /** MovieLens ml-100k u.data: user, item, rating, timestamp, tab separated, no header. */
     MOVIELENS_TSV,
     /** MovieLens ml-1m and ml-10m ratings.dat: user::item::rating::timestamp, no header. */
-    MOVIELENS_DAT;
+    MOVIELENS_DAT,
+    /** Parquet files with the columns named by {@code cfpipe.input.columns}. */
+    PARQUET;
 
     public String spelling() {
       return Checks.spelling(this);
@@ -29,6 +44,11 @@ public record InputSettings(String ratings, InputFormat format, Optional<String>
     return new InputSettings(
         ratings,
         Checks.oneOf(config, "cfpipe.input.format", InputFormat.class),
-        Checks.optional(config, "cfpipe.input.validation-ratings"));
+        Checks.optional(config, "cfpipe.input.validation-ratings"),
+        new Columns(
+            Checks.nonEmpty(config, "cfpipe.input.columns.user"),
+            Checks.nonEmpty(config, "cfpipe.input.columns.item"),
+            Checks.nonEmpty(config, "cfpipe.input.columns.rating"),
+            Checks.nonEmpty(config, "cfpipe.input.columns.timestamp")));
   }
 }

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -49,8 +50,10 @@ public final class IngestStage {
     HadoopFiles files = HadoopFiles.of(spark);
     // Ingest starts a run afresh: nothing a previous attempt at this run date left is reused.
     files.delete(layout.work());
-    RatingsReader reader =
-        new RatingsReader(input.format(), ingest.ratingMin(), ingest.ratingMax());
+    BiFunction<SparkSession, String, Dataset<Row>> reader =
+        input.format() == InputSettings.InputFormat.PARQUET
+            ? new ParquetRatings(input.columns(), ingest.ratingMin(), ingest.ratingMax())::read
+            : new RatingsReader(input.format(), ingest.ratingMin(), ingest.ratingMax())::read;
 
     Dataset<Row> parsed = parse(spark, files, reader, input.ratings(), "cfpipe.input.ratings")
         .withColumn(ROLE, lit("ratings"));
@@ -119,12 +122,12 @@ public final class IngestStage {
     return accepted.unionByName(parsed.filter(col("reject_reason").isNotNull()));
   }
 
-  private static Dataset<Row> parse(SparkSession spark, HadoopFiles files, RatingsReader reader,
-      String path, String key) {
+  private static Dataset<Row> parse(SparkSession spark, HadoopFiles files,
+      BiFunction<SparkSession, String, Dataset<Row>> reader, String path, String key) {
     if (!files.matches(path)) {
       throw new InputException("input not found: " + path + " (" + key + ")");
     }
-    return reader.read(spark, path);
+    return reader.apply(spark, path);
   }
 
   private static Dataset<Row> ratingsOf(Dataset<Row> accepted, String role) {

@@ -28,6 +28,7 @@ public final class RatingLineParser {
       case MOVIELENS_CSV -> ",";
       case MOVIELENS_TSV -> "\t";
       case MOVIELENS_DAT -> "::";
+      case PARQUET -> throw new IllegalArgumentException("Parquet is not read line by line");
     });
     settings.setIgnoreLeadingWhitespaces(true);
     settings.setIgnoreTrailingWhitespaces(true);

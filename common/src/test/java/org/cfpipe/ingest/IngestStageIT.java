@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.cfpipe.config.IngestSettings;
 import org.cfpipe.config.InputSettings;
 import org.cfpipe.config.InputSettings.InputFormat;
@@ -194,5 +197,44 @@ class IngestStageIT extends SparkFixture {
     assertEquals(Map.of("BAD_RATING", 1L), report.rejectedByReason());
     assertEquals(List.of(661, 1193), spark.read().parquet(layout().ratings()).orderBy("item_id")
         .collectAsList().stream().map(r -> r.getInt(1)).collect(Collectors.toList()));
+  }
+
+  @Test
+  void readsParquetWithConfiguredColumnsAndRejectsBadRowsWithTheirRowIndex() {
+    StructType schema = new StructType().add("uid", DataTypes.LongType)
+        .add("iid", DataTypes.StringType).add("score", DataTypes.DoubleType)
+        .add("ts", DataTypes.LongType).add("note", DataTypes.StringType);
+    List<Row> rows = List.of(
+        RowFactory.create(1L, "10", 4.0, 100L, "ok"),
+        RowFactory.create(null, "10", 4.0, 101L, "no user"),
+        RowFactory.create(2L, "abc", 4.0, 102L, "bad item"),
+        RowFactory.create(2L, "11", Double.NaN, 103L, "nan"),
+        RowFactory.create(2L, "11", 9.0, 104L, "too high"),
+        RowFactory.create(2L, "11", 3.0, null, "no time"),
+        RowFactory.create(2L, "12", 3.5, 105L, "ok"));
+    String path = dir.resolve("in.parquet").toString();
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(path);
+    InputSettings input = new InputSettings(path, InputFormat.PARQUET, Optional.empty(),
+        new InputSettings.Columns("uid", "iid", "score", "ts"));
+
+    IngestReport report = IngestStage.run(spark, input, new IngestSettings(0.5, 5.0, 1.0),
+        layout());
+
+    assertEquals(7, report.inputRows());
+    assertEquals(2, report.acceptedRows());
+    assertEquals(Map.of("BAD_USER_ID", 1L, "BAD_ITEM_ID", 1L, "BAD_RATING", 1L,
+        "RATING_OUT_OF_RANGE", 1L, "BAD_TIMESTAMP", 1L), report.rejectedByReason());
+    Row badItem = spark.read().parquet(layout().rejects()).filter("reason = 'BAD_ITEM_ID'")
+        .first();
+    assertEquals(2L, (long) badItem.getAs("source_offset"));
+    assertTrue(((String) badItem.getAs("raw_line")).contains("\"iid\":\"abc\""),
+        (String) badItem.getAs("raw_line"));
+    assertTrue(((String) badItem.getAs("detail")).contains("iid"));
+
+    InputSettings wrong = new InputSettings(path, InputFormat.PARQUET, Optional.empty());
+    InputException e = assertThrows(InputException.class, () -> IngestStage.run(spark, wrong,
+        new IngestSettings(0.5, 5.0, 1.0), layout()));
+    assertTrue(e.getMessage().contains("lacks the column(s) [userId, movieId, rating, "
+        + "timestamp]"), e.getMessage());
   }
 }
