@@ -72,7 +72,7 @@ class ConfigLoaderTest {
   void enumValuesAreListedWhenWrong() {
     SettingsException e = assertThrows(SettingsException.class,
         () -> settings("cfpipe.input.format=xlsx"));
-    assertEquals("cfpipe.input.format must be one of movielens-csv, movielens-tsv, movielens-dat, got 'xlsx'",
+    assertEquals("cfpipe.input.format must be one of movielens-csv, movielens-tsv, movielens-dat, parquet, got 'xlsx'",
         e.getMessage());
   }
 

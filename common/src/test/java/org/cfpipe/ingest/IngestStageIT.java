@@ -59,23 +59,25 @@ class IngestStageIT extends SparkFixture {
     write("b.csv", BAD.getBytes(StandardCharsets.UTF_8));
     byte[] latin1 = "4,40,3.0,108\n4,4\u00e9,3.0,109\n".getBytes(StandardCharsets.ISO_8859_1);
     write("c.csv", latin1);
+    // A later rating of (1, 10), which a.csv rated at t = 100: it is kept, a.csv's goes.
+    write("d.csv", "1,10,4.5,200\n".getBytes(StandardCharsets.UTF_8));
     InputSettings input = new InputSettings(dir.resolve("in").toString(),
         InputFormat.MOVIELENS_CSV, Optional.empty());
 
     IngestReport report = IngestStage.run(spark, input, new IngestSettings(0.5, 5.0, 1.0),
         layout());
 
-    assertEquals(13, report.inputRows());
+    assertEquals(14, report.inputRows());
     assertEquals(report.inputRows(), report.acceptedRows() + report.rejectedRows());
     assertEquals(5, report.acceptedRows());
     assertEquals(Map.of("BAD_ENCODING", 1L, "BAD_ITEM_ID", 1L, "BAD_RATING", 1L,
         "BAD_TIMESTAMP", 1L, "BAD_USER_ID", 1L, "EMPTY_LINE", 1L, "RATING_OUT_OF_RANGE", 1L,
-        "WRONG_COLUMN_COUNT", 1L), report.rejectedByReason());
+        "WRONG_COLUMN_COUNT", 1L, "DUPLICATE_RATING", 1L), report.rejectedByReason());
     assertEquals(5, spark.read().parquet(layout().ratings()).count());
 
     List<Row> rejects = spark.read().parquet(layout().rejects())
         .orderBy("source_file", "source_offset").collectAsList();
-    assertEquals(8, rejects.size());
+    assertEquals(9, rejects.size());
     Row tooShort = rejects.stream().filter(r -> r.getAs("reason").equals("WRONG_COLUMN_COUNT"))
         .findFirst().orElseThrow();
     assertEquals("3,31", tooShort.getAs("raw_line"));
