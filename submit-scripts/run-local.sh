@@ -27,6 +27,7 @@ fi
 if [ $# -eq 0 ]; then
   run_date="$(date -u +%F)"
   set -- pipeline --ratings data/ml-latest-small/ratings.csv --format movielens-csv \
+    --set cfpipe.input.items=data/ml-latest-small/movies.csv \
     --output output/local --run-date "$run_date"
   echo "No arguments: running the pipeline on the bundled ml-latest-small sample, run date $run_date." >&2
 fi

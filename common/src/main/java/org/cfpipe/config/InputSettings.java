@@ -6,7 +6,26 @@ import java.util.Optional;
 
 /** Where the ratings come from and how they are laid out ({@code cfpipe.input}). */
 public record InputSettings(String ratings, InputFormat format, Optional<String> validationRatings,
-    Columns columns) implements Serializable {
+    Columns columns, Optional<String> items, ItemsFormat itemsFormat) implements Serializable {
+
+  /** Layouts of the optional items (titles) file. */
+  public enum ItemsFormat {
+    /** MovieLens movies.csv: movieId,title,genres with a header, quoted titles. */
+    MOVIELENS_CSV,
+    /** MovieLens ml-100k u.item: pipe separated, Latin-1, no header; id, title, then more. */
+    MOVIELENS_ITEM;
+
+    public String spelling() {
+      return Checks.spelling(this);
+    }
+  }
+
+  /** An input with the given column names and no items file. */
+  public InputSettings(String ratings, InputFormat format, Optional<String> validationRatings,
+      Columns columns) {
+    this(ratings, format, validationRatings, columns, Optional.empty(),
+        ItemsFormat.MOVIELENS_CSV);
+  }
 
   /** Column names of a Parquet input ({@code cfpipe.input.columns}). */
   public record Columns(String user, String item, String rating, String timestamp)
@@ -49,6 +68,8 @@ public record InputSettings(String ratings, InputFormat format, Optional<String>
             Checks.nonEmpty(config, "cfpipe.input.columns.user"),
             Checks.nonEmpty(config, "cfpipe.input.columns.item"),
             Checks.nonEmpty(config, "cfpipe.input.columns.rating"),
-            Checks.nonEmpty(config, "cfpipe.input.columns.timestamp")));
+            Checks.nonEmpty(config, "cfpipe.input.columns.timestamp")),
+        Checks.optional(config, "cfpipe.input.items"),
+        Checks.oneOf(config, "cfpipe.input.items-format", ItemsFormat.class));
   }
 }

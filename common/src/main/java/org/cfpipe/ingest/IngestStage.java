@@ -84,6 +84,9 @@ public final class IngestStage {
       if (validation.isPresent()) {
         files.commitParquet(ratingsOf(accepted, "validation"), layout.validationInput());
       }
+      if (input.items().isPresent()) {
+        writeTitles(spark, files, input, layout);
+      }
       IngestReport report = report(tally, (System.nanoTime() - start) / 1e9);
       files.writeJson(layout.report(NAME), report);
       LOG.info("ingest: {} input rows, {} accepted, {} rejected {} in {} s", report.inputRows(),
@@ -120,6 +123,22 @@ public final class IngestStage {
             col("kept_at"))))
         .drop("pair_rank", "kept_at");
     return accepted.unionByName(parsed.filter(col("reject_reason").isNotNull()));
+  }
+
+  /** The items file as (item_id, title, genres); lines without an integer id are counted. */
+  private static void writeTitles(SparkSession spark, HadoopFiles files, InputSettings input,
+      RunLayout layout) {
+    String path = input.items().get();
+    if (!files.matches(path)) {
+      throw new InputException("items file not found: " + path + " (cfpipe.input.items)");
+    }
+    Dataset<Row> titles = ItemTitles.read(spark, path, input.itemsFormat());
+    files.commitParquet(titles.filter(col("item_id").isNotNull()), layout.itemTitles());
+    long unread = titles.filter(col("item_id").isNull()).count();
+    if (unread > 0) {
+      LOG.warn("ingest: {} lines of {} have no integer item id and give no title ({})", unread,
+          path, input.itemsFormat().spelling());
+    }
   }
 
   private static Dataset<Row> parse(SparkSession spark, HadoopFiles files,

@@ -45,9 +45,12 @@ public final class ExportStage {
     files.commitParquet(factorTable(train, spark.read().parquet(layout.modelUsers()),
         spark.read().parquet(layout.userIds()), EncodeStage.USER_ID, EncodeStage.USER_INDEX),
         layout.userFactors());
-    files.commitParquet(factorTable(train, spark.read().parquet(layout.modelItems()),
-        spark.read().parquet(layout.itemIds()), EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX),
-        layout.itemFactors());
+    Dataset<Row> items = factorTable(train, spark.read().parquet(layout.modelItems()),
+        spark.read().parquet(layout.itemIds()), EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX);
+    if (files.exists(layout.itemTitles())) {
+      items = withTitles(items, spark.read().parquet(layout.itemTitles()));
+    }
+    files.commitParquet(items, layout.itemFactors());
 
     IngestReport ingest = files.readJson(layout.report(IngestStage.NAME), IngestReport.class);
     EncodeReport encode = files.readJson(layout.report(EncodeStage.NAME), EncodeReport.class);
@@ -73,6 +76,15 @@ public final class ExportStage {
     files.writeString(layout.settingsJson(), resolvedSettings + "\n");
     LOG.info("export: factor tables and metrics.json in {}", layout.runDir());
     return metrics;
+  }
+
+  /** The item factor table with the items file's title and genres (null where it has none). */
+  static Dataset<Row> withTitles(Dataset<Row> items, Dataset<Row> titles) {
+    Dataset<Row> unique = titles.dropDuplicates(EncodeStage.ITEM_ID);
+    return items.join(unique, items.col(EncodeStage.ITEM_ID).equalTo(
+        unique.col(EncodeStage.ITEM_ID)), "left")
+        .select(items.col("*"), unique.col("title"), unique.col("genres"))
+        .orderBy(EncodeStage.ITEM_INDEX);
   }
 
   /** Model rows of the ids that have training ratings, keyed by the original id. */

@@ -56,6 +56,11 @@ public record RunLayout(String outputDir, LocalDate runDate) implements Serializ
     return work() + "/validation_input";
   }
 
+  /** Item titles (item_id, title, genres), when the input names an items file. */
+  public String itemTitles() {
+    return work() + "/items";
+  }
+
   public String encodedRatings() {
     return work() + "/encoded_ratings";
   }

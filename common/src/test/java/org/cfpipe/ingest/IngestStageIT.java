@@ -239,4 +239,23 @@ class IngestStageIT extends SparkFixture {
     assertTrue(e.getMessage().contains("lacks the column(s) [userId, movieId, rating, "
         + "timestamp]"), e.getMessage());
   }
+
+  @Test
+  void readsLatin1PipeSeparatedTitles() throws Exception {
+    write("a.csv", GOOD.getBytes(StandardCharsets.UTF_8));
+    Path items = dir.resolve("u.item");
+    Files.write(items, ("10|Toy Story (1995)|01-Jan-1995||http://x|0|1\n"
+        + "20|Caf\u00e9 \"Society\" (1995)|01-Jan-1995||http://y|1|0\n")
+        .getBytes(StandardCharsets.ISO_8859_1));
+    InputSettings input = new InputSettings(dir.resolve("in").toString(),
+        InputFormat.MOVIELENS_CSV, Optional.empty(), InputSettings.Columns.MOVIELENS,
+        Optional.of(items.toString()), InputSettings.ItemsFormat.MOVIELENS_ITEM);
+
+    IngestStage.run(spark, input, new IngestSettings(0.5, 5.0, 0.0), layout());
+
+    List<String> titles = spark.read().parquet(layout().itemTitles()).orderBy("item_id")
+        .collectAsList().stream().map(r -> r.getInt(0) + ":" + r.getString(1))
+        .collect(Collectors.toList());
+    assertEquals(List.of("10:Toy Story (1995)", "20:Caf\u00e9 \"Society\" (1995)"), titles);
+  }
 }

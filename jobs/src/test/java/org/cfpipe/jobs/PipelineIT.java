@@ -32,7 +32,8 @@ class PipelineIT extends SparkFixture {
   @Test
   void pipelineOnTheBundledSampleWritesFactorTablesAndMetrics() throws Exception {
     PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
-        List.of("cfpipe.input.ratings=" + SAMPLE, "cfpipe.output.dir=" + out)), "2024-02-29");
+        List.of("cfpipe.input.ratings=" + SAMPLE, "cfpipe.output.dir=" + out,
+            "cfpipe.input.items=../data/ml-latest-small/movies.csv")), "2024-02-29");
 
     RunMetrics metrics = CfPipe.run(spark, settings, List.of(Stage.values()));
 
@@ -56,6 +57,13 @@ class PipelineIT extends SparkFixture {
         train.select("user_index").distinct().count(), settings.model().factors());
     checkFactorTable(spark.read().parquet(layout.itemFactors()), "item_id",
         train.select("item_index").distinct().count(), settings.model().factors());
+
+    // Titles from movies.csv, quoted commas included.
+    Dataset<Row> items = spark.read().parquet(layout.itemFactors());
+    assertEquals("Toy Story (1995)", items.filter("item_id = 1").first().getAs("title"));
+    assertEquals("American President, The (1995)",
+        items.filter("item_id = 11").first().getAs("title"));
+    assertEquals(0, items.filter("title is null").count());
 
     JsonNode json = new ObjectMapper().readTree(Files.readString(Path.of(layout.metricsJson())));
     for (String key : List.of("model", "train_rows", "valid_rows", "valid_rows_dropped",
