@@ -3,10 +3,55 @@ package org.cfpipe.config;
 import com.typesafe.config.Config;
 import java.io.Serializable;
 import java.util.Optional;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 /** Where the ratings come from and how they are laid out ({@code cfpipe.input}). */
 public record InputSettings(String ratings, InputFormat format, Optional<String> validationRatings,
-    Columns columns, Optional<String> items, ItemsFormat itemsFormat) implements Serializable {
+    Columns columns, Optional<String> items, ItemsFormat itemsFormat, Delimited delimited,
+    IdType idType) implements Serializable {
+
+  /**
+   * The type of the user and item ids ({@code cfpipe.input.id-type}): they keep it in the id maps
+   * and the factor tables, so the tables join back to the source on the same type.
+   */
+  public enum IdType {
+    INT(DataTypes.IntegerType),
+    LONG(DataTypes.LongType),
+    /** Any non-empty text, trimmed. */
+    STRING(DataTypes.StringType);
+
+    private final DataType sparkType;
+
+    IdType(DataType sparkType) {
+      this.sparkType = sparkType;
+    }
+
+    public DataType sparkType() {
+      return sparkType;
+    }
+
+    public String spelling() {
+      return Checks.spelling(this);
+    }
+  }
+
+  /**
+   * A delimited text input ({@code cfpipe.input.delimited}): the delimiter, whether each file
+   * starts with a header line, and the 0-based position of each field.
+   */
+  public record Delimited(String delimiter, boolean header, int user, int item, int rating,
+      int timestamp) implements Serializable {
+    public static final Delimited CSV = new Delimited(",", false, 0, 1, 2, 3);
+
+    public Delimited {
+      if (java.util.stream.IntStream.of(user, item, rating, timestamp).distinct().count() < 4) {
+        throw new SettingsException("cfpipe.input.delimited: the user, item, rating and "
+            + "timestamp positions must differ, got " + user + ", " + item + ", " + rating
+            + ", " + timestamp);
+      }
+    }
+  }
 
   /** Layouts of the optional items (titles) file. */
   public enum ItemsFormat {
@@ -24,7 +69,13 @@ public record InputSettings(String ratings, InputFormat format, Optional<String>
   public InputSettings(String ratings, InputFormat format, Optional<String> validationRatings,
       Columns columns) {
     this(ratings, format, validationRatings, columns, Optional.empty(),
-        ItemsFormat.MOVIELENS_CSV);
+        ItemsFormat.MOVIELENS_CSV, Delimited.CSV, IdType.INT);
+  }
+
+  /** This input with ids of the given type. */
+  public InputSettings withIdType(IdType type) {
+    return new InputSettings(ratings, format, validationRatings, columns, items, itemsFormat,
+        delimited, type);
   }
 
   /** Column names of a Parquet input ({@code cfpipe.input.columns}). */
@@ -49,7 +100,9 @@ public record InputSettings(String ratings, InputFormat format, Optional<String>
     /** MovieLens ml-1m and ml-10m ratings.dat: user::item::rating::timestamp, no header. */
     MOVIELENS_DAT,
     /** Parquet files with the columns named by {@code cfpipe.input.columns}. */
-    PARQUET;
+    PARQUET,
+    /** Text with the delimiter, header and field positions of {@code cfpipe.input.delimited}. */
+    DELIMITED;
 
     public String spelling() {
       return Checks.spelling(this);
@@ -70,6 +123,23 @@ public record InputSettings(String ratings, InputFormat format, Optional<String>
             Checks.nonEmpty(config, "cfpipe.input.columns.rating"),
             Checks.nonEmpty(config, "cfpipe.input.columns.timestamp")),
         Checks.optional(config, "cfpipe.input.items"),
-        Checks.oneOf(config, "cfpipe.input.items-format", ItemsFormat.class));
+        Checks.oneOf(config, "cfpipe.input.items-format", ItemsFormat.class),
+        new Delimited(
+            delimiter(config),
+            Checks.bool(config, "cfpipe.input.delimited.header"),
+            Checks.intIn(config, "cfpipe.input.delimited.user", 0, 1023),
+            Checks.intIn(config, "cfpipe.input.delimited.item", 0, 1023),
+            Checks.intIn(config, "cfpipe.input.delimited.rating", 0, 1023),
+            Checks.intIn(config, "cfpipe.input.delimited.timestamp", 0, 1023)),
+        Checks.oneOf(config, "cfpipe.input.id-type", IdType.class));
+  }
+
+  /** The delimiter; {@code \t} spelt out stands for a tab. */
+  private static String delimiter(Config config) {
+    String value = config.getString("cfpipe.input.delimited.delimiter");
+    if (value.isEmpty()) {
+      throw new SettingsException("cfpipe.input.delimited.delimiter must not be empty");
+    }
+    return value.replace("\\t", "\t");
   }
 }

@@ -52,8 +52,9 @@ public final class IngestStage {
     files.delete(layout.work());
     BiFunction<SparkSession, String, Dataset<Row>> reader =
         input.format() == InputSettings.InputFormat.PARQUET
-            ? new ParquetRatings(input.columns(), ingest.ratingMin(), ingest.ratingMax())::read
-            : new RatingsReader(input.format(), ingest.ratingMin(), ingest.ratingMax())::read;
+            ? new ParquetRatings(input.columns(), input.idType(), ingest.ratingMin(),
+                ingest.ratingMax())::read
+            : new RatingsReader(LineLayout.of(input), ingest.ratingMin(), ingest.ratingMax())::read;
 
     Dataset<Row> parsed = parse(spark, files, reader, input.ratings(), "cfpipe.input.ratings")
         .withColumn(ROLE, lit("ratings"));
@@ -125,19 +126,19 @@ public final class IngestStage {
     return accepted.unionByName(parsed.filter(col("reject_reason").isNotNull()));
   }
 
-  /** The items file as (item_id, title, genres); lines without an integer id are counted. */
+  /** The items file as (item_id, title, genres); lines without a valid id are counted. */
   private static void writeTitles(SparkSession spark, HadoopFiles files, InputSettings input,
       RunLayout layout) {
     String path = input.items().get();
     if (!files.matches(path)) {
       throw new InputException("items file not found: " + path + " (cfpipe.input.items)");
     }
-    Dataset<Row> titles = ItemTitles.read(spark, path, input.itemsFormat());
+    Dataset<Row> titles = ItemTitles.read(spark, path, input.itemsFormat(), input.idType());
     files.commitParquet(titles.filter(col("item_id").isNotNull()), layout.itemTitles());
     long unread = titles.filter(col("item_id").isNull()).count();
     if (unread > 0) {
-      LOG.warn("ingest: {} lines of {} have no integer item id and give no title ({})", unread,
-          path, input.itemsFormat().spelling());
+      LOG.warn("ingest: {} lines of {} have no {} item id and give no title ({})", unread,
+          path, input.idType().spelling(), input.itemsFormat().spelling());
     }
   }
 

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cfpipe.config.InputSettings.Columns;
+import org.cfpipe.config.InputSettings.IdType;
 
 /**
  * Reads ratings from Parquet files into the same accepted-or-rejected rows as
@@ -25,16 +27,18 @@ import org.cfpipe.config.InputSettings.Columns;
  */
 final class ParquetRatings {
   private final Columns columns;
+  private final IdType idType;
   private final double ratingMin;
   private final double ratingMax;
 
-  ParquetRatings(Columns columns, double ratingMin, double ratingMax) {
+  ParquetRatings(Columns columns, IdType idType, double ratingMin, double ratingMax) {
     this.columns = columns;
+    this.idType = idType;
     this.ratingMin = ratingMin;
     this.ratingMax = ratingMax;
   }
 
-  /** The rows of the Parquet files at {@code path}; see {@link RatingsReader#PARSED_SCHEMA}. */
+  /** The rows of the Parquet files at {@code path}; see {@link RatingsReader#parsedSchema}. */
   Dataset<Row> read(SparkSession spark, String path) {
     Dataset<Row> raw = spark.read().parquet(path);
     List<String> present = Arrays.asList(raw.columns());
@@ -49,8 +53,8 @@ final class ParquetRatings {
       throw new InputException("the Parquet input " + path + " lacks the column(s) " + missing
           + " (cfpipe.input.columns); its columns are " + present);
     }
-    Column user = col(columns.user()).cast("int");
-    Column item = col(columns.item()).cast("int");
+    Column user = id(columns.user());
+    Column item = id(columns.item());
     Column rating = col(columns.rating()).cast("double");
     Column timestamp = col(columns.timestamp()).cast("long");
     Column reason = when(user.isNull(), lit(RejectReason.BAD_USER_ID.name()))
@@ -59,8 +63,13 @@ final class ParquetRatings {
         .when(rating.lt(ratingMin).or(rating.gt(ratingMax)),
             lit(RejectReason.RATING_OUT_OF_RANGE.name()))
         .when(timestamp.isNull(), lit(RejectReason.BAD_TIMESTAMP.name()));
-    Column detail = when(user.isNull(), describe(columns.user(), "an integer user id"))
-        .when(item.isNull(), describe(columns.item(), "an integer item id"))
+    String expected = switch (idType) {
+      case INT -> "an integer id (cfpipe.input.id-type = int)";
+      case LONG -> "a long integer id (cfpipe.input.id-type = long)";
+      case STRING -> "a non-empty id";
+    };
+    Column detail = when(user.isNull(), describe(columns.user(), expected))
+        .when(item.isNull(), describe(columns.item(), expected))
         .when(rating.isNull().or(isnan(rating)), describe(columns.rating(), "a number"))
         .when(rating.lt(ratingMin).or(rating.gt(ratingMax)), concat(lit("rating "),
             rating.cast("string"), lit(" outside [" + ratingMin + ", " + ratingMax
@@ -81,6 +90,16 @@ final class ParquetRatings {
         when(ok, col("rating")).as("rating"), when(ok, col("timestamp")).as("timestamp"),
         col("source_file"), col("source_offset"), col("raw_line"), col("reject_reason"),
         col("reject_detail"));
+  }
+
+  /** The id column cast to the id type; null when it is null, does not cast, or is blank. */
+  private Column id(String column) {
+    Column cast = col(column).cast(idType.sparkType());
+    if (idType == IdType.STRING) {
+      Column trimmed = trim(cast);
+      return when(trimmed.notEqual(lit("")), trimmed);
+    }
+    return cast;
   }
 
   private static Column describe(String column, String expected) {

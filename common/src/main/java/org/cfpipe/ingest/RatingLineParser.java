@@ -3,33 +3,24 @@ package org.cfpipe.ingest;
 import com.univocity.parsers.csv.CsvParser;
 import com.univocity.parsers.csv.CsvParserSettings;
 import java.util.Locale;
-import org.cfpipe.config.InputSettings.InputFormat;
 
 /**
- * Parses one line of a MovieLens rating file (user, item, rating, timestamp) into a
- * {@link ParsedLine}, using univocity's CSV parser for the field splitting. Not thread-safe: make
- * one per partition.
+ * Parses one line of a rating file (user, item, rating, timestamp, laid out as its
+ * {@link LineLayout} says) into a {@link ParsedLine}, using univocity's CSV parser for the field
+ * splitting. Not thread-safe: make one per partition.
  */
 public final class RatingLineParser {
-  static final String MOVIELENS_CSV_HEADER = "userId,movieId,rating,timestamp";
-  private static final int COLUMNS = 4;
-
-  private final InputFormat format;
+  private final LineLayout layout;
   private final double ratingMin;
   private final double ratingMax;
   private final CsvParser csv;
 
-  public RatingLineParser(InputFormat format, double ratingMin, double ratingMax) {
-    this.format = format;
+  public RatingLineParser(LineLayout layout, double ratingMin, double ratingMax) {
+    this.layout = layout;
     this.ratingMin = ratingMin;
     this.ratingMax = ratingMax;
     CsvParserSettings settings = new CsvParserSettings();
-    settings.getFormat().setDelimiter(switch (format) {
-      case MOVIELENS_CSV -> ",";
-      case MOVIELENS_TSV -> "\t";
-      case MOVIELENS_DAT -> "::";
-      case PARQUET -> throw new IllegalArgumentException("Parquet is not read line by line");
-    });
+    settings.getFormat().setDelimiter(layout.delimiter());
     settings.setIgnoreLeadingWhitespaces(true);
     settings.setIgnoreTrailingWhitespaces(true);
     settings.setNullValue("");
@@ -40,8 +31,7 @@ public final class RatingLineParser {
 
   /** Whether the line at the start of a file is the format's header rather than a rating. */
   public boolean isHeader(String line) {
-    return format == InputFormat.MOVIELENS_CSV
-        && line.trim().equalsIgnoreCase(MOVIELENS_CSV_HEADER);
+    return layout.isHeader(line);
   }
 
   public ParsedLine parse(String line) {
@@ -49,55 +39,77 @@ public final class RatingLineParser {
       return ParsedLine.rejected(RejectReason.EMPTY_LINE, "empty line");
     }
     String[] fields = csv.parseLine(line);
-    if (fields == null || fields.length != COLUMNS) {
-      int found = fields == null ? 0 : fields.length;
-      return ParsedLine.rejected(RejectReason.WRONG_COLUMN_COUNT,
-          "expected " + COLUMNS + " columns (user, item, rating, timestamp), found " + found);
+    int found = fields == null ? 0 : fields.length;
+    if (layout.exactColumns() ? found != layout.columns() : found < layout.columns()) {
+      return ParsedLine.rejected(RejectReason.WRONG_COLUMN_COUNT, "expected "
+          + (layout.exactColumns() ? "" : "at least ") + layout.columns()
+          + " columns (user, item, rating, timestamp), found " + found);
     }
-    Integer user = parseId(fields[0]);
+    String userField = fields[layout.user()];
+    String itemField = fields[layout.item()];
+    String ratingField = fields[layout.rating()];
+    String timeField = fields[layout.timestamp()];
+    Object user = parseId(userField);
     if (user == null) {
-      return ParsedLine.rejected(RejectReason.BAD_USER_ID, "user id '" + fields[0]
-          + "' is not an integer");
+      return ParsedLine.rejected(RejectReason.BAD_USER_ID, "user id '" + orEmpty(userField)
+          + "' is not " + expectedId());
     }
-    Integer item = parseId(fields[1]);
+    Object item = parseId(itemField);
     if (item == null) {
-      return ParsedLine.rejected(RejectReason.BAD_ITEM_ID, "item id '" + fields[1]
-          + "' is not an integer");
+      return ParsedLine.rejected(RejectReason.BAD_ITEM_ID, "item id '" + orEmpty(itemField)
+          + "' is not " + expectedId());
     }
     double rating;
     try {
-      rating = Double.parseDouble(fields[2]);
+      rating = Double.parseDouble(ratingField);
     } catch (NumberFormatException | NullPointerException e) {
-      return ParsedLine.rejected(RejectReason.BAD_RATING, "rating '" + fields[2]
+      return ParsedLine.rejected(RejectReason.BAD_RATING, "rating '" + ratingField
           + "' is not a number");
     }
     if (!Double.isFinite(rating)) {
-      return ParsedLine.rejected(RejectReason.BAD_RATING, "rating '" + fields[2]
+      return ParsedLine.rejected(RejectReason.BAD_RATING, "rating '" + ratingField
           + "' is not finite");
     }
     if (rating < ratingMin || rating > ratingMax) {
       return ParsedLine.rejected(RejectReason.RATING_OUT_OF_RANGE, String.format(Locale.ROOT,
-          "rating %s outside [%s, %s] (cfpipe.ingest.rating-min/max)", fields[2], ratingMin,
+          "rating %s outside [%s, %s] (cfpipe.ingest.rating-min/max)", ratingField, ratingMin,
           ratingMax));
     }
     long timestamp;
     try {
-      timestamp = Long.parseLong(fields[3]);
+      timestamp = Long.parseLong(timeField);
     } catch (NumberFormatException e) {
-      return ParsedLine.rejected(RejectReason.BAD_TIMESTAMP, "timestamp '" + fields[3]
+      return ParsedLine.rejected(RejectReason.BAD_TIMESTAMP, "timestamp '" + timeField
           + "' is not an integer");
     }
     return ParsedLine.accepted(user, item, rating, timestamp);
   }
 
-  private static Integer parseId(String field) {
-    if (field == null) {
+  /** The id as the layout's id type, or null when it is empty or does not parse. */
+  private Object parseId(String field) {
+    if (field == null || field.isEmpty()) {
       return null;
     }
     try {
-      return Integer.valueOf(field);
+      return switch (layout.idType()) {
+        case INT -> Integer.valueOf(field);
+        case LONG -> Long.valueOf(field);
+        case STRING -> field;
+      };
     } catch (NumberFormatException e) {
       return null;
     }
+  }
+
+  private String expectedId() {
+    return switch (layout.idType()) {
+      case INT -> "an integer (cfpipe.input.id-type = int)";
+      case LONG -> "a long integer (cfpipe.input.id-type = long)";
+      case STRING -> "a non-empty string";
+    };
+  }
+
+  private static String orEmpty(String field) {
+    return field == null ? "" : field;
   }
 }

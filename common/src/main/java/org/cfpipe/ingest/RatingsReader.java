@@ -22,41 +22,46 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.cfpipe.config.InputSettings.InputFormat;
+import org.cfpipe.config.InputSettings.IdType;
 import scala.Tuple2;
 
 /**
  * Reads rating files line by line through Hadoop's TextInputFormat (any FileSystem, gzip and bzip2
  * transparently; a directory or a glob reads every file in it) and parses every line. Each output
  * row carries the file, the byte offset and the text of its line, so a rejected row can be found
- * in its file; the header of a MovieLens CSV file is skipped.
+ * in its file; a header line at the start of a file is skipped (LineLayout).
  */
 public final class RatingsReader implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Accepted and rejected rows together; {@code reject_reason} is null on accepted ones. */
-  public static final StructType PARSED_SCHEMA = new StructType()
-      .add("user_id", DataTypes.IntegerType, true)
-      .add("item_id", DataTypes.IntegerType, true)
-      .add("rating", DataTypes.DoubleType, true)
-      .add("timestamp", DataTypes.LongType, true)
-      .add("source_file", DataTypes.StringType, false)
-      .add("source_offset", DataTypes.LongType, false)
-      .add("raw_line", DataTypes.StringType, true)
-      .add("reject_reason", DataTypes.StringType, true)
-      .add("reject_detail", DataTypes.StringType, true);
+  /**
+   * Accepted and rejected rows together, with ids of the given type; {@code reject_reason} is null
+   * on accepted ones.
+   */
+  public static StructType parsedSchema(IdType idType) {
+    return new StructType()
+        .add("user_id", idType.sparkType(), true)
+        .add("item_id", idType.sparkType(), true)
+        .add("rating", DataTypes.DoubleType, true)
+        .add("timestamp", DataTypes.LongType, true)
+        .add("source_file", DataTypes.StringType, false)
+        .add("source_offset", DataTypes.LongType, false)
+        .add("raw_line", DataTypes.StringType, true)
+        .add("reject_reason", DataTypes.StringType, true)
+        .add("reject_detail", DataTypes.StringType, true);
+  }
 
-  private final InputFormat format;
+  private final LineLayout layout;
   private final double ratingMin;
   private final double ratingMax;
 
-  public RatingsReader(InputFormat format, double ratingMin, double ratingMax) {
-    this.format = format;
+  public RatingsReader(LineLayout layout, double ratingMin, double ratingMax) {
+    this.layout = layout;
     this.ratingMin = ratingMin;
     this.ratingMax = ratingMax;
   }
 
-  /** Every line of the files under {@code path}, parsed; see {@link #PARSED_SCHEMA}. */
+  /** Every line of the files under {@code path}, parsed; see {@link #parsedSchema}. */
   public Dataset<Row> read(SparkSession spark, String path) {
     Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
     // JavaSparkContext.newAPIHadoopFile returns a JavaNewHadoopRDD, which can see its input split.
@@ -64,12 +69,12 @@ public final class RatingsReader implements Serializable {
         JavaSparkContext.fromSparkContext(spark.sparkContext())
             .newAPIHadoopFile(path, TextInputFormat.class, LongWritable.class, Text.class, conf);
     JavaRDD<Row> rows = lines.mapPartitionsWithInputSplit(this::parsePartition, false);
-    return spark.createDataFrame(rows, PARSED_SCHEMA);
+    return spark.createDataFrame(rows, parsedSchema(layout.idType()));
   }
 
   private Iterator<Row> parsePartition(InputSplit split, Iterator<Tuple2<LongWritable, Text>> in) {
     String file = ((FileSplit) split).getPath().toString();
-    RatingLineParser parser = new RatingLineParser(format, ratingMin, ratingMax);
+    RatingLineParser parser = new RatingLineParser(layout, ratingMin, ratingMax);
     CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);

@@ -72,7 +72,7 @@ class ConfigLoaderTest {
   void enumValuesAreListedWhenWrong() {
     SettingsException e = assertThrows(SettingsException.class,
         () -> settings("cfpipe.input.format=xlsx"));
-    assertEquals("cfpipe.input.format must be one of movielens-csv, movielens-tsv, movielens-dat, parquet, got 'xlsx'",
+    assertEquals("cfpipe.input.format must be one of movielens-csv, movielens-tsv, movielens-dat, parquet, delimited, got 'xlsx'",
         e.getMessage());
   }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -241,6 +242,30 @@ class IngestStageIT extends SparkFixture {
   }
 
   @Test
+  void stringIdsFromParquetAreTrimmedAndBlankOnesRejected() {
+    StructType schema = new StructType().add("userId", DataTypes.StringType)
+        .add("movieId", DataTypes.StringType).add("rating", DataTypes.DoubleType)
+        .add("timestamp", DataTypes.LongType);
+    String path = dir.resolve("strings.parquet").toString();
+    spark.createDataFrame(List.of(
+        RowFactory.create(" alice ", "tt01", 4.0, 1L),
+        RowFactory.create("bob", "tt01", 3.0, 2L),
+        RowFactory.create("  ", "tt02", 3.0, 3L),
+        RowFactory.create("bob", null, 3.0, 4L)), schema).write().parquet(path);
+    InputSettings input = new InputSettings(path, InputFormat.PARQUET, Optional.empty())
+        .withIdType(InputSettings.IdType.STRING);
+
+    IngestReport report = IngestStage.run(spark, input, new IngestSettings(0.5, 5.0, 1.0),
+        layout());
+
+    assertEquals(Map.of("BAD_USER_ID", 1L, "BAD_ITEM_ID", 1L), report.rejectedByReason());
+    Dataset<Row> ratings = spark.read().parquet(layout().ratings());
+    assertEquals(DataTypes.StringType, ratings.schema().apply("user_id").dataType());
+    assertEquals(List.of("alice", "bob"), ratings.orderBy("user_id").collectAsList().stream()
+        .map(r -> r.getString(0)).collect(Collectors.toList()));
+  }
+
+  @Test
   void readsLatin1PipeSeparatedTitles() throws Exception {
     write("a.csv", GOOD.getBytes(StandardCharsets.UTF_8));
     Path items = dir.resolve("u.item");
@@ -249,7 +274,8 @@ class IngestStageIT extends SparkFixture {
         .getBytes(StandardCharsets.ISO_8859_1));
     InputSettings input = new InputSettings(dir.resolve("in").toString(),
         InputFormat.MOVIELENS_CSV, Optional.empty(), InputSettings.Columns.MOVIELENS,
-        Optional.of(items.toString()), InputSettings.ItemsFormat.MOVIELENS_ITEM);
+        Optional.of(items.toString()), InputSettings.ItemsFormat.MOVIELENS_ITEM,
+        InputSettings.Delimited.CSV, InputSettings.IdType.INT);
 
     IngestStage.run(spark, input, new IngestSettings(0.5, 5.0, 0.0), layout());
 

@@ -4,12 +4,57 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Optional;
+import org.cfpipe.config.InputSettings;
 import org.cfpipe.config.InputSettings.InputFormat;
 import org.junit.jupiter.api.Test;
 
 class RatingLineParserTest {
-  private final RatingLineParser csv = new RatingLineParser(InputFormat.MOVIELENS_CSV, 0.5, 5.0);
-  private final RatingLineParser tsv = new RatingLineParser(InputFormat.MOVIELENS_TSV, 1, 5);
+  private final RatingLineParser csv = parser(InputFormat.MOVIELENS_CSV, 0.5, 5.0);
+  private final RatingLineParser tsv = parser(InputFormat.MOVIELENS_TSV, 1, 5);
+
+  private static RatingLineParser parser(InputFormat format, double min, double max) {
+    return new RatingLineParser(LineLayout.of(new InputSettings("x", format, Optional.empty())),
+        min, max);
+  }
+
+  @Test
+  void delimitedLinesFollowTheConfiguredDelimiterAndPositions() {
+    // item;extra;user;timestamp;rating with a header line.
+    LineLayout layout = LineLayout.of(new InputSettings("x", InputFormat.DELIMITED,
+        Optional.empty(), InputSettings.Columns.MOVIELENS, Optional.empty(),
+        InputSettings.ItemsFormat.MOVIELENS_CSV,
+        new InputSettings.Delimited(";", true, 2, 0, 4, 3), InputSettings.IdType.INT));
+    RatingLineParser delimited = new RatingLineParser(layout, 0.5, 5.0);
+
+    assertTrue(delimited.isHeader("anything at all"));
+    assertEquals(new ParsedLine(7, 42, 4.5, 1000L, null, null),
+        delimited.parse("42;note;7;1000;4.5"));
+    assertEquals(new ParsedLine(7, 42, 4.5, 1000L, null, null),
+        delimited.parse("42;note;7;1000;4.5;more"));
+    assertEquals(RejectReason.WRONG_COLUMN_COUNT, delimited.parse("42;note;7;1000").reason());
+    assertTrue(delimited.parse("42;note;7").detail().contains("at least 5 columns"));
+  }
+
+  @Test
+  void idsParseAsTheConfiguredType() {
+    InputSettings base = new InputSettings("x", InputFormat.MOVIELENS_TSV, Optional.empty());
+    RatingLineParser longs = new RatingLineParser(
+        LineLayout.of(base.withIdType(InputSettings.IdType.LONG)), 1, 5);
+    RatingLineParser strings = new RatingLineParser(
+        LineLayout.of(base.withIdType(InputSettings.IdType.STRING)), 1, 5);
+
+    assertEquals(new ParsedLine(8_000_000_000L, 42L, 3.0, 7L, null, null),
+        longs.parse("8000000000\t42\t3\t7"));
+    assertEquals(RejectReason.BAD_USER_ID, tsv.parse("8000000000\t42\t3\t7").reason());
+    assertEquals(new ParsedLine("alice", "tt0114709", 3.0, 7L, null, null),
+        strings.parse(" alice \ttt0114709\t3\t7"));
+    assertEquals(RejectReason.BAD_ITEM_ID, strings.parse("alice\t \t3\t7").reason());
+    assertEquals("item id '' is not a non-empty string",
+        strings.parse("alice\t\t3\t7").detail());
+    assertEquals("user id 'u1' is not an integer (cfpipe.input.id-type = int)",
+        tsv.parse("u1\t2\t3\t4").detail());
+  }
 
   @Test
   void parsesMovieLensCsvAndTsv() {

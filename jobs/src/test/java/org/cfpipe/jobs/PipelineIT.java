@@ -120,6 +120,49 @@ class PipelineIT extends SparkFixture {
     assertEquals(settings.model().neural().hidden(), model.get("neural").get("hidden").asInt());
   }
 
+  @Test
+  void stringIdsFromADelimitedFileKeepTheirTypeInTheTables() throws Exception {
+    // The sample's first 20,000 ratings as "user;movie;time;stars" with string ids, and the
+    // titles file with the same string item ids.
+    List<String> lines = Files.readAllLines(Path.of(SAMPLE)).subList(1, 20_001);
+    List<String> strings = new java.util.ArrayList<>(List.of("user;movie;time;stars"));
+    for (String line : lines) {
+      String[] f = line.split(",");
+      strings.add("u" + f[0] + ";m" + f[1] + ";" + f[3] + ";" + f[2]);
+    }
+    Path ratings = Files.write(out.resolve("ratings.txt"), strings);
+    List<String> movies = Files.readAllLines(Path.of("../data/ml-latest-small/movies.csv"));
+    List<String> titles = new java.util.ArrayList<>(List.of(movies.get(0)));
+    movies.subList(1, movies.size()).forEach(m -> titles.add("m" + m));
+    Path items = Files.write(out.resolve("movies.csv"), titles);
+    PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
+        List.of("cfpipe.input.ratings=" + ratings, "cfpipe.output.dir=" + out.resolve("o"),
+            "cfpipe.input.format=delimited", "cfpipe.input.id-type=string",
+            "cfpipe.input.delimited.delimiter=;", "cfpipe.input.delimited.header=true",
+            "cfpipe.input.delimited.rating=3", "cfpipe.input.delimited.timestamp=2",
+            "cfpipe.input.items=" + items, "cfpipe.train.epochs=2")), "2024-03-03");
+
+    RunMetrics metrics = CfPipe.run(spark, settings, List.of(Stage.values()));
+
+    assertEquals(20_000, metrics.inputRows());
+    assertEquals(0, metrics.rejectedRows());
+    RunLayout layout = new RunLayout(out.resolve("o").toString(), settings.runDate());
+    Dataset<Row> users = spark.read().parquet(layout.userFactors());
+    assertEquals(DataTypes.StringType, users.schema().apply("user_id").dataType());
+    assertEquals(spark.read().parquet(layout.train()).select("user_index").distinct().count(),
+        users.count());
+    assertTrue(users.filter("user_id not like 'u%'").isEmpty());
+    // Index 0 is the user with the most ratings in the input.
+    String busiest = lines.stream().map(l -> "u" + l.split(",")[0])
+        .collect(java.util.stream.Collectors.groupingBy(u -> u,
+            java.util.stream.Collectors.counting()))
+        .entrySet().stream().max(java.util.Map.Entry.comparingByValue()).orElseThrow().getKey();
+    assertEquals(busiest, users.filter("user_index = 0").first().getAs("user_id"));
+    Dataset<Row> itemTable = spark.read().parquet(layout.itemFactors());
+    assertEquals(DataTypes.StringType, itemTable.schema().apply("item_id").dataType());
+    assertEquals("Toy Story (1995)", itemTable.filter("item_id = 'm1'").first().getAs("title"));
+  }
+
   private static void checkFactorTable(Dataset<Row> table, String idColumn, long expectedRows,
       int factors) {
     StructType schema = table.schema();
