@@ -5,7 +5,8 @@
 #   submit-scripts/run-local.sh pipeline --ratings PATH --output DIR --run-date DATE [--set k=v]...
 #   submit-scripts/run-local.sh STAGE ...            one stage: ingest, encode, split, train, evaluate, export
 #
-# Environment: SPARK_MASTER (default local[*]), CFPIPE_DRIVER_MEMORY (default 6g), JAVA (default java).
+# Environment: SPARK_MASTER (default local[*]), CFPIPE_DRIVER_MEMORY (default 6g), JAVA (default java),
+# CFPIPE_JAVA_OPTS (more JVM options, e.g. -Dspark.hadoop.fs.s3a.endpoint=http://minio:9000).
 # Needs only JDK 17 and Maven: Spark comes from Maven Central as a library, no Spark install is used.
 set -euo pipefail
 
@@ -38,5 +39,6 @@ exec "${JAVA:-java}" @conf/jvm-module-opens.txt \
   -Dspark.ui.enabled=false \
   -Dspark.driver.memory="${CFPIPE_DRIVER_MEMORY:-6g}" \
   -Dlog4j2.configurationFile="$root/conf/log4j2-local.properties" \
+  ${CFPIPE_JAVA_OPTS:-} \
   -cp "$jar:$(cat "$classpath_file")" \
   org.cfpipe.jobs.CfPipe "$@"
