@@ -40,7 +40,9 @@ final class ParquetRatings {
 
   /** The rows of the Parquet files at {@code path}; see {@link RatingsReader#parsedSchema}. */
   Dataset<Row> read(SparkSession spark, String path) {
-    Dataset<Row> raw = spark.read().parquet(path);
+    // Files in nested folders of any naming count, as with text input; partition columns
+    // (date=...) are not inferred: only the configured columns are read.
+    Dataset<Row> raw = spark.read().option("recursiveFileLookup", "true").parquet(path);
     List<String> present = Arrays.asList(raw.columns());
     List<String> missing = new ArrayList<>();
     for (String name : List.of(columns.user(), columns.item(), columns.rating(),

@@ -12,6 +12,7 @@ import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
 import org.apache.hadoop.mapreduce.InputSplit;
 import org.apache.hadoop.mapreduce.lib.input.FileSplit;
+import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
 import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
 import org.apache.spark.api.java.JavaNewHadoopRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -64,6 +65,8 @@ public final class RatingsReader implements Serializable {
   /** Every line of the files under {@code path}, parsed; see {@link #parsedSchema}. */
   public Dataset<Row> read(SparkSession spark, String path) {
     Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
+    // A date-partitioned drop folder (drops/date=2024-05-01/ratings.csv) is read from its root.
+    conf.setBoolean(FileInputFormat.INPUT_DIR_RECURSIVE, true);
     // JavaSparkContext.newAPIHadoopFile returns a JavaNewHadoopRDD, which can see its input split.
     JavaNewHadoopRDD<LongWritable, Text> lines = (JavaNewHadoopRDD<LongWritable, Text>)
         JavaSparkContext.fromSparkContext(spark.sparkContext())

@@ -203,6 +203,30 @@ class IngestStageIT extends SparkFixture {
   }
 
   @Test
+  void readsEveryFileOfADatePartitionedFolderFromItsRoot() throws Exception {
+    write("drops/date=2024-01-01/ratings.csv", GOOD.getBytes(StandardCharsets.UTF_8));
+    write("drops/date=2024-01-02/ratings.csv", BAD.getBytes(StandardCharsets.UTF_8));
+    write("drops/date=2024-01-02/_SUCCESS", new byte[0]);
+    InputSettings input = new InputSettings(dir.resolve("in").resolve("drops").toString(),
+        InputFormat.MOVIELENS_CSV, Optional.empty());
+
+    IngestReport report = IngestStage.run(spark, input, new IngestSettings(0.5, 5.0, 1.0),
+        layout());
+
+    assertEquals(3 + 8, report.inputRows());
+    assertEquals(3 + 1, report.acceptedRows());
+
+    String parquet = dir.resolve("nested").toString();
+    spark.read().parquet(layout().ratings()).write().parquet(parquet + "/2024/01/a");
+    spark.read().parquet(layout().ratings()).limit(1).write().parquet(parquet + "/2024/02/b");
+    InputSettings nested = new InputSettings(parquet, InputFormat.PARQUET, Optional.empty(),
+        new InputSettings.Columns("user_id", "item_id", "rating", "timestamp"));
+
+    assertEquals(4 + 1, IngestStage.run(spark, nested, new IngestSettings(0.5, 5.0, 1.0),
+        layout()).inputRows());
+  }
+
+  @Test
   void readsParquetWithConfiguredColumnsAndRejectsBadRowsWithTheirRowIndex() {
     StructType schema = new StructType().add("uid", DataTypes.LongType)
         .add("iid", DataTypes.StringType).add("score", DataTypes.DoubleType)
