@@ -56,18 +56,18 @@ public final class IngestStage {
                 ingest.ratingMax())::read
             : new RatingsReader(LineLayout.of(input), ingest.ratingMin(), ingest.ratingMax())::read;
 
-    Dataset<Row> parsed = parse(spark, files, reader, input.ratings(), "cfpipe.input.ratings")
+    Dataset<Row> parsed = parse(spark, files, reader, input.ratings(), "cfpipe.input.ratings",
+        input.format().spelling())
         .withColumn(ROLE, lit("ratings"));
     Optional<String> validation = input.validationRatings();
     if (validation.isPresent()) {
       parsed = parsed.unionByName(parse(spark, files, reader, validation.get(),
-          "cfpipe.input.validation-ratings").withColumn(ROLE, lit("validation")));
+          "cfpipe.input.validation-ratings", input.format().spelling())
+          .withColumn(ROLE, lit("validation")));
     }
     parsed = markDuplicates(parsed, ingest.duplicates()).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      List<Row> tally = parsed.groupBy(col(ROLE), col("source_file"), col("reject_reason"))
-          .agg(count(lit(1)).as("n"))
-          .collectAsList();
+      List<Row> tally = tally(parsed, input);
       IngestReport counts = report(tally, 0);
       if (counts.ratingsAccepted() == 0) {
         throw new InputException("no valid ratings in " + input.ratings() + " (format "
@@ -143,11 +143,31 @@ public final class IngestStage {
   }
 
   private static Dataset<Row> parse(SparkSession spark, HadoopFiles files,
-      BiFunction<SparkSession, String, Dataset<Row>> reader, String path, String key) {
+      BiFunction<SparkSession, String, Dataset<Row>> reader, String path, String key,
+      String format) {
     if (!files.matches(path)) {
       throw new InputException("input not found: " + path + " (" + key + ")");
     }
-    return reader.apply(spark, path);
+    try {
+      return reader.apply(spark, path);
+    } catch (Exception e) {
+      // Spark reads Parquet footers here, to infer the schema (a SparkException: checked in
+      // Scala's sense, undeclared in Java's).
+      throw InputException.unreadable(path, key, format, e);
+    }
+  }
+
+  /** Rows by input, file and reason: the one pass that reads every input file. */
+  private static List<Row> tally(Dataset<Row> parsed, InputSettings input) {
+    try {
+      return parsed.groupBy(col(ROLE), col("source_file"), col("reject_reason"))
+          .agg(count(lit(1)).as("n"))
+          .collectAsList();
+    } catch (Exception e) {
+      String paths = input.ratings() + input.validationRatings().map(v -> " or " + v).orElse("");
+      throw InputException.unreadable(paths, "cfpipe.input.ratings", input.format().spelling(),
+          e);
+    }
   }
 
   private static Dataset<Row> ratingsOf(Dataset<Row> accepted, String role) {

@@ -96,8 +96,18 @@ public final class RatingsReader implements Serializable {
         return row;
       }
 
+      /** Whether the file has another line; a read failure (a truncated .gz) names the file. */
+      private boolean more() {
+        try {
+          return in.hasNext();
+        } catch (Exception e) {
+          // Hadoop's IOException, undeclared through Scala's Iterator.
+          throw new InputException("cannot read " + file + ": " + e, e);
+        }
+      }
+
       private Row advance() {
-        while (in.hasNext()) {
+        while (more()) {
           Tuple2<LongWritable, Text> pair = in.next();
           long offset = pair._1().get();
           // Hadoop reuses the Text object: copy out before the next record.

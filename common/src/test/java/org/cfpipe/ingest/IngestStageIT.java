@@ -113,6 +113,39 @@ class IngestStageIT extends SparkFixture {
   }
 
   @Test
+  void aTruncatedGzipFileIsAnErrorNamingTheFile() throws Exception {
+    write("good.csv", GOOD.getBytes(StandardCharsets.UTF_8));
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write(GOOD.repeat(200).getBytes(StandardCharsets.UTF_8));
+    }
+    byte[] whole = gz.toByteArray();
+    write("broken.csv.gz", java.util.Arrays.copyOf(whole, whole.length / 2));
+    InputSettings input = new InputSettings(dir.resolve("in").toString(),
+        InputFormat.MOVIELENS_CSV, Optional.empty());
+
+    InputException e = assertThrows(InputException.class, () -> IngestStage.run(spark, input,
+        new IngestSettings(0.5, 5.0, 1.0), layout()));
+
+    assertTrue(e.getMessage().startsWith("cannot read file:" + dir.resolve("in")
+        .resolve("broken.csv.gz")), e.getMessage());
+  }
+
+  @Test
+  void aFileNotInTheConfiguredFormatIsAnErrorNamingIt() throws Exception {
+    Path csv = write("ratings.csv", GOOD.getBytes(StandardCharsets.UTF_8));
+    InputSettings input = new InputSettings(csv.toString(), InputFormat.PARQUET,
+        Optional.empty());
+
+    InputException e = assertThrows(InputException.class, () -> IngestStage.run(spark, input,
+        new IngestSettings(0.5, 5.0, 1.0), layout()));
+
+    assertTrue(e.getMessage().startsWith("cannot read " + csv + " (cfpipe.input.ratings) as "
+        + "parquet: "), e.getMessage());
+    assertTrue(e.getMessage().contains("is not a Parquet file"), e.getMessage());
+  }
+
+  @Test
   void inputWithoutValidRatingsIsAnError() throws Exception {
     write("empty.csv", "userId,movieId,rating,timestamp\n".getBytes(StandardCharsets.UTF_8));
     InputSettings input = new InputSettings(dir.resolve("in").toString(),

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.config.SettingsException;
+import org.cfpipe.ingest.InputException;
 import org.cfpipe.io.RunMetrics;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
@@ -59,8 +60,9 @@ public final class CfPipe implements Runnable {
         return BAD_ARGUMENTS;
       }
       LOG.error("job failed", e);
+      // An input error's message is whole (path, file, cause); Spark's wrappers add only noise.
       commandLine.getErr().println("cfpipe: " + commandLine.getCommandName() + " failed: "
-          + causes(e));
+          + (e instanceof InputException ? e.getMessage() : causes(e)));
       return JOB_FAILED;
     });
     return cli.execute(args);

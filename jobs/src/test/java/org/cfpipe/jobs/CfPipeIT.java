@@ -1,6 +1,7 @@
 package org.cfpipe.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,6 +65,18 @@ class CfPipeIT {
     assertEquals(2, run("pipeline", "--run-date", "2024-01-01", "--ratings", missing,
         "--output", dir.resolve("out").toString()));
     assertTrue(err.toString().contains("input not found: " + missing), err.toString());
+  }
+
+  @Test
+  void inputInTheWrongFormatExitsTwoWithOneLineNamingTheFile() throws Exception {
+    Path csv = java.nio.file.Files.writeString(dir.resolve("ratings.csv"), "1,2,3.0,4\n");
+    assertEquals(2, run("ingest", "--run-date", "2024-01-01", "--ratings", csv.toString(),
+        "--format", "parquet", "--output", dir.resolve("out").toString()));
+    String message = err.toString().strip();
+    assertTrue(message.startsWith("cfpipe: ingest failed: cannot read " + csv
+        + " (cfpipe.input.ratings) as parquet: "), message);
+    assertTrue(message.contains("file:" + csv + " is not a Parquet file"), message);
+    assertFalse(message.contains("Job aborted") || message.contains("\n"), message);
   }
 
   @Test
