@@ -55,16 +55,17 @@ public final class EncodeStage {
     if (previous.isPresent()) {
       RunLayout p = previous.get();
       LOG.info("encode: extending the id maps of {}", p.runDir());
-      files.commitParquet(IdIndexer.extend(spark.read().parquet(p.userIds()), p.userIds(),
-          ratings, USER_ID, USER_INDEX), layout.userIds());
-      files.commitParquet(IdIndexer.extend(spark.read().parquet(p.itemIds()), p.itemIds(),
-          ratings, ITEM_ID, ITEM_INDEX), layout.itemIds());
+      RunLayout.Tables before = p.published();
+      files.commitParquet(IdIndexer.extend(spark.read().parquet(before.userIds()),
+          before.userIds(), ratings, USER_ID, USER_INDEX), layout.staged().userIds());
+      files.commitParquet(IdIndexer.extend(spark.read().parquet(before.itemIds()),
+          before.itemIds(), ratings, ITEM_ID, ITEM_INDEX), layout.staged().itemIds());
     } else {
-      files.commitParquet(IdIndexer.fit(ratings, USER_ID, USER_INDEX), layout.userIds());
-      files.commitParquet(IdIndexer.fit(ratings, ITEM_ID, ITEM_INDEX), layout.itemIds());
+      files.commitParquet(IdIndexer.fit(ratings, USER_ID, USER_INDEX), layout.staged().userIds());
+      files.commitParquet(IdIndexer.fit(ratings, ITEM_ID, ITEM_INDEX), layout.staged().itemIds());
     }
-    Dataset<Row> users = spark.read().parquet(layout.userIds());
-    Dataset<Row> items = spark.read().parquet(layout.itemIds());
+    Dataset<Row> users = spark.read().parquet(layout.staged().userIds());
+    Dataset<Row> items = spark.read().parquet(layout.staged().itemIds());
 
     Dataset<Row> encoded = IdIndexer.apply(
         IdIndexer.apply(ratings, users, USER_ID, USER_INDEX), items, ITEM_ID, ITEM_INDEX);
@@ -120,20 +121,20 @@ public final class EncodeStage {
 
   /**
    * The run whose maps to extend: the configured one, or with {@code auto} the newest earlier
-   * run date under the same output directory whose two maps were committed.
+   * committed run of the same model under the same output directory.
    */
   static Optional<RunLayout> previousRun(HadoopFiles files, RunLayout layout, IdsSettings ids) {
     if (ids.previousRun().isPresent()) {
       String dir = ids.previousRun().get();
       Matcher m = RUN_DIR.matcher(dir.replaceAll("/+$", ""));
       if (!m.matches()) {
-        throw new InputException("cfpipe.ids.previous must be a run directory "
-            + "(OUTPUT/run_date=YYYY-MM-DD), got " + dir);
+        throw new InputException("cfpipe.ids.previous must be a run folder "
+            + "(OUTPUT/run_date=YYYY-MM-DD/model=NAME), got " + dir);
       }
-      RunLayout previous = new RunLayout(m.group(1), LocalDate.parse(m.group(2)));
+      RunLayout previous = new RunLayout(m.group(1), LocalDate.parse(m.group(2)), m.group(3));
       if (!committed(files, previous)) {
-        throw new InputException("no committed id maps under " + previous.runDir()
-            + "/ids (cfpipe.ids.previous)");
+        throw new InputException("no committed run at " + previous.runDir()
+            + " (cfpipe.ids.previous): it has no _SUCCESS");
       }
       return Optional.of(previous);
     }
@@ -141,20 +142,22 @@ public final class EncodeStage {
       return Optional.empty();
     }
     return files.list(layout.outputDir()).stream()
-        .map(RUN_DIR::matcher)
+        .map(RUN_DATE_DIR::matcher)
         .filter(Matcher::matches)
         .map(m -> LocalDate.parse(m.group(2)))
         .filter(date -> date.isBefore(layout.runDate()))
         .sorted(Comparator.reverseOrder())
-        .map(date -> new RunLayout(layout.outputDir(), date))
+        .map(date -> new RunLayout(layout.outputDir(), date, layout.model()))
         .filter(previous -> committed(files, previous))
         .findFirst();
   }
 
-  private static final Pattern RUN_DIR =
+  private static final Pattern RUN_DATE_DIR =
       Pattern.compile("(.*)/run_date=(\\d{4}-\\d{2}-\\d{2})");
+  private static final Pattern RUN_DIR =
+      Pattern.compile("(.*)/run_date=(\\d{4}-\\d{2}-\\d{2})/model=([^/]+)");
 
   private static boolean committed(HadoopFiles files, RunLayout run) {
-    return files.exists(run.userIds() + "/_SUCCESS") && files.exists(run.itemIds() + "/_SUCCESS");
+    return files.exists(run.published().success());
   }
 }

@@ -77,7 +77,7 @@ public final class IngestStage {
       files.commitParquet(parsed.filter(col("reject_reason").isNotNull()).select(
           col(ROLE).as("input"), col("source_file"), col("source_offset"), col("raw_line"),
           col("reject_reason").as("reason"), col("reject_detail").as("detail")),
-          layout.rejects());
+          layout.staged().rejects());
       failWhenTooManyRejected(counts, tally, ingest.maxRejectedFraction(), layout);
 
       Dataset<Row> accepted = parsed.filter(col("reject_reason").isNull());
@@ -218,6 +218,6 @@ public final class IngestStage {
             + "worst: %d rows of %s in %s. Rejected rows by reason: %s. The rejected rows, "
             + "with file, byte offset and reason, are in %s",
         invalid, report.inputRows(), fraction, maxFraction, worst.getLong(3),
-        worst.getString(2), worst.getString(1), report.rejectedByReason(), layout.rejects()));
+        worst.getString(2), worst.getString(1), report.rejectedByReason(), layout.staged().rejects()));
   }
 }

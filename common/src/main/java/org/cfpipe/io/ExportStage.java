@@ -4,17 +4,27 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.cfpipe.eval.EvaluateStage;
 import org.cfpipe.eval.EvaluationReport;
 import org.cfpipe.ids.EncodeReport;
 import org.cfpipe.ids.EncodeStage;
 import org.cfpipe.ingest.IngestReport;
 import org.cfpipe.ingest.IngestStage;
+import org.cfpipe.model.ModelInfo;
 import org.cfpipe.model.ModelStore;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
@@ -26,10 +36,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The export stage: publishes {@code user_factors} and {@code item_factors} keyed by the original
+ * The export stage: stages {@code user_factors} and {@code item_factors} keyed by the original
  * ids (user_id or item_id with its input type, index, train_ratings, bias, factors as
- * array&lt;float&gt;), only for ids that have training ratings, and writes {@code metrics.json}
- * and {@code settings.json} from the stages' reports.
+ * array&lt;float&gt;), only for ids that have training ratings, with {@code metadata.json},
+ * {@code metrics.json}, the one-row {@code metrics} table and {@code model/model.json}, then
+ * commits the run folder whole ({@link RunCommit}).
  */
 public final class ExportStage {
   private static final Logger LOG = LoggerFactory.getLogger(ExportStage.class);
@@ -38,20 +49,40 @@ public final class ExportStage {
 
   private ExportStage() {}
 
+  /**
+   * @param resolvedSettings every setting as JSON, credentials redacted
+   */
   public static RunMetrics run(SparkSession spark, RunLayout layout, String resolvedSettings) {
     long start = System.nanoTime();
     HadoopFiles files = HadoopFiles.of(spark);
+    RunLayout.Tables staged = layout.staged();
     Dataset<Row> train = spark.read().parquet(layout.train());
     files.commitParquet(factorTable(train, spark.read().parquet(layout.modelUsers()),
-        spark.read().parquet(layout.userIds()), EncodeStage.USER_ID, EncodeStage.USER_INDEX),
-        layout.userFactors());
+        spark.read().parquet(staged.userIds()), EncodeStage.USER_ID, EncodeStage.USER_INDEX),
+        staged.userFactors());
     Dataset<Row> items = factorTable(train, spark.read().parquet(layout.modelItems()),
-        spark.read().parquet(layout.itemIds()), EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX);
+        spark.read().parquet(staged.itemIds()), EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX);
     if (files.exists(layout.itemTitles())) {
       items = withTitles(items, spark.read().parquet(layout.itemTitles()));
     }
-    files.commitParquet(items, layout.itemFactors());
+    files.commitParquet(items, staged.itemFactors());
+    ModelInfo model = files.readJson(layout.modelJson(), ModelInfo.class);
+    files.writeJson(staged.model() + "/model.json", model);
 
+    RunMetrics metrics = metrics(files, layout, (System.nanoTime() - start) / 1e9);
+    files.writeJson(staged.metricsJson(), metrics);
+    files.commitParquet(metricsRow(spark, metrics), staged.metrics());
+    files.writeJson(staged.metadataJson(), RunMetadata.of(metrics, layout.model(),
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), model,
+        parse(resolvedSettings)));
+
+    RunCommit.commit(files, layout);
+    LOG.info("export: factor tables, metadata.json and metrics in {}", layout.runDir());
+    return metrics;
+  }
+
+  /** The stages' reports, gathered. */
+  private static RunMetrics metrics(HadoopFiles files, RunLayout layout, double exportSeconds) {
     IngestReport ingest = files.readJson(layout.report(IngestStage.NAME), IngestReport.class);
     EncodeReport encode = files.readJson(layout.report(EncodeStage.NAME), EncodeReport.class);
     SplitReport split = files.readJson(layout.report(SplitStage.NAME), SplitReport.class);
@@ -64,18 +95,49 @@ public final class ExportStage {
     seconds.put(SplitStage.NAME, split.seconds());
     seconds.put(TrainStage.NAME, trained.seconds());
     seconds.put(EvaluateStage.NAME, eval.seconds());
-    seconds.put(NAME, (System.nanoTime() - start) / 1e9);
-    RunMetrics metrics = new RunMetrics(layout.runDate().toString(), trained.model(),
+    seconds.put(NAME, exportSeconds);
+    return new RunMetrics(layout.runDate().toString(), layout.model(), trained.model(),
         trained.factors(), ingest.inputRows(), ingest.rejectedRows(), ingest.rejectedByReason(),
         encode.users(), encode.items(), encode.filteredRows(), encode.filteredUsers(),
         encode.filteredItems(), split.trainRows(), split.validRows(),
         split.validRowsDropped(), split.mode(), eval.validRmse(), eval.validMae(),
         trained.epochs(), trained.bestEpoch(), trained.trainSeconds(), trained.history(),
         seconds);
-    files.writeJson(layout.metricsJson(), metrics);
-    files.writeString(layout.settingsJson(), resolvedSettings + "\n");
-    LOG.info("export: factor tables and metrics.json in {}", layout.runDir());
-    return metrics;
+  }
+
+  /** Columns of the {@code metrics} table, in snake_case as in metrics.json. */
+  static final StructType METRICS_SCHEMA = new StructType()
+      .add("run_date", DataTypes.DateType, false)
+      .add("model_name", DataTypes.StringType, false)
+      .add("model_type", DataTypes.StringType, false)
+      .add("factors", DataTypes.IntegerType, false)
+      .add("valid_rmse", DataTypes.DoubleType, false)
+      .add("valid_mae", DataTypes.DoubleType, false)
+      .add("input_rows", DataTypes.LongType, false)
+      .add("rejected_rows", DataTypes.LongType, false)
+      .add("users", DataTypes.LongType, false)
+      .add("items", DataTypes.LongType, false)
+      .add("train_rows", DataTypes.LongType, false)
+      .add("valid_rows", DataTypes.LongType, false)
+      .add("valid_rows_dropped", DataTypes.LongType, false)
+      .add("epochs", DataTypes.IntegerType, false)
+      .add("best_epoch", DataTypes.IntegerType, false)
+      .add("train_seconds", DataTypes.DoubleType, false);
+
+  static Dataset<Row> metricsRow(SparkSession spark, RunMetrics m) {
+    Row row = RowFactory.create(java.sql.Date.valueOf(m.runDate()), m.modelName(),
+        m.modelType(), m.factors(), m.validRmse(), m.validMae(), m.inputRows(),
+        m.rejectedRows(), m.users(), m.items(), m.trainRows(), m.validRows(),
+        m.validRowsDropped(), m.epochs(), m.bestEpoch(), m.trainSeconds());
+    return spark.createDataFrame(List.of(row), METRICS_SCHEMA).coalesce(1);
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return HadoopFiles.json().readTree(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException("the resolved settings are not JSON", e);
+    }
   }
 
   /** The item factor table with the items file's title and genres (null where it has none). */

@@ -6,8 +6,11 @@ import org.cfpipe.train.EpochStats;
 
 /**
  * The contents of {@code metrics.json}: one run's model, data counts, accuracy and timings, in
- * snake_case keys for dashboards and analysts.
+ * snake_case keys for dashboards and analysts. The {@code metrics} Parquet table holds the same
+ * numbers, one row a run, without the history and the per-reason and per-stage maps.
  *
+ * @param modelName the run's folder name ({@code cfpipe.output.model-name})
+ * @param modelType dot, dot-bias or neural
  * @param filteredRows accepted ratings left out by the minimum counts of users and items
  * @param validRowsDropped validation rows whose user or item had no training rating
  * @param bestEpoch the epoch whose parameters were published (early stopping keeps the best)
@@ -15,7 +18,8 @@ import org.cfpipe.train.EpochStats;
  */
 public record RunMetrics(
     String runDate,
-    String model,
+    String modelName,
+    String modelType,
     int factors,
     long inputRows,
     long rejectedRows,

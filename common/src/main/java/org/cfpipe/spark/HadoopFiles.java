@@ -61,6 +61,27 @@ public final class HadoopFiles {
     }
   }
 
+  /**
+   * Moves {@code from} to {@code to}, which must not exist; its parent is created. One atomic
+   * rename on HDFS and local disks; a copy of every object on S3.
+   */
+  public void rename(String from, String to) {
+    try {
+      Path source = new Path(from);
+      Path target = new Path(to);
+      FileSystem fs = source.getFileSystem(conf);
+      if (fs.exists(target)) {
+        throw new IOException(to + " exists");
+      }
+      fs.mkdirs(target.getParent());
+      if (!fs.rename(source, target)) {
+        throw new IOException("rename returned false");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot move " + from + " to " + to, e);
+    }
+  }
+
   /** Removes {@code path} and everything under it, if it exists. */
   public void delete(String path) {
     try {

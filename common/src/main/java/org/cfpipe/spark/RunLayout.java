@@ -2,50 +2,67 @@ package org.cfpipe.spark;
 
 import java.io.Serializable;
 import java.time.LocalDate;
+import org.cfpipe.config.PipelineSettings;
 
 /**
- * Where one run's files live, all under {@code OUTPUT/run_date=DATE/}. Published tables sit at the
- * top; what stages hand to each other sits under {@code _work/}, which Spark, Hive and DuckDB
- * readers skip because of the leading underscore.
+ * Where one run's files live. A run is one run date of one named model:
+ *
+ * <pre>
+ * OUTPUT/run_date=DATE/model=NAME/     published, whole or not at all (see {@link #published})
+ * OUTPUT/_work/run_date=DATE/model=NAME/       what the stages hand each other, and the
+ *                                              tables being staged for publication
+ * OUTPUT/_checkpoints/run_date=DATE/model=NAME/  training checkpoints
+ * OUTPUT/_latest/model=NAME                     the newest committed run date
+ * </pre>
+ *
+ * Spark, Hive and DuckDB readers skip the folders whose names start with an underscore.
  */
-public record RunLayout(String outputDir, LocalDate runDate) implements Serializable {
+public record RunLayout(String outputDir, LocalDate runDate, String model)
+    implements Serializable {
 
+  public RunLayout(String outputDir, LocalDate runDate, String model) {
+    this.outputDir = stripSlash(outputDir);
+    this.runDate = runDate;
+    this.model = model;
+  }
+
+  /** Where the run these settings describe keeps its files. */
+  public static RunLayout of(PipelineSettings settings) {
+    return new RunLayout(settings.outputDir(), settings.runDate(), settings.modelName());
+  }
+
+  private String partition() {
+    return "run_date=" + runDate + "/model=" + model;
+  }
+
+  /** The published run folder. */
   public String runDir() {
-    return stripSlash(outputDir) + "/run_date=" + runDate;
+    return outputDir + "/" + partition();
   }
 
-  // Published.
-  public String userFactors() {
-    return runDir() + "/user_factors";
+  /** The tables of the committed run, as readers see them. */
+  public Tables published() {
+    return new Tables(runDir());
   }
 
-  public String itemFactors() {
-    return runDir() + "/item_factors";
+  /** The same tables while the stages write them, before the export stage commits them. */
+  public Tables staged() {
+    return new Tables(work() + "/publish");
   }
 
-  public String metricsJson() {
-    return runDir() + "/metrics.json";
+  /** Where the previous version of the run folder waits while a rerun replaces it. */
+  public String replaced() {
+    return work() + "/replaced";
   }
 
-  public String settingsJson() {
-    return runDir() + "/settings.json";
-  }
-
-  public String rejects() {
-    return runDir() + "/rejects";
-  }
-
-  public String userIds() {
-    return runDir() + "/ids/users";
-  }
-
-  public String itemIds() {
-    return runDir() + "/ids/items";
+  /** A small file holding the newest committed run date of this model. */
+  public String latest() {
+    return outputDir + "/_latest/model=" + model;
   }
 
   // Hand-over between stages.
   public String work() {
-    return runDir() + "/_work";
+    return outputDir + "/_work/" + partition();
   }
 
   public String ratings() {
@@ -91,12 +108,58 @@ public record RunLayout(String outputDir, LocalDate runDate) implements Serializ
 
   /** Training checkpoints: outside _work, which a rerun of ingest clears. */
   public String checkpoints() {
-    return runDir() + "/_checkpoints";
+    return outputDir + "/_checkpoints/" + partition();
   }
 
-  /** The small JSON report a stage leaves for the stages after it and for metrics.json. */
+  /** The small JSON report a stage leaves for the stages after it and for the metadata. */
   public String report(String stage) {
     return work() + "/reports/" + stage + ".json";
+  }
+
+  /** The tables and files of a run folder, published or staged. */
+  public record Tables(String dir) implements Serializable {
+    public String userFactors() {
+      return dir + "/user_factors";
+    }
+
+    public String itemFactors() {
+      return dir + "/item_factors";
+    }
+
+    public String rejects() {
+      return dir + "/rejects";
+    }
+
+    public String userIds() {
+      return dir + "/ids/users";
+    }
+
+    public String itemIds() {
+      return dir + "/ids/items";
+    }
+
+    public String metadataJson() {
+      return dir + "/metadata.json";
+    }
+
+    public String metricsJson() {
+      return dir + "/metrics.json";
+    }
+
+    /** The metrics as a one-row Parquet table, for dashboards reading many runs at once. */
+    public String metrics() {
+      return dir + "/metrics";
+    }
+
+    /** The model's shape and head (model.json) and, for the neural model, its DL4J file. */
+    public String model() {
+      return dir + "/model";
+    }
+
+    /** Written last, after the folder is in place. */
+    public String success() {
+      return dir + "/_SUCCESS";
+    }
   }
 
   private static String stripSlash(String path) {

@@ -13,6 +13,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.cfpipe.config.ConfigLoader;
 import org.cfpipe.config.IdsSettings;
+import org.cfpipe.io.RunCommit;
+import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
 import org.cfpipe.spark.SparkFixture;
 import org.junit.jupiter.api.Test;
@@ -81,26 +83,28 @@ class IdIndexerIT extends SparkFixture {
 
   @Test
   void encodeExtendsTheNewestEarlierRunsMaps(@TempDir Path out) {
-    RunLayout monday = new RunLayout(out.toString(), LocalDate.of(2024, 1, 1));
-    RunLayout tuesday = new RunLayout(out.toString(), LocalDate.of(2024, 1, 2));
+    RunLayout monday = new RunLayout(out.toString(), LocalDate.of(2024, 1, 1), "test");
+    RunLayout tuesday = new RunLayout(out.toString(), LocalDate.of(2024, 1, 2), "test");
     pairs(List.of("1,10", "1,11", "2,10")).write().parquet(monday.ratings());
     pairs(List.of("3,12", "3,12", "3,10", "2,11")).write().parquet(tuesday.ratings());
 
     EncodeStage.run(spark, monday, false, IdsSettings.from(ConfigLoader.load(Optional.empty(),
         List.of("cfpipe.ids.previous=auto"))));
+    // Only a committed run's maps are extended: publish Monday's (its ids alone).
+    RunCommit.commit(HadoopFiles.of(spark), monday);
     EncodeReport second = EncodeStage.run(spark, tuesday, false, new IdsSettings(true,
         Optional.empty(), 1, 1));
 
     assertEquals(3, second.users());
-    assertEquals(List.of("1:0", "2:1", "3:2"), indices(tuesday.userIds(), "user"));
-    assertEquals(List.of("10:0", "11:1", "12:2"), indices(tuesday.itemIds(), "item"));
-    assertEquals(indices(monday.userIds(), "user"),
-        indices(tuesday.userIds(), "user").subList(0, 2));
+    assertEquals(List.of("1:0", "2:1", "3:2"), indices(tuesday.staged().userIds(), "user"));
+    assertEquals(List.of("10:0", "11:1", "12:2"), indices(tuesday.staged().itemIds(), "item"));
+    assertEquals(indices(monday.published().userIds(), "user"),
+        indices(tuesday.staged().userIds(), "user").subList(0, 2));
   }
 
   @Test
   void minimumCountsLeaveOutRareUsersAndItemsAndCountThem(@TempDir Path out) {
-    RunLayout run = new RunLayout(out.toString(), LocalDate.of(2024, 1, 1));
+    RunLayout run = new RunLayout(out.toString(), LocalDate.of(2024, 1, 1), "test");
     // Users: 1 x3, 2 x2, 3 x1. Items: 10 x3, 11 x2, 12 x1.
     pairs(List.of("1,10", "1,11", "1,12", "2,10", "2,11", "3,10")).write()
         .parquet(run.ratings());
@@ -113,8 +117,8 @@ class IdIndexerIT extends SparkFixture {
     assertEquals(2, report.filteredRows());
     assertEquals(1, report.filteredUsers());
     assertEquals(1, report.filteredItems());
-    assertEquals(List.of("1:0", "2:1"), indices(run.userIds(), "user"));
-    assertEquals(List.of("10:0", "11:1"), indices(run.itemIds(), "item"));
+    assertEquals(List.of("1:0", "2:1"), indices(run.staged().userIds(), "user"));
+    assertEquals(List.of("10:0", "11:1"), indices(run.staged().itemIds(), "item"));
   }
 
   private Dataset<Row> pairs(List<String> pairs) {

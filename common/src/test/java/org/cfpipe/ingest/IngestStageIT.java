@@ -44,7 +44,7 @@ class IngestStageIT extends SparkFixture {
       + "3,30,2.0,later\n";
 
   private RunLayout layout() {
-    return new RunLayout(dir.resolve("out").toString(), LocalDate.of(2024, 1, 2));
+    return new RunLayout(dir.resolve("out").toString(), LocalDate.of(2024, 1, 2), "test");
   }
 
   private Path write(String name, byte[] content) throws Exception {
@@ -76,7 +76,7 @@ class IngestStageIT extends SparkFixture {
         "WRONG_COLUMN_COUNT", 1L, "DUPLICATE_RATING", 1L), report.rejectedByReason());
     assertEquals(5, spark.read().parquet(layout().ratings()).count());
 
-    List<Row> rejects = spark.read().parquet(layout().rejects())
+    List<Row> rejects = spark.read().parquet(layout().staged().rejects())
         .orderBy("source_file", "source_offset").collectAsList();
     assertEquals(9, rejects.size());
     Row tooShort = rejects.stream().filter(r -> r.getAs("reason").equals("WRONG_COLUMN_COUNT"))
@@ -100,7 +100,7 @@ class IngestStageIT extends SparkFixture {
 
     assertTrue(e.getMessage().contains("bad.csv"), e.getMessage());
     assertTrue(e.getMessage().contains("7 of 11 input rows invalid"), e.getMessage());
-    assertEquals(7, spark.read().parquet(layout().rejects()).count());
+    assertEquals(7, spark.read().parquet(layout().staged().rejects()).count());
   }
 
   @Test
@@ -195,7 +195,7 @@ class IngestStageIT extends SparkFixture {
     assertEquals(Map.of("DUPLICATE_RATING", 2L), report.rejectedByReason());
     Row kept = spark.read().parquet(layout().ratings()).filter("user_id = 1").first();
     assertEquals(2.0, kept.getDouble(2));
-    List<Row> rejects = spark.read().parquet(layout().rejects()).orderBy("raw_line")
+    List<Row> rejects = spark.read().parquet(layout().staged().rejects()).orderBy("raw_line")
         .collectAsList();
     assertEquals(List.of("1,10,3.0,150", "1,10,4.0,100"),
         rejects.stream().map(r -> (String) r.getAs("raw_line")).collect(Collectors.toList()));
@@ -284,7 +284,7 @@ class IngestStageIT extends SparkFixture {
     assertEquals(2, report.acceptedRows());
     assertEquals(Map.of("BAD_USER_ID", 1L, "BAD_ITEM_ID", 1L, "BAD_RATING", 1L,
         "RATING_OUT_OF_RANGE", 1L, "BAD_TIMESTAMP", 1L), report.rejectedByReason());
-    Row badItem = spark.read().parquet(layout().rejects()).filter("reason = 'BAD_ITEM_ID'")
+    Row badItem = spark.read().parquet(layout().staged().rejects()).filter("reason = 'BAD_ITEM_ID'")
         .first();
     assertEquals(2L, (long) badItem.getAs("source_offset"));
     assertTrue(((String) badItem.getAs("raw_line")).contains("\"iid\":\"abc\""),

@@ -31,7 +31,7 @@ class SplitStageIT extends SparkFixture {
   Path dir;
 
   private RunLayout layout(String name) {
-    return new RunLayout(dir.resolve(name).toString(), LocalDate.of(2024, 5, 6));
+    return new RunLayout(dir.resolve(name).toString(), LocalDate.of(2024, 5, 6), "test");
   }
 
   private Dataset<Row> ratings(int[][] pairs) {

@@ -47,7 +47,7 @@ class DistributedTrainerIT extends SparkFixture {
   @BeforeAll
   static void split() {
     PipelineSettings s = settings();
-    layout = new RunLayout(dir.toString(), LocalDate.of(2024, 1, 1));
+    layout = new RunLayout(dir.toString(), LocalDate.of(2024, 1, 1), "test");
     IngestStage.run(spark, s.input(), s.ingest(), layout);
     ids = EncodeStage.run(spark, layout, false);
     SplitStage.run(spark, s.split(), layout, false);

@@ -74,7 +74,7 @@ public final class CfPipe implements Runnable {
    * @return the metrics of the run when {@code stages} ends with export, otherwise null
    */
   public static RunMetrics run(SparkSession spark, PipelineSettings settings, List<Stage> stages) {
-    RunLayout layout = new RunLayout(settings.outputDir(), settings.runDate());
+    RunLayout layout = RunLayout.of(settings);
     for (Stage stage : stages) {
       long start = System.nanoTime();
       LOG.info("stage {} starting", stage.spelling());
@@ -83,7 +83,7 @@ public final class CfPipe implements Runnable {
           (System.nanoTime() - start) / 1e9));
     }
     if (stages.get(stages.size() - 1) == Stage.EXPORT) {
-      return HadoopFiles.of(spark).readJson(layout.metricsJson(), RunMetrics.class);
+      return HadoopFiles.of(spark).readJson(layout.published().metricsJson(), RunMetrics.class);
     }
     return null;
   }
@@ -123,8 +123,9 @@ public final class CfPipe implements Runnable {
       SparkSession spark = SparkSessions.open(settings.spark());
       try {
         RunMetrics metrics = run(spark, settings, stages());
-        RunLayout layout = new RunLayout(settings.outputDir(), settings.runDate());
-        System.out.println("Output: " + layout.runDir());
+        RunLayout layout = RunLayout.of(settings);
+        System.out.println((metrics != null ? "Output: " : "Work in progress: ")
+            + (metrics != null ? layout.runDir() : layout.work()));
         if (metrics != null) {
           System.out.printf(Locale.ROOT,
               "Validation RMSE: %.4f  MAE: %.4f  (%d validation ratings, %d dropped; "

@@ -110,7 +110,7 @@ class CfPipeIT {
     }
 
     JsonNode metrics = new ObjectMapper().readTree(
-        Files.readString(Path.of(output, "run_date=2024-06-30", "metrics.json")));
+        Files.readString(Path.of(output, "run_date=2024-06-30", "model=dot-bias", "metrics.json")));
     assertEquals("explicit", metrics.get("split_mode").asText());
     assertEquals(2, metrics.get("valid_rows").asLong());
     assertEquals(2, metrics.get("valid_rows_dropped").asLong());

@@ -51,27 +51,30 @@ class PipelineIT extends SparkFixture {
     assertEquals(metrics.history().get(metrics.epochs() - 1).validRmse(), metrics.validRmse(),
         1e-4);
 
-    RunLayout layout = new RunLayout(out.toString(), settings.runDate());
+    RunLayout layout = RunLayout.of(settings);
     Dataset<Row> train = spark.read().parquet(layout.train());
-    checkFactorTable(spark.read().parquet(layout.userFactors()), "user_id",
+    checkFactorTable(spark.read().parquet(layout.published().userFactors()), "user_id",
         train.select("user_index").distinct().count(), settings.model().factors());
-    checkFactorTable(spark.read().parquet(layout.itemFactors()), "item_id",
+    checkFactorTable(spark.read().parquet(layout.published().itemFactors()), "item_id",
         train.select("item_index").distinct().count(), settings.model().factors());
 
     // Titles from movies.csv, quoted commas included.
-    Dataset<Row> items = spark.read().parquet(layout.itemFactors());
+    Dataset<Row> items = spark.read().parquet(layout.published().itemFactors());
     assertEquals("Toy Story (1995)", items.filter("item_id = 1").first().getAs("title"));
     assertEquals("American President, The (1995)",
         items.filter("item_id = 11").first().getAs("title"));
     assertEquals(0, items.filter("title is null").count());
 
-    JsonNode json = new ObjectMapper().readTree(Files.readString(Path.of(layout.metricsJson())));
-    for (String key : List.of("model", "train_rows", "valid_rows", "valid_rows_dropped",
-        "valid_rmse", "valid_mae", "epochs", "train_seconds")) {
+    JsonNode json = new ObjectMapper().readTree(
+        Files.readString(Path.of(layout.published().metricsJson())));
+    for (String key : List.of("model_name", "model_type", "train_rows", "valid_rows",
+        "valid_rows_dropped", "valid_rmse", "valid_mae", "epochs", "train_seconds")) {
       assertTrue(json.has(key), "metrics.json lacks " + key);
     }
-    assertEquals("dot-bias", json.get("model").asText());
-    assertTrue(Files.readString(Path.of(layout.settingsJson())).contains("weight-decay"));
+    assertEquals("dot-bias", json.get("model_type").asText());
+    JsonNode metadata = new ObjectMapper().readTree(
+        Files.readString(Path.of(layout.published().metadataJson())));
+    assertTrue(metadata.at("/settings/train").has("weight-decay"), metadata.toString());
   }
 
   @Test
@@ -88,9 +91,9 @@ class PipelineIT extends SparkFixture {
     // The driver assembles the shards' user rows into the model that evaluate scores in Spark:
     // it must score validation exactly as the shards did in the last epoch.
     assertEquals(metrics.history().get(5).validRmse(), metrics.validRmse(), 1e-4);
-    RunLayout layout = new RunLayout(out.toString(), settings.runDate());
+    RunLayout layout = RunLayout.of(settings);
     Dataset<Row> train = spark.read().parquet(layout.train());
-    checkFactorTable(spark.read().parquet(layout.userFactors()), "user_id",
+    checkFactorTable(spark.read().parquet(layout.published().userFactors()), "user_id",
         train.select("user_index").distinct().count(), settings.model().factors());
   }
 
@@ -109,9 +112,9 @@ class PipelineIT extends SparkFixture {
     // Spark scores the stored embeddings through the head in model.json exactly as the trainer
     // scored its network after the last epoch.
     assertEquals(metrics.history().get(2).validRmse(), metrics.validRmse(), 1e-4);
-    RunLayout layout = new RunLayout(out.toString(), settings.runDate());
+    RunLayout layout = RunLayout.of(settings);
     Dataset<Row> train = spark.read().parquet(layout.train());
-    Dataset<Row> items = spark.read().parquet(layout.itemFactors());
+    Dataset<Row> items = spark.read().parquet(layout.published().itemFactors());
     assertEquals(train.select("item_index").distinct().count(), items.count());
     Row first = items.first();
     assertEquals(20, first.getList(first.fieldIndex("factors")).size());
@@ -146,8 +149,8 @@ class PipelineIT extends SparkFixture {
 
     assertEquals(20_000, metrics.inputRows());
     assertEquals(0, metrics.rejectedRows());
-    RunLayout layout = new RunLayout(out.resolve("o").toString(), settings.runDate());
-    Dataset<Row> users = spark.read().parquet(layout.userFactors());
+    RunLayout layout = RunLayout.of(settings);
+    Dataset<Row> users = spark.read().parquet(layout.published().userFactors());
     assertEquals(DataTypes.StringType, users.schema().apply("user_id").dataType());
     assertEquals(spark.read().parquet(layout.train()).select("user_index").distinct().count(),
         users.count());
@@ -158,7 +161,7 @@ class PipelineIT extends SparkFixture {
             java.util.stream.Collectors.counting()))
         .entrySet().stream().max(java.util.Map.Entry.comparingByValue()).orElseThrow().getKey();
     assertEquals(busiest, users.filter("user_index = 0").first().getAs("user_id"));
-    Dataset<Row> itemTable = spark.read().parquet(layout.itemFactors());
+    Dataset<Row> itemTable = spark.read().parquet(layout.published().itemFactors());
     assertEquals(DataTypes.StringType, itemTable.schema().apply("item_id").dataType());
     assertEquals("Toy Story (1995)", itemTable.filter("item_id = 'm1'").first().getAs("title"));
   }

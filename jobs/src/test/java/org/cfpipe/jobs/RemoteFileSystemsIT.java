@@ -150,12 +150,12 @@ class RemoteFileSystemsIT extends SparkFixture {
     // The evaluate stage, scoring the tables it read back from this file system, agrees with
     // the trainer's last epoch.
     assertEquals(metrics.history().get(1).validRmse(), metrics.validRmse(), 1e-4);
-    RunLayout layout = new RunLayout(output, settings.runDate());
+    RunLayout layout = RunLayout.of(settings);
     assertTrue(layout.runDir().startsWith(base), layout.runDir());
     Dataset<Row> train = spark.read().parquet(layout.train());
     assertEquals(train.select("user_index").distinct().count(),
-        spark.read().parquet(layout.userFactors()).count());
-    Dataset<Row> items = spark.read().parquet(layout.itemFactors());
+        spark.read().parquet(layout.published().userFactors()).count());
+    Dataset<Row> items = spark.read().parquet(layout.published().itemFactors());
     assertEquals(train.select("item_index").distinct().count(), items.count());
     assertEquals("Toy Story (1995)", items.filter("item_id = 1").first().getAs("title"));
     return output;
