@@ -7,9 +7,9 @@ import java.util.Optional;
 /**
  * Where the encode stage finds the id maps to extend ({@code cfpipe.ids.previous}).
  *
- * @param auto take the newest earlier run date under the output directory that has id maps
- * @param previousRun a run directory ({@code OUTPUT/run_date=DATE}) whose {@code ids/} to extend;
- *     empty with {@code auto} or {@code none}
+ * @param auto take the newest earlier committed run of the same model under the output directory
+ * @param previousRun a run folder ({@code OUTPUT/run_date=DATE/model=NAME}) whose {@code ids/} to
+ *     extend; empty with {@code auto} or {@code none}
  * @param minUserRatings users with fewer ratings in this run are left out, with their ratings
  * @param minItemRatings items with fewer ratings in this run are left out, with their ratings
  */

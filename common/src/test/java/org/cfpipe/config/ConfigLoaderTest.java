@@ -87,6 +87,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theModelNameDefaultsToTheTypeAndMustBeAFolderName() {
+    assertEquals("dot-bias", settings().modelName());
+    assertEquals("neural", settings("cfpipe.model.type=neural").modelName());
+    assertEquals("nightly_v2", settings("cfpipe.output.model-name=nightly_v2").modelName());
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> settings("cfpipe.output.model-name=../x"));
+    assertEquals("cfpipe.output.model-name must be letters, digits, '.', '-' or '_' (it names "
+        + "a folder), got '../x'", e.getMessage());
+  }
+
+  @Test
   void crossFieldChecksNameBothKeys() {
     SettingsException e = assertThrows(SettingsException.class,
         () -> settings("cfpipe.ingest.rating-min=5", "cfpipe.ingest.rating-max=1"));

@@ -120,6 +120,17 @@ class OutputsIT extends SparkFixture {
       String history = output + "/run_date=*/model=*/metrics/*.parquet";
       assertEquals(metrics.validRmse(), number(sql, "SELECT valid_rmse FROM read_parquet('"
           + history + "') WHERE model_name = 'dot-bias'"), 0.0);
+      // The README's two snippets: every run's factors with the run date and model.
+      spark.sql("CREATE OR REPLACE TEMPORARY VIEW user_factors USING parquet OPTIONS (path '"
+          + output + "/run_date=*/model=*/user_factors', basePath '" + output + "')");
+      Row first = spark.sql("SELECT run_date, model, count(*) FROM user_factors "
+          + "GROUP BY run_date, model").first();
+      assertEquals(java.sql.Date.valueOf("2024-05-01"), first.getDate(0));
+      assertEquals("dot-bias", first.getString(1));
+      assertEquals(users, first.getLong(2));
+      assertEquals(users, single(sql, "SELECT count(*) FROM read_parquet('" + output
+          + "/run_date=*/model=*/user_factors/*.parquet', hive_partitioning = true) "
+          + "WHERE model = 'dot-bias' AND run_date = DATE '2024-05-01'"));
       Row sparkRow = spark.sql("SELECT model_type, valid_rmse, run_date FROM parquet.`"
           + output + "/run_date=*/model=*/metrics`").first();
       assertEquals("dot-bias", sparkRow.getString(0));
