@@ -1,5 +1,6 @@
 package org.cfpipe.io;
 
+import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
@@ -72,8 +73,9 @@ public final class ExportStage {
     RunMetrics metrics = metrics(files, layout, (System.nanoTime() - start) / 1e9);
     files.writeJson(staged.metricsJson(), metrics);
     files.commitParquet(metricsRow(spark, metrics), staged.metrics());
+    double trainMean = train.agg(avg(col("rating"))).first().getDouble(0);
     files.writeJson(staged.metadataJson(), RunMetadata.of(metrics, layout.model(),
-        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), model,
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), model, trainMean,
         parse(resolvedSettings)));
 
     RunCommit.commit(files, layout);

@@ -37,6 +37,7 @@ public record RunMetadata(
    *
    * @param filteredRows accepted ratings left out by the minimum counts of users and items
    * @param validRowsDropped validation rows whose user or item had no training rating
+   * @param trainMean the mean training rating: what predict falls back on for unknown ids
    */
   public record Data(
       long inputRows,
@@ -50,7 +51,8 @@ public record RunMetadata(
       String splitMode,
       long trainRows,
       long validRows,
-      long validRowsDropped) {}
+      long validRowsDropped,
+      double trainMean) {}
 
   /**
    * Validation accuracy and training's course.
@@ -66,12 +68,12 @@ public record RunMetadata(
       List<EpochStats> history) {}
 
   static RunMetadata of(RunMetrics m, String modelName, String writtenAt, ModelInfo model,
-      JsonNode settings) {
+      double trainMean, JsonNode settings) {
     return new RunMetadata(FORMAT_VERSION, m.runDate(), modelName, writtenAt,
         BuildInfo.current(), model,
         new Data(m.inputRows(), m.rejectedRows(), m.rejectedByReason(), m.filteredRows(),
             m.filteredUsers(), m.filteredItems(), m.users(), m.items(), m.splitMode(),
-            m.trainRows(), m.validRows(), m.validRowsDropped()),
+            m.trainRows(), m.validRows(), m.validRowsDropped(), trainMean),
         new Accuracy(m.validRmse(), m.validMae(), m.epochs(), m.bestEpoch(), m.trainSeconds(),
             m.history()),
         m.stageSeconds(), settings);

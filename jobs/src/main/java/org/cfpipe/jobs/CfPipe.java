@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
     subcommands = {
         CfPipe.Ingest.class, CfPipe.Encode.class, CfPipe.Split.class, CfPipe.Train.class,
         CfPipe.Evaluate.class, CfPipe.Export.class, CfPipe.Pipeline.class,
-        GenerateCommand.class})
+        ScoringCommands.Predict.class, ScoringCommands.Recommend.class,
+        ScoringCommands.Similar.class, GenerateCommand.class})
 public final class CfPipe implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(CfPipe.class);
   static final int BAD_ARGUMENTS = 1;
