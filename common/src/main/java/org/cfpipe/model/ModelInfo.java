@@ -1,5 +1,6 @@
 package org.cfpipe.model;
 
+import java.io.Serializable;
 import java.util.Optional;
 import org.cfpipe.config.ModelSettings.Range;
 
@@ -14,7 +15,7 @@ import org.cfpipe.config.ModelSettings.Range;
  */
 public record ModelInfo(
     String type, int factors, boolean biases, double offset, int users, int items,
-    Double yRangeMin, Double yRangeMax, NeuralModel.Head neural) {
+    Double yRangeMin, Double yRangeMax, NeuralModel.Head neural) implements Serializable {
 
   public static ModelInfo of(String type, RatingModel model) {
     Optional<Range> range = model.yRange();

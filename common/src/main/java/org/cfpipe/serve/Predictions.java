@@ -56,16 +56,24 @@ public final class Predictions {
     };
     Column unknownUser = col("u_factors").isNull();
     Column unknownItem = col("v_factors").isNull();
-    return typed.join(users, typed.col(EncodeStage.USER_ID).equalTo(users.col(
-            EncodeStage.USER_ID)), "left")
-        .join(items, typed.col(EncodeStage.ITEM_ID).equalTo(items.col(EncodeStage.ITEM_ID)),
-            "left")
-        .select(typed.col("*"),
-            udf(predict, DataTypes.DoubleType).apply(col("u_factors"), col("u_bias"),
-                col("v_factors"), col("v_bias")).as(PREDICTION),
-            when(unknownUser.and(unknownItem), lit("unknown_user_and_item"))
-                .when(unknownUser, lit("unknown_user"))
-                .when(unknownItem, lit("unknown_item")).as(FALLBACK));
+    Column[] columns = new Column[typed.columns().length + 2];
+    for (int j = 0; j < typed.columns().length; j++) {
+      columns[j] = col(typed.columns()[j]);
+    }
+    columns[columns.length - 2] = udf(predict, DataTypes.DoubleType).apply(col("u_factors"),
+        col("u_bias"), col("v_factors"), col("v_bias")).as(PREDICTION);
+    columns[columns.length - 1] = when(unknownUser.and(unknownItem),
+            lit("unknown_user_and_item"))
+        .when(unknownUser, lit("unknown_user"))
+        .when(unknownItem, lit("unknown_item")).as(FALLBACK);
+    return typed.join(users, using(EncodeStage.USER_ID), "left")
+        .join(items, using(EncodeStage.ITEM_ID), "left")
+        .select(columns);
+  }
+
+  /** The column list of a join on equal names. */
+  static scala.collection.immutable.Seq<String> using(String... names) {
+    return scala.collection.JavaConverters.asScalaBuffer(java.util.List.of(names)).toList();
   }
 
   private static float[] floats(Seq<Object> values) {

@@ -50,10 +50,9 @@ public final class Recommendations {
             EncodeStage.ITEM_ID)
         .groupBy(EncodeStage.USER_INDEX)
         .agg(collect_list(EncodeStage.ITEM_INDEX).as("exclude"));
-    Dataset<Row> queries = userFactors.join(exclude, userFactors.col(EncodeStage.USER_INDEX)
-        .equalTo(exclude.col(EncodeStage.USER_INDEX)), "left")
-        .select(userFactors.col(EncodeStage.USER_INDEX), col("factors"), col("bias"),
-            col("exclude"));
+    Dataset<Row> queries = userFactors.join(exclude,
+            Predictions.using(EncodeStage.USER_INDEX), "left")
+        .select(col(EncodeStage.USER_INDEX), col("factors"), col("bias"), col("exclude"));
     PairScorer scorer = new PairScorer(published.model());
     JavaPairRDD<Integer, TopK.Ranked> best = TopK.of(queries(queries), candidates(
         itemFactors.select(EncodeStage.ITEM_INDEX, "factors", "bias")), scorer::score, n, BLOCK);

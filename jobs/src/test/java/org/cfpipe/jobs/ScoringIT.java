@@ -1,0 +1,148 @@
+package org.cfpipe.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.functions;
+import org.cfpipe.config.ConfigLoader;
+import org.cfpipe.config.PipelineSettings;
+import org.cfpipe.eval.EvaluateStage;
+import org.cfpipe.model.ModelInfo;
+import org.cfpipe.serve.Predictions;
+import org.cfpipe.serve.PublishedRun;
+import org.cfpipe.serve.Recommendations;
+import org.cfpipe.serve.SimilarItems;
+import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.spark.RunLayout;
+import org.cfpipe.spark.SparkFixture;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * predict, recommend and similar-items on a published run, each checked against a brute-force
+ * computation in Spark over the stored tables.
+ */
+class ScoringIT extends SparkFixture {
+  @TempDir
+  static Path tmp;
+
+  private static final scala.collection.immutable.Seq<String> PAIR =
+      scala.collection.JavaConverters.asScalaBuffer(List.of("user_id", "item_id")).toList();
+
+  private static RunLayout layout;
+  private static PublishedRun run;
+
+  @BeforeAll
+  static void publish() throws Exception {
+    List<String> lines = Files.readAllLines(Path.of(PipelineIT.SAMPLE)).subList(0, 20_001);
+    Path ratings = Files.write(tmp.resolve("ratings.csv"), lines);
+    PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
+        List.of("cfpipe.input.ratings=" + ratings, "cfpipe.output.dir=" + tmp.resolve("out"),
+            "cfpipe.input.items=../data/ml-latest-small/movies.csv",
+            "cfpipe.train.epochs=3")), "2024-05-01");
+    CfPipe.run(spark, settings, List.of(Stage.values()));
+    layout = RunLayout.of(settings);
+    // Through the output root and _latest, as the jobs' --run takes it.
+    run = PublishedRun.open(HadoopFiles.of(spark), tmp.resolve("out").toString(), "dot-bias");
+  }
+
+  @Test
+  void predictScoresKnownPairsAsTheModelAndFallsBackForUnknownIds() {
+    assertEquals(layout.runDir(), run.dir());
+    assertEquals(spark.read().parquet(layout.train()).agg(functions.avg("rating")).first()
+        .getDouble(0), run.trainMean(), 1e-12);
+    // Known pairs: the validation ratings, scored as the evaluate stage scores them.
+    Dataset<Row> validation = spark.read().parquet(layout.validation());
+    Dataset<Row> expected = EvaluateStage.score(run.model(), validation,
+        spark.read().parquet(layout.modelUsers()), spark.read().parquet(layout.modelItems()));
+    // The work tables keep the original ids beside the indices.
+    Dataset<Row> ids = expected;
+    Dataset<Row> compared = Predictions.run(spark, run, ids.select("user_id", "item_id"), "t")
+        .join(ids.withColumnRenamed(EvaluateStage.PREDICTION, "expected"), PAIR);
+    assertEquals(validation.count(), compared.count());
+    assertEquals(0, compared.filter("fallback IS NOT NULL").count());
+    double worst = compared.agg(functions.max(functions.abs(functions.col("prediction")
+        .minus(functions.col("expected"))))).first().getDouble(0);
+    // Float products summed in another order: equal to ~1e-8.
+    assertTrue(worst < 1e-6, "largest difference " + worst + ": "
+        + compared.orderBy(functions.desc("prediction")).limit(3).collectAsList());
+
+    // Unknown ids: user 999999 and item 999999 exist nowhere.
+    Row item = spark.read().parquet(run.tables().itemFactors()).orderBy(functions.desc("bias"))
+        .first();
+    int likedItem = item.getAs("item_id");
+    Dataset<Row> pairs = spark.createDataset(List.of("999999," + likedItem, "1,999999",
+        "999999,999999"), Encoders.STRING()).selectExpr("split(value, ',')[0] AS user_id",
+            "split(value, ',')[1] AS item_id");
+    List<Row> scored = Predictions.run(spark, run, pairs, "test").orderBy("user_id", "item_id")
+        .collectAsList();
+    assertEquals("unknown_item", scored.get(0).getAs("fallback"));
+    assertEquals("unknown_user", scored.get(1).getAs("fallback"));
+    assertEquals("unknown_user_and_item", scored.get(2).getAs("fallback"));
+    assertEquals(run.trainMean(), (double) scored.get(2).getAs("prediction"), 1e-12);
+    // The most liked item lifts an unknown user's prediction above the mean.
+    assertTrue((double) scored.get(1).getAs("prediction") > run.trainMean());
+    assertEquals(Integer.valueOf(likedItem), scored.get(1).getAs("item_id"));
+  }
+
+  @Test
+  void recommendationsAreTheBestUnratedItemsOfEachUser() {
+    Dataset<Row> users = spark.createDataset(List.of(1, 2, 3), Encoders.INT()).toDF("user_id");
+    Dataset<Row> rated = spark.read().parquet(layout.ratings());
+
+    Dataset<Row> recs = Recommendations.run(spark, run, 5, Optional.of(users), rated);
+
+    assertEquals(15, recs.count());
+    assertEquals(0, recs.join(rated, PAIR).count(), "a rated item was recommended");
+    assertEquals(0, recs.filter("title IS NULL").count(), "every item has a title");
+    // Brute force: every (user, unrated item) pair scored by the evaluate stage's SQL.
+    Dataset<Row> pairs = spark.read().parquet(run.tables().userIds()).join(users, "user_id")
+        .crossJoin(spark.read().parquet(run.tables().itemFactors()).select("item_index",
+            "item_id"))
+        .join(rated.select("user_id", "item_id"), PAIR, "left_anti");
+    Dataset<Row> scored = EvaluateStage.score(run.model(), pairs,
+        spark.read().parquet(layout.modelUsers()), spark.read().parquet(layout.modelItems()));
+    List<String> expected = scored.withColumn("rank", functions.row_number().over(
+            Window.partitionBy("user_id").orderBy(functions.desc(EvaluateStage.PREDICTION),
+                functions.asc("item_index"))))
+        .filter("rank <= 5").orderBy("user_id", "rank").collectAsList().stream()
+        .map(r -> r.getAs("user_id") + ":" + r.getAs("item_id")).collect(Collectors.toList());
+    List<String> actual = recs.orderBy("user_id", "rank").collectAsList().stream()
+        .map(r -> r.getAs("user_id") + ":" + r.getAs("item_id")).collect(Collectors.toList());
+    assertEquals(expected, actual);
+  }
+
+  @Test
+  void similarItemsAreTheNearestByCosineAndNeverTheItemItself() {
+    Dataset<Row> similar = SimilarItems.run(spark, run, 3);
+
+    long items = spark.read().parquet(run.tables().itemFactors()).count();
+    assertEquals(3 * items, similar.count());
+    assertEquals(0, similar.filter("item_id = similar_item_id").count());
+    // Brute force for Toy Story: cosine with every other item in SQL.
+    Dataset<Row> f = spark.read().parquet(run.tables().itemFactors());
+    Dataset<Row> toy = f.filter("item_id = 1").selectExpr("factors AS q");
+    List<Integer> expected = f.filter("item_id <> 1").crossJoin(toy)
+        .selectExpr("item_id", "aggregate(zip_with(q, factors, (a, b) -> a * b), 0D, "
+            + "(s, x) -> s + x) / sqrt(aggregate(q, 0D, (s, x) -> s + x * x) * "
+            + "aggregate(factors, 0D, (s, x) -> s + x * x)) AS cosine")
+        .orderBy(functions.desc("cosine"), functions.asc("item_id")).limit(3).collectAsList()
+        .stream().map(r -> (Integer) r.getAs("item_id")).collect(Collectors.toList());
+    List<Row> toyRows = similar.filter("item_id = 1").orderBy("rank").collectAsList();
+    assertEquals(expected, toyRows.stream().map(r -> (Integer) r.getAs("similar_item_id"))
+        .collect(Collectors.toList()));
+    assertEquals("Toy Story (1995)", toyRows.get(0).getAs("title"));
+    assertTrue((double) toyRows.get(0).getAs("cosine") >= (double) toyRows.get(2)
+        .getAs("cosine"));
+  }
+}
