@@ -10,6 +10,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -117,5 +121,43 @@ class CfPipeIT {
     assertEquals(200 + 4, metrics.get("input_rows").asLong());
     assertEquals(200, metrics.get("train_rows").asLong());
     assertEquals(3, metrics.get("epochs").asInt());
+
+    // The scoring jobs on the output root (its newest dot-bias run), read back with DuckDB.
+    Path pairs = Files.writeString(dir.resolve("pairs.csv"), "user_id,item_id\n1,3\n99,1\n");
+    String predictions = dir.resolve("predictions").toString();
+    assertEquals(0, run("predict", "--run", output, "--pairs", pairs.toString(),
+        "--out", predictions), err.toString());
+    String recommendations = dir.resolve("recommendations").toString();
+    assertEquals(0, run("recommend", "--run", output, "--top", "3", "--out", recommendations),
+        err.toString());
+    String similar = dir.resolve("similar").toString();
+    assertEquals(0, run("similar-items", "--run", output + "/run_date=2024-06-30/model=dot-bias",
+        "--top", "2", "--out", similar), err.toString());
+    assertEquals(1, run("similar-items", "--run", output, "--top", "0", "--out", similar));
+    assertTrue(err.toString().contains("--top must be at least 1, got 0"), err.toString());
+
+    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
+        Statement sql = duck.createStatement()) {
+      ResultSet p = sql.executeQuery("SELECT user_id, fallback FROM read_parquet('"
+          + predictions + "/*.parquet') ORDER BY user_id");
+      assertTrue(p.next());
+      assertEquals(1, p.getInt(1));
+      assertEquals(null, p.getString(2));
+      assertTrue(p.next());
+      assertEquals("unknown_user", p.getString(2));
+      // 20 users, each with 5 unrated items of 15: 3 each, none of them rated.
+      ResultSet r = sql.executeQuery("SELECT count(*), count(DISTINCT user_id), max(rank) FROM "
+          + "read_parquet('" + recommendations + "/*.parquet') WHERE (user_id + item_id) % 3 <> 0");
+      assertTrue(r.next());
+      assertEquals(0, r.getLong(1), "recommended a rated item");
+      ResultSet all = sql.executeQuery("SELECT count(*) FROM read_parquet('" + recommendations
+          + "/*.parquet')");
+      assertTrue(all.next());
+      assertEquals(60, all.getLong(1));
+      ResultSet s = sql.executeQuery("SELECT count(*) FROM read_parquet('" + similar
+          + "/*.parquet')");
+      assertTrue(s.next());
+      assertEquals(15 * 2, s.getLong(1));
+    }
   }
 }
