@@ -20,6 +20,7 @@ public record PipelineSettings(
     SplitSettings split,
     ModelSettings model,
     TrainSettings train,
+    EvalSettings eval,
     SparkSettings spark,
     String resolvedConfig) implements Serializable {
 
@@ -44,6 +45,7 @@ public record PipelineSettings(
         SplitSettings.from(config),
         model,
         TrainSettings.from(config),
+        EvalSettings.from(config),
         SparkSettings.from(config),
         ConfigLoader.redactedRender(config));
   }

@@ -3,22 +3,38 @@ package org.cfpipe.eval;
 import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sqrt;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.mllib.evaluation.RankingMetrics;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cfpipe.config.EvalSettings;
 import org.cfpipe.ids.EncodeStage;
 import org.cfpipe.model.ModelInfo;
 import org.cfpipe.model.ModelStore;
+import org.cfpipe.serve.PairScorer;
+import org.cfpipe.serve.Recommendations;
+import org.cfpipe.serve.TopK;
 import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.spark.Joins;
 import org.cfpipe.spark.RunLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * The evaluate stage: joins the validation ratings to the stored user and item parameters and
@@ -32,6 +48,10 @@ public final class EvaluateStage {
   private EvaluateStage() {}
 
   public static EvaluationReport run(SparkSession spark, RunLayout layout) {
+    return run(spark, layout, EvalSettings.DEFAULT);
+  }
+
+  public static EvaluationReport run(SparkSession spark, RunLayout layout, EvalSettings eval) {
     long start = System.nanoTime();
     HadoopFiles files = HadoopFiles.of(spark);
     ModelInfo info = files.readJson(layout.modelJson(), ModelInfo.class);
@@ -41,14 +61,66 @@ public final class EvaluateStage {
     Row metrics = scored.agg(count(lit(1)), sqrt(avg(error.multiply(error))), avg(abs(error)))
         .first();
     // An empty validation set has no mean: report NaN rather than fail after training.
+    Ranking ranking = eval.k() == 0 ? new Ranking(0, Map.of())
+        : ranking(info, layout, spark, eval);
     EvaluationReport report = new EvaluationReport(metrics.getLong(0),
         metrics.isNullAt(1) ? Double.NaN : metrics.getDouble(1),
         metrics.isNullAt(2) ? Double.NaN : metrics.getDouble(2),
-        (System.nanoTime() - start) / 1e9);
+        ranking.users(), ranking.metrics(), (System.nanoTime() - start) / 1e9);
     files.writeJson(layout.report(NAME), report);
-    LOG.info(String.format(Locale.ROOT, "evaluate: %d validation ratings, RMSE %.4f, MAE %.4f",
-        report.validRows(), report.validRmse(), report.validMae()));
+    LOG.info(String.format(Locale.ROOT, "evaluate: %d validation ratings, RMSE %.4f, MAE %.4f; "
+        + "ranking over %d users: %s", report.validRows(), report.validRmse(), report.validMae(),
+        ranking.users(), ranking.metrics()));
     return report;
+  }
+
+  /** Ranking metrics by column name, over this many users. */
+  record Ranking(long users, Map<String, Double> metrics) {}
+
+  /**
+   * Each validation user with a relevant rating gets the model's top k of the items with training
+   * ratings, leaving out the ones they rated in training; the ranked lists and the relevant
+   * items go to MLlib's RankingMetrics.
+   */
+  private static Ranking ranking(ModelInfo info, RunLayout layout, SparkSession spark,
+      EvalSettings eval) {
+    Dataset<Row> train = spark.read().parquet(layout.train());
+    Dataset<Row> relevant = spark.read().parquet(layout.validation())
+        .filter(col("rating").geq(eval.relevantRating()))
+        .groupBy(EncodeStage.USER_INDEX)
+        .agg(collect_list(EncodeStage.ITEM_INDEX).as("relevant"));
+    Dataset<Row> rated = train.groupBy(EncodeStage.USER_INDEX)
+        .agg(collect_list(EncodeStage.ITEM_INDEX).as("exclude"));
+    Dataset<Row> queries = spark.read().parquet(layout.modelUsers())
+        .withColumnRenamed(ModelStore.INDEX, EncodeStage.USER_INDEX)
+        .join(relevant.select(EncodeStage.USER_INDEX), EncodeStage.USER_INDEX)
+        .join(rated, Joins.using(EncodeStage.USER_INDEX), "left")
+        .select(EncodeStage.USER_INDEX, ModelStore.FACTORS, ModelStore.BIAS, "exclude");
+    Dataset<Row> candidates = spark.read().parquet(layout.modelItems())
+        .withColumnRenamed(ModelStore.INDEX, EncodeStage.ITEM_INDEX)
+        .join(train.select(EncodeStage.ITEM_INDEX).distinct(), EncodeStage.ITEM_INDEX)
+        .select(EncodeStage.ITEM_INDEX, ModelStore.FACTORS, ModelStore.BIAS);
+    PairScorer scorer = new PairScorer(info);
+    JavaPairRDD<Integer, TopK.Ranked> top = TopK.of(Recommendations.queries(queries),
+        Recommendations.candidates(candidates), scorer::score, eval.k(), Recommendations.BLOCK);
+    JavaPairRDD<Integer, List<Integer>> relevantByUser = relevant.toJavaRDD().mapToPair(row ->
+        new Tuple2<>(row.getInt(0), row.<Integer>getList(1)));
+    JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists = relevantByUser.leftOuterJoin(top)
+        .values()
+        .map(pair -> new Tuple2<List<Integer>, List<Integer>>(pair._2().isPresent()
+            ? Arrays.stream(pair._2().get().keys()).boxed().collect(Collectors.toList())
+            : List.<Integer>of(), new ArrayList<>(pair._1())))
+        .cache();
+    try {
+      RankingMetrics<Integer> mllib = RankingMetrics.of(lists);
+      Map<String, Double> out = new LinkedHashMap<>();
+      for (RankingMetric metric : RankingMetric.values()) {
+        out.put(metric.column(eval.k()), metric.of(mllib, eval.k()));
+      }
+      return new Ranking(lists.count(), out);
+    } finally {
+      lists.unpersist();
+    }
   }
 
   /** {@code ratings} (user_index, item_index, ...) with a {@code prediction} column added. */

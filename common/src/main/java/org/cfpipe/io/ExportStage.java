@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +104,7 @@ public final class ExportStage {
         encode.users(), encode.items(), encode.filteredRows(), encode.filteredUsers(),
         encode.filteredItems(), split.trainRows(), split.validRows(),
         split.validRowsDropped(), split.mode(), eval.validRmse(), eval.validMae(),
+        eval.rankingUsers(), eval.ranking(),
         trained.epochs(), trained.bestEpoch(), trained.trainSeconds(), trained.history(),
         seconds);
   }
@@ -126,12 +128,19 @@ public final class ExportStage {
       .add("best_epoch", DataTypes.IntegerType, false)
       .add("train_seconds", DataTypes.DoubleType, false);
 
+  /** One row: {@link #METRICS_SCHEMA}, then a double column per ranking metric. */
   static Dataset<Row> metricsRow(SparkSession spark, RunMetrics m) {
-    Row row = RowFactory.create(java.sql.Date.valueOf(m.runDate()), m.modelName(),
-        m.modelType(), m.factors(), m.validRmse(), m.validMae(), m.inputRows(),
+    List<Object> values = new ArrayList<>(List.of(java.sql.Date.valueOf(m.runDate()),
+        m.modelName(), m.modelType(), m.factors(), m.validRmse(), m.validMae(), m.inputRows(),
         m.rejectedRows(), m.users(), m.items(), m.trainRows(), m.validRows(),
-        m.validRowsDropped(), m.epochs(), m.bestEpoch(), m.trainSeconds());
-    return spark.createDataFrame(List.of(row), METRICS_SCHEMA).coalesce(1);
+        m.validRowsDropped(), m.epochs(), m.bestEpoch(), m.trainSeconds()));
+    StructType schema = METRICS_SCHEMA;
+    for (Map.Entry<String, Double> metric : m.ranking().entrySet()) {
+      schema = schema.add(metric.getKey(), DataTypes.DoubleType, false);
+      values.add(metric.getValue());
+    }
+    return spark.createDataFrame(List.of(RowFactory.create(values.toArray())), schema)
+        .coalesce(1);
   }
 
   private static JsonNode parse(String json) {

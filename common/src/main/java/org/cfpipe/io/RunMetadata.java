@@ -62,6 +62,8 @@ public record RunMetadata(
   public record Accuracy(
       double validRmse,
       double validMae,
+      long rankingUsers,
+      Map<String, Double> ranking,
       int epochs,
       int bestEpoch,
       double trainSeconds,
@@ -74,7 +76,7 @@ public record RunMetadata(
         new Data(m.inputRows(), m.rejectedRows(), m.rejectedByReason(), m.filteredRows(),
             m.filteredUsers(), m.filteredItems(), m.users(), m.items(), m.splitMode(),
             m.trainRows(), m.validRows(), m.validRowsDropped(), trainMean),
-        new Accuracy(m.validRmse(), m.validMae(), m.epochs(), m.bestEpoch(), m.trainSeconds(),
+        new Accuracy(m.validRmse(), m.validMae(), m.rankingUsers(), m.ranking(), m.epochs(), m.bestEpoch(), m.trainSeconds(),
             m.history()),
         m.stageSeconds(), settings);
   }

@@ -13,6 +13,8 @@ import org.cfpipe.train.EpochStats;
  * @param modelType dot, dot-bias or neural
  * @param filteredRows accepted ratings left out by the minimum counts of users and items
  * @param validRowsDropped validation rows whose user or item had no training rating
+ * @param rankingUsers validation users with a relevant item, over whom {@code ranking} is
+ * @param ranking precision, recall, NDCG and MAP at k by column name (precision_at_10, ...)
  * @param bestEpoch the epoch whose parameters were published (early stopping keeps the best)
  * @param stageSeconds wall time of each stage, by stage name
  */
@@ -35,6 +37,8 @@ public record RunMetrics(
     String splitMode,
     double validRmse,
     double validMae,
+    long rankingUsers,
+    Map<String, Double> ranking,
     int epochs,
     int bestEpoch,
     double trainSeconds,

@@ -13,6 +13,7 @@ import org.apache.spark.sql.api.java.UDF4;
 import org.apache.spark.sql.types.DataTypes;
 import org.cfpipe.ids.EncodeStage;
 import org.cfpipe.ingest.InputException;
+import org.cfpipe.spark.Joins;
 import scala.collection.Seq;
 
 /**
@@ -66,14 +67,9 @@ public final class Predictions {
             lit("unknown_user_and_item"))
         .when(unknownUser, lit("unknown_user"))
         .when(unknownItem, lit("unknown_item")).as(FALLBACK);
-    return typed.join(users, using(EncodeStage.USER_ID), "left")
-        .join(items, using(EncodeStage.ITEM_ID), "left")
+    return typed.join(users, Joins.using(EncodeStage.USER_ID), "left")
+        .join(items, Joins.using(EncodeStage.ITEM_ID), "left")
         .select(columns);
-  }
-
-  /** The column list of a join on equal names. */
-  static scala.collection.immutable.Seq<String> using(String... names) {
-    return scala.collection.JavaConverters.asScalaBuffer(java.util.List.of(names)).toList();
   }
 
   private static float[] floats(Seq<Object> values) {

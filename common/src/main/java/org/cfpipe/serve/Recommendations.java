@@ -17,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cfpipe.ids.EncodeStage;
+import org.cfpipe.spark.Joins;
 import scala.Tuple2;
 
 /**
@@ -51,7 +52,7 @@ public final class Recommendations {
         .groupBy(EncodeStage.USER_INDEX)
         .agg(collect_list(EncodeStage.ITEM_INDEX).as("exclude"));
     Dataset<Row> queries = userFactors.join(exclude,
-            Predictions.using(EncodeStage.USER_INDEX), "left")
+            Joins.using(EncodeStage.USER_INDEX), "left")
         .select(col(EncodeStage.USER_INDEX), col("factors"), col("bias"), col("exclude"));
     PairScorer scorer = new PairScorer(published.model());
     JavaPairRDD<Integer, TopK.Ranked> best = TopK.of(queries(queries), candidates(
@@ -86,7 +87,7 @@ public final class Recommendations {
   }
 
   /** (index, factors, bias, exclude) rows as queries; null bias is 0, null exclude is none. */
-  static JavaRDD<TopK.Query> queries(Dataset<Row> rows) {
+  public static JavaRDD<TopK.Query> queries(Dataset<Row> rows) {
     return rows.toJavaRDD().map(row -> {
       int[] exclude = new int[0];
       if (!row.isNullAt(3)) {
@@ -100,7 +101,7 @@ public final class Recommendations {
   }
 
   /** (index, factors, bias) rows as candidates. */
-  static JavaRDD<TopK.Candidate> candidates(Dataset<Row> rows) {
+  public static JavaRDD<TopK.Candidate> candidates(Dataset<Row> rows) {
     return rows.toJavaRDD().map(row -> new TopK.Candidate(row.getInt(0), floats(row, 1),
         row.isNullAt(2) ? 0f : row.getFloat(2)));
   }

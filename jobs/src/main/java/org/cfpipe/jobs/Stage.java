@@ -40,7 +40,7 @@ public enum Stage {
   EVALUATE {
     @Override
     void run(SparkSession spark, PipelineSettings s, RunLayout layout) {
-      EvaluateStage.run(spark, layout);
+      EvaluateStage.run(spark, layout, s.eval());
     }
   },
   EXPORT {

@@ -16,7 +16,7 @@ import org.apache.spark.sql.functions;
 import org.cfpipe.config.ConfigLoader;
 import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.eval.EvaluateStage;
-import org.cfpipe.model.ModelInfo;
+import org.cfpipe.io.RunMetrics;
 import org.cfpipe.serve.Predictions;
 import org.cfpipe.serve.PublishedRun;
 import org.cfpipe.serve.Recommendations;
@@ -40,6 +40,7 @@ class ScoringIT extends SparkFixture {
       scala.collection.JavaConverters.asScalaBuffer(List.of("user_id", "item_id")).toList();
 
   private static RunLayout layout;
+  private static RunMetrics metrics;
   private static PublishedRun run;
 
   @BeforeAll
@@ -50,7 +51,7 @@ class ScoringIT extends SparkFixture {
         List.of("cfpipe.input.ratings=" + ratings, "cfpipe.output.dir=" + tmp.resolve("out"),
             "cfpipe.input.items=../data/ml-latest-small/movies.csv",
             "cfpipe.train.epochs=3")), "2024-05-01");
-    CfPipe.run(spark, settings, List.of(Stage.values()));
+    metrics = CfPipe.run(spark, settings, List.of(Stage.values()));
     layout = RunLayout.of(settings);
     // Through the output root and _latest, as the jobs' --run takes it.
     run = PublishedRun.open(HadoopFiles.of(spark), tmp.resolve("out").toString(), "dot-bias");
@@ -120,6 +121,62 @@ class ScoringIT extends SparkFixture {
     List<String> actual = recs.orderBy("user_id", "rank").collectAsList().stream()
         .map(r -> r.getAs("user_id") + ":" + r.getAs("item_id")).collect(Collectors.toList());
     assertEquals(expected, actual);
+  }
+
+  @Test
+  void rankingMetricsFollowTheirDefinitionsOverEachUsersTopTen() {
+    // The evaluate stage's lists: each validation user's top 10 of the items with training
+    // ratings, leaving out their training items; relevant = validation rating >= 4.
+    Dataset<Row> userIds = spark.read().parquet(run.tables().userIds()).drop("rating_count");
+    Dataset<Row> itemIds = spark.read().parquet(run.tables().itemIds()).drop("rating_count");
+    Dataset<Row> train = spark.read().parquet(layout.train()).select("user_index", "item_index")
+        .join(userIds, "user_index").join(itemIds, "item_index");
+    Dataset<Row> relevant = spark.read().parquet(layout.validation()).filter("rating >= 4.0")
+        .select("user_index", "item_index").join(userIds, "user_index")
+        .join(itemIds, "item_index");
+    Dataset<Row> recs = Recommendations.run(spark, run, 10,
+        Optional.of(relevant.select("user_id")), train.select("user_id", "item_id"));
+    java.util.Map<Object, List<Object>> ranked = recs.orderBy("user_id", "rank").collectAsList()
+        .stream().collect(Collectors.groupingBy(r -> r.getAs("user_id"),
+            java.util.LinkedHashMap::new, Collectors.mapping(r -> r.getAs("item_id"),
+                Collectors.toList())));
+    java.util.Map<Object, java.util.Set<Object>> wanted = relevant.collectAsList().stream()
+        .collect(Collectors.groupingBy(r -> r.getAs("user_id"), Collectors.mapping(
+            r -> r.getAs("item_id"), Collectors.toSet())));
+
+    double precision = 0;
+    double recall = 0;
+    double ndcg = 0;
+    double map = 0;
+    for (var entry : wanted.entrySet()) {
+      List<Object> top = ranked.getOrDefault(entry.getKey(), List.of());
+      java.util.Set<Object> rel = entry.getValue();
+      double hits = 0;
+      double dcg = 0;
+      double idcg = 0;
+      double precisionSum = 0;
+      for (int i = 0; i < top.size(); i++) {
+        if (rel.contains(top.get(i))) {
+          hits++;
+          dcg += 1 / Math.log(i + 2) * Math.log(2);
+          precisionSum += hits / (i + 1);
+        }
+      }
+      for (int i = 0; i < Math.min(10, rel.size()); i++) {
+        idcg += 1 / Math.log(i + 2) * Math.log(2);
+      }
+      precision += hits / 10;
+      recall += hits / rel.size();
+      ndcg += dcg / idcg;
+      map += precisionSum / Math.min(10, rel.size());
+    }
+    int users = wanted.size();
+    assertEquals(users, metrics.rankingUsers());
+    assertEquals(precision / users, metrics.ranking().get("precision_at_10"), 1e-9);
+    assertEquals(recall / users, metrics.ranking().get("recall_at_10"), 1e-9);
+    assertEquals(ndcg / users, metrics.ranking().get("ndcg_at_10"), 1e-9);
+    assertEquals(map / users, metrics.ranking().get("map_at_10"), 1e-9);
+    assertTrue(metrics.ranking().get("precision_at_10") > 0, metrics.ranking().toString());
   }
 
   @Test
