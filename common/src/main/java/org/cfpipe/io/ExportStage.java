@@ -70,6 +70,13 @@ public final class ExportStage {
     files.commitParquet(items, staged.itemFactors());
     ModelInfo model = files.readJson(layout.modelJson(), ModelInfo.class);
     files.writeJson(staged.model() + "/model.json", model);
+    if (files.exists(layout.network())) {
+      files.writeAtomically(staged.network(), out -> {
+        try (java.io.InputStream in = files.open(layout.network())) {
+          in.transferTo(out);
+        }
+      });
+    }
 
     RunMetrics metrics = metrics(files, layout, (System.nanoTime() - start) / 1e9);
     files.writeJson(staged.metricsJson(), metrics);

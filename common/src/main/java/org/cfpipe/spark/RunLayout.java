@@ -106,6 +106,11 @@ public record RunLayout(String outputDir, LocalDate runDate, String model)
     return work() + "/model/model.json";
   }
 
+  /** The dl4j engine's network (DL4J ModelSerializer zip); absent for the sparse engine. */
+  public String network() {
+    return work() + "/model/network.zip";
+  }
+
   /** Training checkpoints: outside _work, which a rerun of ingest clears. */
   public String checkpoints() {
     return outputDir + "/_checkpoints/" + partition();
@@ -154,6 +159,11 @@ public record RunLayout(String outputDir, LocalDate runDate, String model)
     /** The model's shape and head (model.json) and, for the neural model, its DL4J file. */
     public String model() {
       return dir + "/model";
+    }
+
+    /** The dl4j engine's network, loadable with DL4J's ModelSerializer. */
+    public String network() {
+      return model() + "/network.zip";
     }
 
     /** Written last, after the folder is in place. */

@@ -8,9 +8,15 @@ import org.cfpipe.model.RatingModel;
  *
  * @param bestEpoch the epoch whose parameters the model holds (the last one run, unless early
  *     stopping kept an earlier one)
+ * @param network the dl4j engine's network with those parameters, as DL4J's ModelSerializer
+ *     writes it (without the updater state); null from the sparse engine
  */
 public record TrainResult<M extends RatingModel>(M model, List<EpochStats> history, int bestEpoch,
-    double seconds) {
+    double seconds, byte[] network) {
+
+  public TrainResult(M model, List<EpochStats> history, int bestEpoch, double seconds) {
+    this(model, history, bestEpoch, seconds, null);
+  }
 
   public EpochStats last() {
     return history.get(history.size() - 1);

@@ -70,6 +70,12 @@ public final class TrainStage {
     files.commitParquet(ModelStore.userTable(spark, result.model()), layout.modelUsers());
     files.commitParquet(ModelStore.itemTable(spark, result.model()), layout.modelItems());
     files.writeJson(layout.modelJson(), ModelInfo.of(model.type().spelling(), result.model()));
+    byte[] network = result.network();
+    if (network != null) {
+      files.writeAtomically(layout.network(), out -> out.write(network));
+    } else {
+      files.delete(layout.network());
+    }
     EpochStats best = result.best();
     TrainReport report = new TrainReport(model.type().spelling(), model.factors(),
         result.model().users(), result.model().items(), trainRows, validRows,

@@ -17,10 +17,17 @@ import org.apache.spark.sql.types.StructType;
 import org.cfpipe.config.ConfigLoader;
 import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.io.RunMetrics;
+import org.cfpipe.serve.Predictions;
+import org.cfpipe.serve.PublishedRun;
+import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
 import org.cfpipe.spark.SparkFixture;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** The whole pipeline through {@link CfPipe#run} on the bundled ml-latest-small sample. */
 class PipelineIT extends SparkFixture {
@@ -121,6 +128,21 @@ class PipelineIT extends SparkFixture {
     assertTrue(first.isNullAt(first.fieldIndex("bias")), "the neural model has no biases");
     JsonNode model = new ObjectMapper().readTree(Files.readString(Path.of(layout.modelJson())));
     assertEquals(settings.model().neural().hidden(), model.get("neural").get("hidden").asInt());
+
+    // The published DL4J network, restored by DL4J, predicts what predict does from the tables.
+    ComputationGraph net = ModelSerializer.restoreComputationGraph(
+        new java.io.File(layout.published().network()), false);
+    PublishedRun run = PublishedRun.open(HadoopFiles.of(spark), layout.runDir(), "neural");
+    List<Row> pairs = spark.read().parquet(layout.validation()).limit(5)
+        .select("user_index", "item_index", "user_id", "item_id").collectAsList();
+    List<Row> predicted = Predictions.run(spark, run, spark.createDataFrame(pairs,
+        pairs.get(0).schema()), "test").collectAsList();
+    for (Row p : predicted) {
+      INDArray out = net.output(Nd4j.create(new float[] {p.<Integer>getAs("user_index")},
+          new long[] {1, 1}), Nd4j.create(new float[] {p.<Integer>getAs("item_index")},
+          new long[] {1, 1}))[0];
+      assertEquals(out.getDouble(0, 0), p.<Double>getAs("prediction"), 1e-5, p.toString());
+    }
   }
 
   @Test

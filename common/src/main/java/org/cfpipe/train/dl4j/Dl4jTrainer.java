@@ -250,8 +250,14 @@ public final class Dl4jTrainer {
         net.setParams(best);
       }
       double seconds = previousSeconds + (System.nanoTime() - start) / 1e9;
+      ByteArrayOutputStream network = new ByteArrayOutputStream();
+      try {
+        ModelSerializer.writeModel(net, network, false);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot serialise the network", e);
+      }
       return new TrainResult<>(parameters.model(net), history, early.bestEpoch(history.size()),
-          seconds);
+          seconds, network.toByteArray());
     }
 
     void save(DataOutputStream out) throws IOException {
