@@ -43,7 +43,10 @@ class OutputsIT extends SparkFixture {
 
   @BeforeAll
   static void sample() throws Exception {
-    List<String> lines = Files.readAllLines(Path.of(PipelineIT.SAMPLE)).subList(0, RATINGS + 1);
+    List<String> lines = new ArrayList<>(Files.readAllLines(Path.of(PipelineIT.SAMPLE))
+        .subList(0, RATINGS + 1));
+    // Three bad rows, so the rejects table has rows to read.
+    lines.addAll(List.of("x,1,4.0,1", "1,2,9.0,2", "1,3"));
     ratings = Files.write(tmp.resolve("ratings.csv"), lines);
   }
 
@@ -76,7 +79,8 @@ class OutputsIT extends SparkFixture {
     assertEquals("dot-bias", metadata.at("/model/type").asText());
     assertEquals(settings.model().factors(), metadata.at("/model/factors").asInt());
     assertTrue(metadata.at("/model/biases").asBoolean());
-    assertEquals(RATINGS, metadata.at("/data/input_rows").asLong());
+    assertEquals(RATINGS + 3, metadata.at("/data/input_rows").asLong());
+    assertEquals(3, metadata.at("/data/rejected_rows").asLong());
     assertEquals(metrics.validRmse(), metadata.at("/metrics/valid_rmse").asDouble(), 0.0);
     assertEquals(ratings.toString(), metadata.at("/settings/input/ratings").asText());
     assertTrue(metadata.at("/code/version").asText().matches("\\d+\\.\\d+\\.\\d+.*"),
@@ -101,7 +105,21 @@ class OutputsIT extends SparkFixture {
           .count(), users);
       assertEquals(metadata.at("/data/users").asLong(),
           single(sql, "SELECT count(*) FROM " + parquet(run.userIds())));
-      assertEquals(0L, single(sql, "SELECT count(*) FROM " + parquet(run.rejects())));
+      // Every table: the same columns and rows in both readers.
+      for (String table : List.of(run.userFactors(), run.itemFactors(), run.rejects(),
+          run.userIds(), run.itemIds(), run.metrics())) {
+        org.apache.spark.sql.Dataset<Row> read = spark.sql("SELECT * FROM parquet.`" + table
+            + "`");
+        List<String> duckColumns = new ArrayList<>(columns(sql, table).keySet());
+        duckColumns.removeAll(List.of("run_date", "model"));
+        List<String> sparkColumns = new ArrayList<>(List.of(read.columns()));
+        sparkColumns.removeAll(List.of("run_date", "model"));
+        assertEquals(sparkColumns, duckColumns, table);
+        assertEquals(read.count(), single(sql, "SELECT count(*) FROM " + parquet(table)), table);
+      }
+      assertEquals(3L, single(sql, "SELECT count(*) FROM " + parquet(run.rejects())));
+      assertEquals("1,3", text(sql, "SELECT raw_line FROM " + parquet(run.rejects())
+          + " WHERE reason = 'WRONG_COLUMN_COUNT'"));
       assertEquals("Toy Story (1995)", text(sql, "SELECT title FROM "
           + parquet(run.itemFactors()) + " WHERE item_id = 1"));
 
