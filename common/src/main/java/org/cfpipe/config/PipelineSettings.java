@@ -21,6 +21,7 @@ public record PipelineSettings(
     ModelSettings model,
     TrainSettings train,
     EvalSettings eval,
+    AnalyzeSettings analyze,
     SparkSettings spark,
     String resolvedConfig) implements Serializable {
 
@@ -46,6 +47,7 @@ public record PipelineSettings(
         model,
         TrainSettings.from(config),
         EvalSettings.from(config),
+        AnalyzeSettings.from(config),
         SparkSettings.from(config),
         ConfigLoader.redactedRender(config));
   }

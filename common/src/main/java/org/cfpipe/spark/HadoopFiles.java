@@ -139,6 +139,15 @@ public final class HadoopFiles {
     void write(OutputStream out) throws IOException;
   }
 
+  public void writeBytes(String path, byte[] bytes) {
+    Path p = new Path(path);
+    try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
+      out.write(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + path, e);
+    }
+  }
+
   public void writeString(String path, String text) {
     Path p = new Path(path);
     try (OutputStream out = p.getFileSystem(conf).create(p, true)) {

@@ -166,6 +166,11 @@ public record RunLayout(String outputDir, LocalDate runDate, String model)
       return model() + "/network.zip";
     }
 
+    /** The analyze stage's report.html and the PNG and CSV files it shows. */
+    public String report() {
+      return dir + "/report";
+    }
+
     /** Written last, after the folder is in place. */
     public String success() {
       return dir + "/_SUCCESS";

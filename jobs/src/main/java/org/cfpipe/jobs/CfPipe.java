@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import org.cfpipe.analysis.AnalyzeStage;
 import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.config.SettingsException;
 import org.cfpipe.ingest.InputException;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
     description = "Collaborative filtering on Spark: ratings in, user and item embeddings out.",
     subcommands = {
         CfPipe.Ingest.class, CfPipe.Encode.class, CfPipe.Split.class, CfPipe.Train.class,
-        CfPipe.Evaluate.class, CfPipe.Export.class, CfPipe.Pipeline.class,
+        CfPipe.Evaluate.class, CfPipe.Export.class, CfPipe.Analyze.class, CfPipe.Pipeline.class,
         ScoringCommands.Predict.class, ScoringCommands.Recommend.class,
         ScoringCommands.Similar.class, GenerateCommand.class})
 public final class CfPipe implements Runnable {
@@ -72,7 +73,7 @@ public final class CfPipe implements Runnable {
   /**
    * Runs {@code stages} in order on an open session. Tests call this with their own session.
    *
-   * @return the metrics of the run when {@code stages} ends with export, otherwise null
+   * @return the metrics of the run when {@code stages} include export, otherwise null
    */
   public static RunMetrics run(SparkSession spark, PipelineSettings settings, List<Stage> stages) {
     RunLayout layout = RunLayout.of(settings);
@@ -83,7 +84,7 @@ public final class CfPipe implements Runnable {
       LOG.info(String.format(Locale.ROOT, "stage %s done in %.1f s", stage.spelling(),
           (System.nanoTime() - start) / 1e9));
     }
-    if (stages.get(stages.size() - 1) == Stage.EXPORT) {
+    if (stages.contains(Stage.EXPORT)) {
       return HadoopFiles.of(spark).readJson(layout.published().metricsJson(), RunMetrics.class);
     }
     return null;
@@ -125,8 +126,9 @@ public final class CfPipe implements Runnable {
       try {
         RunMetrics metrics = run(spark, settings, stages());
         RunLayout layout = RunLayout.of(settings);
-        System.out.println((metrics != null ? "Output: " : "Work in progress: ")
-            + (metrics != null ? layout.runDir() : layout.work()));
+        boolean published = stages().contains(Stage.EXPORT) || stages().contains(Stage.ANALYZE);
+        System.out.println(published ? "Output: " + layout.runDir()
+            : "Work in progress: " + layout.work());
         if (metrics != null) {
           System.out.printf(Locale.ROOT,
               "Validation RMSE: %.4f  MAE: %.4f  (%d validation ratings, %d dropped; "
@@ -134,6 +136,10 @@ public final class CfPipe implements Runnable {
               metrics.validRmse(), metrics.validMae(), metrics.validRows(),
               metrics.validRowsDropped(), metrics.trainRows(), metrics.epochs(),
               metrics.trainSeconds());
+        }
+        if (stages().contains(Stage.ANALYZE)) {
+          System.out.println("Report: " + layout.published().report() + "/"
+              + AnalyzeStage.REPORT);
         }
         return 0;
       } finally {
@@ -187,6 +193,14 @@ public final class CfPipe implements Runnable {
     @Override
     List<Stage> stages() {
       return List.of(Stage.EXPORT);
+    }
+  }
+
+  @Command(name = "analyze", description = "Write the run's report: report/report.html.")
+  static final class Analyze extends StageCommand {
+    @Override
+    List<Stage> stages() {
+      return List.of(Stage.ANALYZE);
     }
   }
 

@@ -2,6 +2,7 @@ package org.cfpipe.jobs;
 
 import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
+import org.cfpipe.analysis.AnalyzeStage;
 import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.eval.EvaluateStage;
 import org.cfpipe.ids.EncodeStage;
@@ -47,6 +48,12 @@ public enum Stage {
     @Override
     void run(SparkSession spark, PipelineSettings s, RunLayout layout) {
       ExportStage.run(spark, layout, s.resolvedConfig());
+    }
+  },
+  ANALYZE {
+    @Override
+    void run(SparkSession spark, PipelineSettings s, RunLayout layout) {
+      AnalyzeStage.run(spark, layout, s.analyze());
     }
   };
 

@@ -1,0 +1,267 @@
+package org.cfpipe.analysis;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.desc;
+import static org.apache.spark.sql.functions.lit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.feature.PCA;
+import org.apache.spark.ml.feature.PCAModel;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.cfpipe.config.AnalyzeSettings;
+import org.cfpipe.ingest.InputException;
+import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.spark.RunLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The analyze stage: reads a committed run's tables (and the ratings it ingested) and writes
+ * {@code report/} into the run folder: {@code report.html} with every image embedded, and the
+ * PNG and CSV files it shows. The folder appears whole (written beside it, then renamed).
+ */
+public final class AnalyzeStage {
+  private static final Logger LOG = LoggerFactory.getLogger(AnalyzeStage.class);
+  public static final String NAME = "analyze";
+  public static final String REPORT = "report.html";
+
+  private AnalyzeStage() {}
+
+  /** @return the path of report.html */
+  public static String run(SparkSession spark, RunLayout layout, AnalyzeSettings settings) {
+    long start = System.nanoTime();
+    HadoopFiles files = HadoopFiles.of(spark);
+    RunLayout.Tables run = layout.published();
+    if (!files.exists(run.success())) {
+      throw new InputException("no committed run at " + layout.runDir()
+          + " to analyze: run the pipeline (or export) for this date and model first");
+    }
+    if (!files.exists(layout.ratings())) {
+      throw new InputException("the ratings this run ingested are gone from " + layout.ratings()
+          + ": rerun the pipeline for this date and model");
+    }
+    JsonNode meta = json(files.readString(run.metadataJson()));
+    Dataset<Row> ratings = spark.read().parquet(layout.ratings()).cache();
+    Dataset<Row> items = spark.read().parquet(run.itemFactors()).cache();
+    try {
+      HtmlReport report = new HtmlReport("cfpipe: " + meta.get("model_name").asText() + ", run "
+          + meta.get("run_date").asText());
+      Sections.overview(report, meta, ratings);
+      Sections.crosstab(report, ratings, items);
+      Sections.learningCurves(report, meta);
+      Sections.itemBiases(report, items, settings);
+      Sections.components(report, items, settings);
+      String target = run.report();
+      files.commit(target, temp -> write(files, temp, report));
+      LOG.info(String.format(Locale.ROOT, "analyze: %s in %.1f s", target + "/" + REPORT,
+          (System.nanoTime() - start) / 1e9));
+      return target + "/" + REPORT;
+    } finally {
+      ratings.unpersist();
+      items.unpersist();
+    }
+  }
+
+  private static void write(HadoopFiles files, String dir, HtmlReport report) {
+    files.delete(dir);
+    for (Map.Entry<String, byte[]> file : report.files().entrySet()) {
+      byte[] bytes = file.getValue();
+      files.writeBytes(new Path(dir, file.getKey()).toString(), bytes);
+    }
+    files.writeBytes(new Path(dir, REPORT).toString(),
+        report.html().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return HadoopFiles.json().readTree(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("malformed metadata.json", e);
+    }
+  }
+
+  /** The report's sections, in order. */
+  static final class Sections {
+    private Sections() {}
+
+    static void overview(HtmlReport report, JsonNode meta, Dataset<Row> ratings) {
+      JsonNode data = meta.get("data");
+      JsonNode metrics = meta.get("metrics");
+      report.heading("Data");
+      List<List<Object>> rows = new ArrayList<>();
+      rows.add(List.of("input rows", data.get("input_rows").asLong()));
+      rows.add(List.of("rejected rows", data.get("rejected_rows").asLong()));
+      rows.add(List.of("users", data.get("users").asLong()));
+      rows.add(List.of("items", data.get("items").asLong()));
+      rows.add(List.of("train ratings", data.get("train_rows").asLong()));
+      rows.add(List.of("validation ratings", data.get("valid_rows").asLong()));
+      rows.add(List.of("validation ratings dropped (unseen user or item)",
+          data.get("valid_rows_dropped").asLong()));
+      rows.add(List.of("validation RMSE", metrics.get("valid_rmse").asDouble()));
+      rows.add(List.of("validation MAE", metrics.get("valid_mae").asDouble()));
+      metrics.path("ranking").fields().forEachRemaining(m ->
+          rows.add(List.of(m.getKey(), m.getValue().asDouble())));
+      report.table("overview", "The run in numbers", List.of("measure", "value"), rows);
+
+      List<Row> histogram = ratings.groupBy("rating").agg(count(lit(1)).as("n"))
+          .orderBy("rating").collectAsList();
+      report.image("rating_histogram", "Ratings by value", Charts.bars("Ratings by value",
+          "rating (stars)", "ratings", histogram.stream().map(r -> String.valueOf(
+              r.getDouble(0))).toList(), histogram.stream().map(r -> r.getLong(1)).toList()));
+      for (String side : List.of("user", "item")) {
+        List<Row> perId = ratings.groupBy(side + "_id").agg(count(lit(1)).as("n"))
+            .selectExpr(BINS + " AS bin", BIN_ORDER + " AS bin_order")
+            .groupBy("bin", "bin_order").agg(count(lit(1)).as(side + "s"))
+            .orderBy("bin_order").collectAsList();
+        report.image("ratings_per_" + side, "Ratings per " + side, Charts.bars(
+            "Ratings per " + side, "ratings of one " + side, side + "s",
+            perId.stream().map(r -> r.getString(0)).toList(),
+            perId.stream().map(r -> r.getLong(2)).toList()));
+      }
+    }
+
+    private static final String BINS = "CASE WHEN n = 1 THEN '1' WHEN n <= 5 THEN '2-5' "
+        + "WHEN n <= 10 THEN '6-10' WHEN n <= 20 THEN '11-20' WHEN n <= 50 THEN '21-50' "
+        + "WHEN n <= 100 THEN '51-100' WHEN n <= 200 THEN '101-200' WHEN n <= 500 "
+        + "THEN '201-500' WHEN n <= 1000 THEN '501-1000' ELSE 'over 1000' END";
+    private static final String BIN_ORDER = "CASE WHEN n = 1 THEN 0 WHEN n <= 5 THEN 1 "
+        + "WHEN n <= 10 THEN 2 WHEN n <= 20 THEN 3 WHEN n <= 50 THEN 4 WHEN n <= 100 THEN 5 "
+        + "WHEN n <= 200 THEN 6 WHEN n <= 500 THEN 7 WHEN n <= 1000 THEN 8 ELSE 9 END";
+
+    /** The seeds' crosstab: the 15 most active users by the 15 most rated items. */
+    static void crosstab(HtmlReport report, Dataset<Row> ratings, Dataset<Row> items) {
+      List<Object> users = ratings.groupBy("user_id").agg(count(lit(1)).as("n"))
+          .orderBy(desc("n"), col("user_id")).limit(15).collectAsList().stream()
+          .map(r -> r.get(0)).toList();
+      List<Object> top = ratings.groupBy("item_id").agg(count(lit(1)).as("n"))
+          .orderBy(desc("n"), col("item_id")).limit(15).collectAsList().stream()
+          .map(r -> r.get(0)).toList();
+      Map<String, Double> cells = new java.util.HashMap<>();
+      for (Row r : ratings.filter(col("user_id").isin(users.toArray()))
+          .filter(col("item_id").isin(top.toArray())).select("user_id", "item_id", "rating")
+          .collectAsList()) {
+        cells.put(r.get(0) + "/" + r.get(1), r.getDouble(2));
+      }
+      List<String> header = new ArrayList<>(List.of("user_id"));
+      top.forEach(i -> header.add(String.valueOf(i)));
+      List<List<Object>> rows = new ArrayList<>();
+      for (Object u : users) {
+        List<Object> row = new ArrayList<>(List.of(u));
+        for (Object i : top) {
+          row.add(cells.get(u + "/" + i));
+        }
+        rows.add(row);
+      }
+      report.heading("Who rated what");
+      report.table("crosstab", "Ratings of the 15 most active users (rows) for the 15 most "
+          + "rated items (columns, by item id); blank: not rated", header, rows);
+    }
+
+    static void learningCurves(HtmlReport report, JsonNode meta) {
+      List<Integer> epochs = new ArrayList<>();
+      List<Double> loss = new ArrayList<>();
+      List<Double> rmse = new ArrayList<>();
+      for (JsonNode e : meta.at("/metrics/history")) {
+        epochs.add(e.get("epoch").asInt());
+        loss.add(e.get("train_loss").asDouble());
+        rmse.add(e.get("valid_rmse").asDouble());
+      }
+      report.heading("Training");
+      report.image("learning_curves", "Training loss and validation RMSE per epoch",
+          Charts.lines("Learning curves", "epoch", "loss (mean squared error) / RMSE (stars)",
+              epochs, List.of("train loss", "validation RMSE"), List.of(loss, rmse)));
+    }
+
+    /** The most-rated items, most rated first. */
+    static Dataset<Row> mostRated(Dataset<Row> items, AnalyzeSettings settings) {
+      return items.orderBy(desc("train_ratings"), col("item_index"))
+          .limit(settings.mostRated());
+    }
+
+    static void itemBiases(HtmlReport report, Dataset<Row> items, AnalyzeSettings settings) {
+      if (items.filter(col("bias").isNotNull()).isEmpty()) {
+        return;
+      }
+      boolean titles = List.of(items.columns()).contains("title");
+      Dataset<Row> top = mostRated(items, settings).selectExpr("item_id",
+          titles ? "title" : "CAST(NULL AS STRING) AS title", "bias", "train_ratings").cache();
+      report.heading("Item bias");
+      report.paragraph("Each item's learned bias, among the " + settings.mostRated()
+          + " most-rated items: how much better or worse it is rated than its users and "
+          + "factors predict, corrected for reviewer sentiment.");
+      for (boolean lowest : new boolean[] {true, false}) {
+        List<List<Object>> rows = top.orderBy(lowest ? col("bias").asc() : col("bias").desc(),
+                col("item_id")).limit(settings.biasItems()).collectAsList().stream()
+            .map(r -> List.<Object>of(r.get(0), r.isNullAt(1) ? "" : r.getString(1),
+                r.getFloat(2), r.getLong(3))).toList();
+        String name = lowest ? "bias_lowest" : "bias_highest";
+        report.table(name, "The " + settings.biasItems() + (lowest ? " lowest" : " highest")
+            + " item biases", List.of("item_id", "title", "bias", "train_ratings"), rows);
+      }
+      top.unpersist();
+    }
+
+    /** PCA of the most-rated items' factors: 3 components, their ends, a scatter plot. */
+    static void components(HtmlReport report, Dataset<Row> items, AnalyzeSettings settings) {
+      boolean titles = List.of(items.columns()).contains("title");
+      Dataset<Row> top = mostRated(items, settings).selectExpr("item_id", "train_ratings",
+          titles ? "title" : "CAST(item_id AS STRING) AS title",
+          "factors").withColumn("features", org.apache.spark.ml.functions.array_to_vector(
+              col("factors")));
+      PCAModel pca = new PCA().setK(3).setInputCol("features").setOutputCol("pca").fit(top);
+      Dataset<Row> projected = pca.transform(top).withColumn("pc", org.apache.spark.ml.functions
+          .vector_to_array(col("pca"), "float64")).select(col("item_id"), col("title"),
+              col("train_ratings"), col("pc")).cache();
+      report.heading("What the item factors mean");
+      double[] variance = pca.explainedVariance().toArray();
+      report.paragraph(String.format(Locale.ROOT, "Principal components of the factors of the "
+          + "%d most-rated items (Spark MLlib PCA). Share of the variance explained: %.1f%%, "
+          + "%.1f%%, %.1f%%.", projected.count(), 100 * variance[0], 100 * variance[1],
+          100 * variance[2]));
+      DenseMatrix pc = pca.pc();
+      List<List<Object>> loadings = new ArrayList<>();
+      for (int f = 0; f < pc.numRows(); f++) {
+        loadings.add(List.of(f, pc.apply(f, 0), pc.apply(f, 1), pc.apply(f, 2)));
+      }
+      report.table("pca_components", "Loadings: each component as a unit vector over the "
+          + "factors", List.of("factor", "pc1", "pc2", "pc3"), loadings);
+      for (int c = 0; c < 3; c++) {
+        List<List<Object>> rows = new ArrayList<>();
+        for (boolean high : new boolean[] {true, false}) {
+          List<Row> end = projected.orderBy(high ? col("pc").getItem(c).desc()
+              : col("pc").getItem(c).asc(), col("item_id")).limit(settings.componentItems())
+              .collectAsList();
+          for (int j = 0; j < end.size(); j++) {
+            Row r = end.get(j);
+            rows.add(List.of(high ? "high" : "low", j + 1, r.get(0), r.getString(1),
+                r.<Double>getList(3).get(c)));
+          }
+        }
+        report.table("pca_" + (c + 1), "Component " + (c + 1) + ": the "
+            + settings.componentItems() + " items at each end",
+            List.of("end", "rank", "item_id", "title", "score"), rows);
+      }
+      List<Row> sample = projected.orderBy(desc("train_ratings"), col("item_id"))
+          .limit(settings.scatterItems()).collectAsList();
+      double[] x = sample.stream().mapToDouble(r -> r.<Double>getList(3).get(0)).toArray();
+      double[] y = sample.stream().mapToDouble(r -> r.<Double>getList(3).get(1)).toArray();
+      report.image("pca_scatter", "The " + sample.size() + " most-rated items on components 1 "
+          + "and 2", Charts.labelledScatter("Items on the first two principal components",
+              "component 1", "component 2", x, y, sample.stream().map(r -> r.getString(1))
+                  .toList()));
+      projected.unpersist();
+    }
+  }
+}
