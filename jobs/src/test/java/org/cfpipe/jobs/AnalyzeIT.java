@@ -1,0 +1,138 @@
+package org.cfpipe.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.cfpipe.config.ConfigLoader;
+import org.cfpipe.config.PipelineSettings;
+import org.cfpipe.spark.RunLayout;
+import org.cfpipe.spark.SparkFixture;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The analyze stage's report on a run of the bundled sample's first 20,000 ratings. */
+class AnalyzeIT extends SparkFixture {
+  @TempDir
+  static Path tmp;
+
+  private static RunLayout layout;
+  private static Path report;
+
+  @BeforeAll
+  static void pipeline() throws Exception {
+    List<String> lines = Files.readAllLines(Path.of(PipelineIT.SAMPLE)).subList(0, 20_001);
+    Path ratings = Files.write(tmp.resolve("ratings.csv"), lines);
+    PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
+        List.of("cfpipe.input.ratings=" + ratings, "cfpipe.output.dir=" + tmp.resolve("out"),
+            "cfpipe.input.items=../data/ml-latest-small/movies.csv",
+            "cfpipe.train.epochs=4", "cfpipe.analyze.most-rated=500")), "2024-05-01");
+    CfPipe.run(spark, settings, List.of(Stage.values()));
+    layout = RunLayout.of(settings);
+    report = Path.of(layout.published().report());
+  }
+
+  @Test
+  void everyImageDecodesAtItsSizeAndTheHtmlEmbedsThemAll() throws Exception {
+    List<Path> pngs;
+    try (Stream<Path> files = Files.list(report)) {
+      pngs = files.filter(f -> f.toString().endsWith(".png")).sorted()
+          .collect(Collectors.toList());
+    }
+    assertEquals(List.of("learning_curves.png", "pca_scatter.png", "rating_histogram.png",
+        "ratings_per_item.png", "ratings_per_user.png"), pngs.stream()
+            .map(p -> p.getFileName().toString()).collect(Collectors.toList()));
+    for (Path png : pngs) {
+      BufferedImage image = ImageIO.read(png.toFile());
+      boolean scatter = png.toString().endsWith("pca_scatter.png");
+      assertEquals(scatter ? 1200 : 900, image.getWidth(), png.toString());
+      assertEquals(scatter ? 800 : 500, image.getHeight(), png.toString());
+    }
+
+    String html = Files.readString(report.resolve("report.html"));
+    Matcher sources = Pattern.compile("src=\"([^\"]*)\"").matcher(html);
+    List<String> embedded = new ArrayList<>();
+    while (sources.find()) {
+      assertTrue(sources.group(1).startsWith("data:image/png;base64,"), sources.group(1));
+      embedded.add(sources.group(1).substring("data:image/png;base64,".length()));
+    }
+    assertEquals(pngs.size(), embedded.size());
+    for (String image : embedded) {
+      assertTrue(ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(image)))
+          .getWidth() > 0);
+    }
+    assertFalse(html.contains("href=") || html.contains("url(") || html.contains("http"),
+        "the report refers to something outside itself");
+    for (String section : List.of("Data", "Who rated what", "Training", "Item bias",
+        "What the item factors mean")) {
+      assertTrue(html.contains("<h2>" + section + "</h2>"), section);
+    }
+  }
+
+  @Test
+  void theComponentsAreOrthonormal() throws Exception {
+    List<double[]> rows = csv("pca_components.csv").stream()
+        .map(r -> new double[] {Double.parseDouble(r[1]), Double.parseDouble(r[2]),
+            Double.parseDouble(r[3])}).collect(Collectors.toList());
+    assertEquals(50, rows.size(), "one row per factor");
+    for (int a = 0; a < 3; a++) {
+      for (int b = 0; b < 3; b++) {
+        double dot = 0;
+        for (double[] row : rows) {
+          dot += row[a] * row[b];
+        }
+        // The CSV keeps four decimals of each loading.
+        assertEquals(a == b ? 1.0 : 0.0, dot, 2e-3, "pc" + (a + 1) + " . pc" + (b + 1));
+      }
+    }
+    assertEquals(20, csv("pca_1.csv").size(), "10 items at each end");
+  }
+
+  @Test
+  void theBiasRankingMatchesADirectQueryOfTheTables() throws Exception {
+    Dataset<Row> top = spark.read().parquet(layout.published().itemFactors())
+        .orderBy(functions.desc("train_ratings"), functions.col("item_index")).limit(500);
+    List<String> lowest = top.orderBy(functions.col("bias").asc(), functions.col("item_id"))
+        .limit(15).collectAsList().stream().map(r -> String.valueOf((Object) r.getAs("item_id")))
+        .collect(Collectors.toList());
+    List<String> highest = top.orderBy(functions.col("bias").desc(), functions.col("item_id"))
+        .limit(15).collectAsList().stream().map(r -> String.valueOf((Object) r.getAs("item_id")))
+        .collect(Collectors.toList());
+
+    assertEquals(lowest, csv("bias_lowest.csv").stream().map(r -> r[0])
+        .collect(Collectors.toList()));
+    assertEquals(highest, csv("bias_highest.csv").stream().map(r -> r[0])
+        .collect(Collectors.toList()));
+    assertEquals(16, csv("crosstab.csv").get(0).length, "user_id and 15 items");
+    assertEquals(15, csv("crosstab.csv").size());
+  }
+
+  /** The rows after the header, split by univocity as Spark's CSV reader would. */
+  private static List<String[]> csv(String name) {
+    return spark.read().option("header", "true").csv(report.resolve(name).toString())
+        .collectAsList().stream().map(r -> {
+          String[] cells = new String[r.length()];
+          for (int j = 0; j < cells.length; j++) {
+            cells[j] = r.getString(j);
+          }
+          return cells;
+        }).collect(Collectors.toList());
+  }
+}
