@@ -20,8 +20,11 @@ import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.cfpipe.config.AnalyzeSettings;
+import org.cfpipe.eval.EvaluateStage;
 import org.cfpipe.ingest.InputException;
+import org.cfpipe.model.ModelInfo;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
 import org.slf4j.Logger;
@@ -61,6 +64,8 @@ public final class AnalyzeStage {
       Sections.overview(report, meta, ratings);
       Sections.crosstab(report, ratings, items);
       Sections.learningCurves(report, meta);
+      Sections.predictions(report, spark, layout);
+      Sections.baselines(report, spark, layout, meta, settings);
       Sections.itemBiases(report, items, settings);
       Sections.components(report, items, settings);
       String target = run.report();
@@ -182,6 +187,77 @@ public final class AnalyzeStage {
       report.image("learning_curves", "Training loss and validation RMSE per epoch",
           Charts.lines("Learning curves", "epoch", "loss (mean squared error) / RMSE (stars)",
               epochs, List.of("train loss", "validation RMSE"), List.of(loss, rmse)));
+    }
+
+    /**
+     * The validation ratings against the model's predictions (scored again from the stored
+     * tables): a density over (rating, prediction) and the RMSE at each rating value.
+     */
+    static void predictions(HtmlReport report, SparkSession spark, RunLayout layout) {
+      ModelInfo info = HadoopFiles.of(spark).readJson(layout.modelJson(), ModelInfo.class);
+      Dataset<Row> scored = EvaluateStage.score(info, spark.read().parquet(layout.validation()),
+          spark.read().parquet(layout.modelUsers()), spark.read().parquet(layout.modelItems()));
+      List<Row> grid = scored.selectExpr("rating", "LEAST(GREATEST(ROUND(prediction * 4) / 4, "
+              + "0.0), 5.5) AS predicted").groupBy("rating", "predicted")
+          .agg(count(lit(1)).as("n")).collectAsList();
+      List<Double> ratingValues = grid.stream().map(r -> r.getDouble(0)).distinct().sorted()
+          .toList();
+      List<Double> predictedValues = new ArrayList<>();
+      for (double p = 0; p <= 5.5; p += 0.25) {
+        predictedValues.add(p);
+      }
+      List<Number[]> cells = new ArrayList<>();
+      for (Row r : grid) {
+        cells.add(new Number[] {ratingValues.indexOf(r.getDouble(0)),
+            (int) Math.round(r.getDouble(1) * 4), r.getLong(2)});
+      }
+      report.heading("Predictions");
+      report.image("predictions_vs_ratings", "Validation ratings against the model's "
+          + "predictions (count of ratings in each cell)", Charts.heatMap("Predicted against "
+          + "actual", "actual rating (stars)", "predicted rating (stars, to the nearest 0.25)",
+          ratingValues.stream().map(String::valueOf).toList(),
+          predictedValues.stream().map(String::valueOf).toList(), cells));
+      List<List<Object>> byRating = scored.groupBy("rating").agg(count(lit(1)).as("n"),
+              functions.sqrt(functions.avg(functions.pow(col("prediction").minus(
+                  col("rating")), 2))).as("rmse"), functions.avg("prediction").as("mean"))
+          .orderBy("rating").collectAsList().stream()
+          .map(r -> List.<Object>of(r.getDouble(0), r.getLong(1), r.getDouble(2),
+              r.getDouble(3))).toList();
+      report.table("rmse_by_rating", "Validation RMSE by actual rating",
+          List.of("rating", "validation ratings", "rmse", "mean prediction"), byRating);
+    }
+
+    /**
+     * The run's RMSE beside simpler models on the same split: the training mean, user and item
+     * biases alone (regularised, fitted by alternating means), and Spark ALS when asked.
+     */
+    static void baselines(HtmlReport report, SparkSession spark, RunLayout layout,
+        JsonNode meta, AnalyzeSettings settings) {
+      Dataset<Row> train = spark.read().parquet(layout.train())
+          .select("user_index", "item_index", "rating").cache();
+      Dataset<Row> validation = spark.read().parquet(layout.validation())
+          .select("user_index", "item_index", "rating");
+      double mean = train.agg(functions.avg("rating")).first().getDouble(0);
+      List<List<Object>> rows = new ArrayList<>();
+      rows.add(List.of("this run: " + meta.at("/model/type").asText(),
+          meta.at("/metrics/valid_rmse").asDouble(), meta.at("/metrics/valid_mae").asDouble()));
+      rows.add(errors("training mean", validation.withColumn("prediction", lit(mean))));
+      rows.add(errors("user and item biases", Baselines.biases(train, validation, mean)));
+      if (settings.als()) {
+        rows.add(errors("Spark ALS (rank " + meta.at("/model/factors").asInt() + ")",
+            Baselines.als(train, validation, meta.at("/model/factors").asInt())));
+      }
+      train.unpersist();
+      report.heading("Against simpler models");
+      report.table("baselines", "Validation RMSE and MAE on the same split",
+          List.of("model", "rmse", "mae"), rows);
+    }
+
+    private static List<Object> errors(String model, Dataset<Row> scored) {
+      Row r = scored.agg(functions.sqrt(functions.avg(functions.pow(col("prediction")
+          .minus(col("rating")), 2))), functions.avg(functions.abs(col("prediction")
+          .minus(col("rating"))))).first();
+      return List.of(model, r.getDouble(0), r.getDouble(1));
     }
 
     /** The most-rated items, most rated first. */

@@ -11,6 +11,8 @@ import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -45,6 +47,19 @@ final class Charts {
     for (int s = 0; s < names.size(); s++) {
       chart.addSeries(names.get(s), x, series.get(s)).setMarker(SeriesMarkers.CIRCLE);
     }
+    return png(chart);
+  }
+
+  /** Counts over a grid: {@code cells} holds {x index, y index, count}. */
+  static byte[] heatMap(String title, String xTitle, String yTitle, List<String> x,
+      List<String> y, List<Number[]> cells) {
+    HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+        .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    chart.getStyler().setShowValue(false);
+    chart.getStyler().setMin(0);
+    chart.getStyler().setRangeColors(new Color[] {new Color(247, 251, 255),
+        new Color(107, 174, 214), new Color(8, 48, 107)});
+    chart.addSeries("ratings", x, y, cells);
     return png(chart);
   }
 

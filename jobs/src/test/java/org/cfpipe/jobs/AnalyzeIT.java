@@ -43,7 +43,8 @@ class AnalyzeIT extends SparkFixture {
     PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
         List.of("cfpipe.input.ratings=" + ratings, "cfpipe.output.dir=" + tmp.resolve("out"),
             "cfpipe.input.items=../data/ml-latest-small/movies.csv",
-            "cfpipe.train.epochs=4", "cfpipe.analyze.most-rated=500")), "2024-05-01");
+            "cfpipe.train.epochs=4", "cfpipe.analyze.most-rated=500",
+            "cfpipe.analyze.als=true")), "2024-05-01");
     CfPipe.run(spark, settings, List.of(Stage.values()));
     layout = RunLayout.of(settings);
     report = Path.of(layout.published().report());
@@ -56,8 +57,8 @@ class AnalyzeIT extends SparkFixture {
       pngs = files.filter(f -> f.toString().endsWith(".png")).sorted()
           .collect(Collectors.toList());
     }
-    assertEquals(List.of("learning_curves.png", "pca_scatter.png", "rating_histogram.png",
-        "ratings_per_item.png", "ratings_per_user.png"), pngs.stream()
+    assertEquals(List.of("learning_curves.png", "pca_scatter.png", "predictions_vs_ratings.png",
+        "rating_histogram.png", "ratings_per_item.png", "ratings_per_user.png"), pngs.stream()
             .map(p -> p.getFileName().toString()).collect(Collectors.toList()));
     for (Path png : pngs) {
       BufferedImage image = ImageIO.read(png.toFile());
@@ -80,8 +81,8 @@ class AnalyzeIT extends SparkFixture {
     }
     assertFalse(html.contains("href=") || html.contains("url(") || html.contains("http"),
         "the report refers to something outside itself");
-    for (String section : List.of("Data", "Who rated what", "Training", "Item bias",
-        "What the item factors mean")) {
+    for (String section : List.of("Data", "Who rated what", "Training", "Predictions",
+        "Against simpler models", "Item bias", "What the item factors mean")) {
       assertTrue(html.contains("<h2>" + section + "</h2>"), section);
     }
   }
@@ -122,6 +123,25 @@ class AnalyzeIT extends SparkFixture {
         .collect(Collectors.toList()));
     assertEquals(16, csv("crosstab.csv").get(0).length, "user_id and 15 items");
     assertEquals(15, csv("crosstab.csv").size());
+  }
+
+  @Test
+  void theComparisonHasTheRunAndThreeSimplerModelsOnTheSameSplit() {
+    List<String[]> rows = csv("baselines.csv");
+    assertEquals(List.of("this run: dot-bias", "training mean", "user and item biases",
+        "Spark ALS (rank 50)"), rows.stream().map(r -> r[0]).collect(Collectors.toList()));
+    double mean = Double.parseDouble(rows.get(1)[1]);
+    double biases = Double.parseDouble(rows.get(2)[1]);
+    assertTrue(biases < mean, "biases " + biases + " should beat the mean " + mean);
+    // The mean's RMSE is the validation ratings' spread around the training mean.
+    Dataset<Row> validation = spark.read().parquet(layout.validation());
+    double trainMean = spark.read().parquet(layout.train()).agg(functions.avg("rating"))
+        .first().getDouble(0);
+    double expected = Math.sqrt(validation.selectExpr("avg(pow(rating - " + trainMean
+        + ", 2))").first().getDouble(0));
+    assertEquals(expected, mean, 1e-4);
+    assertEquals(validation.select("rating").distinct().count(),
+        csv("rmse_by_rating.csv").size());
   }
 
   /** The rows after the header, split by univocity as Spark's CSV reader would. */
