@@ -26,14 +26,17 @@ public record TrainSettings(
     Distributed distributed,
     boolean resume,
     long seed,
-    Dl4j dl4j) implements Serializable {
+    Dl4j dl4j,
+    Gibbs gibbs) implements Serializable {
 
   /** Training engines; {@link #from} resolves {@code auto} to one of these. */
   public enum Engine {
     /** Plain Java on primitive arrays, lazy per-row optimizer state: dot and dot-bias. */
     SPARSE,
     /** A Deeplearning4j ComputationGraph: every model, the neural one only here. */
-    DL4J;
+    DL4J,
+    /** Bayesian dot and dot-bias by Gibbs sampling, in the driver JVM. */
+    GIBBS;
 
     public String spelling() {
       return Checks.spelling(this);
@@ -51,6 +54,22 @@ public record TrainSettings(
    */
   public record Dl4j(String nativeCacheDir, double denseWarningMillis, int opThreads)
       implements Serializable {}
+
+  /**
+   * The Gibbs sampler ({@code cfpipe.train.gibbs}).
+   *
+   * @param sweeps passes over every parameter
+   * @param burnIn the first sweeps, left out of the posterior mean
+   * @param initStd standard deviation of the Gaussian the factors start from
+   */
+  public record Gibbs(int sweeps, int burnIn, double initStd) implements Serializable {
+    public Gibbs {
+      if (burnIn >= sweeps) {
+        throw new SettingsException("cfpipe.train.gibbs.burn-in (" + burnIn + ") must be below "
+            + "cfpipe.train.gibbs.sweeps (" + sweeps + "): no sample would be kept");
+      }
+    }
+  }
 
   /** Optimizers: lazy in the sparse engine, DL4J's (dense) in the dl4j engine. */
   public enum Optimizer {
@@ -79,6 +98,10 @@ public record TrainSettings(
   }
 
   public TrainSettings {
+    if (distributed.workers() > 0 && engine == Engine.GIBBS) {
+      throw new SettingsException("cfpipe.train.engine = gibbs runs in the driver JVM: set "
+          + "cfpipe.train.distributed.workers = 0");
+    }
     if (distributed.workers() > 0 && resume) {
       throw new SettingsException("cfpipe.train.resume is not supported with "
           + "cfpipe.train.distributed.workers > 0 yet");
@@ -89,7 +112,8 @@ public record TrainSettings(
   enum EngineChoice {
     AUTO,
     SPARSE,
-    DL4J
+    DL4J,
+    GIBBS
   }
 
   /** Early stopping on validation RMSE ({@code cfpipe.train.early-stopping}). */
@@ -128,7 +152,7 @@ public record TrainSettings(
         ? settings.getConfig("cfpipe.train.neural").atPath("cfpipe.train").withFallback(settings)
         : settings;
     return new TrainSettings(
-        engine(Checks.oneOf(config, p + "engine", EngineChoice.class), model),
+        engine(Checks.oneOf(config, p + "engine", EngineChoice.class), model, config),
         Checks.intIn(config, p + "epochs", 1, 100_000),
         Checks.intIn(config, p + "batch-size", 1, 1 << 24),
         Checks.oneOf(config, p + "optimizer", Optimizer.class),
@@ -164,12 +188,27 @@ public record TrainSettings(
         new Dl4j(
             Checks.optional(config, p + "dl4j.native-cache-dir").orElse(null),
             Checks.doubleIn(config, p + "dl4j.dense-warning-millis", 0.0, 1e9),
-            Checks.intIn(config, p + "dl4j.op-threads", 0, 1024)));
+            Checks.intIn(config, p + "dl4j.op-threads", 0, 1024)),
+        new Gibbs(
+            Checks.intIn(config, p + "gibbs.sweeps", 1, 1_000_000),
+            Checks.intIn(config, p + "gibbs.burn-in", 0, 1_000_000),
+            Checks.doubleBetween(config, p + "gibbs.init-std", 0.0, 10.0)));
   }
 
-  private static Engine engine(EngineChoice choice, ModelSettings.Type model) {
+  private static Engine engine(EngineChoice choice, ModelSettings.Type model, Config settings) {
     boolean neural = model == ModelSettings.Type.NEURAL;
     return switch (choice) {
+      case GIBBS -> {
+        if (neural) {
+          throw new SettingsException("cfpipe.train.engine = gibbs cannot train "
+              + "cfpipe.model.type = neural: use auto or dl4j");
+        }
+        if (settings.getBoolean("cfpipe.model.y-range.enabled")) {
+          throw new SettingsException("cfpipe.train.engine = gibbs samples a linear model: set "
+              + "cfpipe.model.y-range.enabled = false");
+        }
+        yield Engine.GIBBS;
+      }
       case AUTO -> neural ? Engine.DL4J : Engine.SPARSE;
       case DL4J -> Engine.DL4J;
       case SPARSE -> {

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The train stage: trains on the split's train ratings with the sparse or the dl4j engine, in the
+ * The train stage: trains on the split's train ratings with the sparse, dl4j or gibbs engine, in the
  * driver JVM (the ratings loaded into arrays) or on the executors ({@link DistributedTrainer},
  * DL4J-Spark), and stores the model as parameter tables and {@code model.json}.
  */
@@ -58,11 +58,14 @@ public final class TrainStage {
       if (!train.resume()) {
         checkpoints.clear();
       }
-      result = dl4j
-          ? new Dl4jTrainer(model, train).train(ratings, validation, users, items, checkpoints,
-              train.resume())
-          : new SparseTrainer(model, train).train(ratings, validation, users, items,
-              checkpoints, train.resume());
+      result = switch (train.engine()) {
+        case DL4J -> new Dl4jTrainer(model, train).train(ratings, validation, users, items,
+            checkpoints, train.resume());
+        case GIBBS -> new GibbsSampler(model, train).train(ratings, validation, users, items,
+            checkpoints, train.resume());
+        case SPARSE -> new SparseTrainer(model, train).train(ratings, validation, users, items,
+            checkpoints, train.resume());
+      };
       trainRows = ratings.size();
       validRows = validation.size();
     }

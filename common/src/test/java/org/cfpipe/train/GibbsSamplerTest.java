@@ -1,0 +1,143 @@
+package org.cfpipe.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.cfpipe.config.ConfigLoader;
+import org.cfpipe.config.PipelineSettings;
+import org.cfpipe.config.SettingsException;
+import org.cfpipe.ingest.PlantedRatings;
+import org.cfpipe.model.ErrorStats;
+import org.cfpipe.model.FactorModel;
+import org.junit.jupiter.api.Test;
+
+/** The Gibbs sampler on planted-factor ratings, where the best reachable RMSE is known. */
+class GibbsSamplerTest {
+  private static final int USERS = 200;
+  private static final int ITEMS = 150;
+  private static final int TRAIN = 60_000;
+  private static final int VALID = 10_000;
+  private static final PlantedRatings.Sample PLANTED =
+      PlantedRatings.generate(USERS, ITEMS, TRAIN + VALID, 4, 0.5, 11);
+
+  static PipelineSettings settings(String... sets) {
+    List<String> all = new ArrayList<>(List.of("cfpipe.input.ratings=planted",
+        "cfpipe.train.engine=gibbs", "cfpipe.model.y-range.enabled=false",
+        "cfpipe.model.factors=4"));
+    all.addAll(List.of(sets));
+    return PipelineSettings.from(ConfigLoader.load(Optional.empty(), all), "2024-01-01");
+  }
+
+  private static TrainResult<FactorModel> sample(PipelineSettings s, int train, int valid) {
+    return new GibbsSampler(s.model(), s.train()).train(
+        SparseTrainerTest.slice(PLANTED, 0, train),
+        SparseTrainerTest.slice(PLANTED, TRAIN, TRAIN + valid), USERS, ITEMS);
+  }
+
+  @Test
+  void thePosteriorMeanReachesTheNoiseFloorOnPlantedFactors() {
+    double floor = PLANTED.oracleRmse(TRAIN, TRAIN + VALID);
+    TrainResult<FactorModel> result = sample(settings("cfpipe.train.gibbs.sweeps=150",
+        "cfpipe.train.gibbs.burn-in=50", "cfpipe.model.global-mean=true"), TRAIN, VALID);
+
+    double rmse = result.last().validRmse();
+    assertTrue(rmse <= 1.03 * floor, "validation RMSE " + rmse + " not within 3% of the noise "
+        + "floor " + floor);
+    // The model returned is the one whose RMSE the last sweep reports: the posterior mean.
+    ErrorStats kept = ErrorStats.of(result.model(), slice(PLANTED.users()),
+        slice(PLANTED.items()), slice(PLANTED.ratings()));
+    assertEquals(rmse, kept.rmse(), 1e-6);
+    assertEquals(150, result.history().size());
+  }
+
+  @Test
+  void theDotModelHasNoBiasesAndNoOffset() {
+    TrainResult<FactorModel> result = sample(settings("cfpipe.model.type=dot",
+        "cfpipe.train.gibbs.sweeps=20", "cfpipe.train.gibbs.burn-in=10"), 5_000, 1_000);
+    assertEquals(4, result.model().rowWidth());
+    assertEquals(0.0, result.model().offset());
+    assertTrue(result.last().trainLoss() < result.history().get(0).trainLoss());
+  }
+
+  @Test
+  void theChainDoesNotDependOnTheNumberOfThreads() {
+    TrainResult<FactorModel> one = sample(settings("cfpipe.train.gibbs.sweeps=8",
+        "cfpipe.train.gibbs.burn-in=4", "cfpipe.train.threads=1"), 20_000, 1_000);
+    TrainResult<FactorModel> two = sample(settings("cfpipe.train.gibbs.sweeps=8",
+        "cfpipe.train.gibbs.burn-in=4", "cfpipe.train.threads=2"), 20_000, 1_000);
+    assertArrayEquals(one.model().userRows(), two.model().userRows());
+    assertArrayEquals(one.model().itemRows(), two.model().itemRows());
+  }
+
+  @Test
+  void resumingAfterACrashContinuesTheSameChain() {
+    // 20 sweeps: a checkpoint after each one (every sweeps / 20).
+    PipelineSettings s = settings("cfpipe.train.gibbs.sweeps=20", "cfpipe.train.gibbs.burn-in=5",
+        "cfpipe.model.global-mean=true");
+    TrainingSet data = SparseTrainerTest.slice(PLANTED, 0, 20_000);
+    TrainingSet valid = SparseTrainerTest.slice(PLANTED, TRAIN, TRAIN + 1_000);
+    TrainResult<FactorModel> whole = new GibbsSampler(s.model(), s.train())
+        .train(data, valid, USERS, ITEMS);
+
+    MemoryCheckpoints store = new MemoryCheckpoints(7);
+    assertThrows(IllegalStateException.class, () -> new GibbsSampler(s.model(), s.train())
+        .train(data, valid, USERS, ITEMS, store, false));
+    assertEquals(7, store.epoch());
+    TrainResult<FactorModel> resumed = new GibbsSampler(s.model(), s.train())
+        .train(data, valid, USERS, ITEMS, store, true);
+
+    assertArrayEquals(whole.model().userRows(), resumed.model().userRows());
+    assertArrayEquals(whole.model().itemRows(), resumed.model().itemRows());
+    assertEquals(whole.model().offset(), resumed.model().offset());
+    assertEquals(20, resumed.history().size());
+    assertEquals(whole.last().validRmse(), resumed.last().validRmse());
+  }
+
+  @Test
+  void gammaDrawsHaveTheirMeanAndVariance() {
+    SplittableRandom random = new SplittableRandom(5);
+    int n = 200_000;
+    double sum = 0;
+    double squares = 0;
+    for (int j = 0; j < n; j++) {
+      double x = GibbsSampler.gamma(3.0, 2.0, random);
+      sum += x;
+      squares += x * x;
+    }
+    double mean = sum / n;
+    // Gamma(shape 3, rate 2): mean 1.5, variance 0.75; the bounds are about 6 standard errors.
+    assertEquals(1.5, mean, 0.012);
+    assertEquals(0.75, squares / n - mean * mean, 0.02);
+  }
+
+  @Test
+  void settingsNameWhatTheSamplerCannotDo() {
+    SettingsException range = assertThrows(SettingsException.class,
+        () -> settings("cfpipe.model.y-range.enabled=true"));
+    assertTrue(range.getMessage().contains("cfpipe.model.y-range.enabled = false"),
+        range.getMessage());
+    SettingsException neural = assertThrows(SettingsException.class,
+        () -> settings("cfpipe.model.type=neural"));
+    assertTrue(neural.getMessage().contains("cfpipe.train.engine = gibbs"), neural.getMessage());
+    SettingsException spread = assertThrows(SettingsException.class,
+        () -> settings("cfpipe.train.distributed.workers=2"));
+    assertTrue(spread.getMessage().contains("driver JVM"), spread.getMessage());
+    SettingsException burn = assertThrows(SettingsException.class,
+        () -> settings("cfpipe.train.gibbs.sweeps=10", "cfpipe.train.gibbs.burn-in=10"));
+    assertTrue(burn.getMessage().contains("cfpipe.train.gibbs.burn-in"), burn.getMessage());
+  }
+
+  private static int[] slice(int[] values) {
+    return java.util.Arrays.copyOfRange(values, TRAIN, TRAIN + VALID);
+  }
+
+  private static float[] slice(float[] values) {
+    return java.util.Arrays.copyOfRange(values, TRAIN, TRAIN + VALID);
+  }
+}
