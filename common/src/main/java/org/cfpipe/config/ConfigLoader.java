@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
   static final String ROOT = "cfpipe";
+  /** Spark properties passed through to spark-submit: any key is allowed under it. */
+  static final String OPEN_MAP = "cfpipe.submit.spark-conf";
   private static final Pattern SECRET_KEY =
       Pattern.compile("(?i)(password|secret|token|credential|access-key)");
 
@@ -81,6 +83,9 @@ public final class ConfigLoader {
   private static void rejectUnknownKeys(Config user, Config reference) {
     for (Map.Entry<String, ?> entry : user.entrySet()) {
       String key = entry.getKey();
+      if (key.startsWith(OPEN_MAP + ".")) {
+        continue;
+      }
       if (!key.startsWith(ROOT + ".") || !reference.hasPathOrNull(key)) {
         throw new SettingsException(
             "unknown setting '" + key + "' (every setting is declared in reference.conf)");
