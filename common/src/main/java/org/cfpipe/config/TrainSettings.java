@@ -102,9 +102,9 @@ public record TrainSettings(
       throw new SettingsException("cfpipe.train.engine = gibbs runs in the driver JVM: set "
           + "cfpipe.train.distributed.workers = 0");
     }
-    if (distributed.workers() > 0 && resume) {
-      throw new SettingsException("cfpipe.train.resume is not supported with "
-          + "cfpipe.train.distributed.workers > 0 yet");
+    if (distributed.workers() > 0 && resume && engine == Engine.DL4J) {
+      throw new SettingsException("cfpipe.train.resume with cfpipe.train.distributed.workers > 0 "
+          + "needs the sparse engine: DL4J-Spark training does not resume yet");
     }
   }
 

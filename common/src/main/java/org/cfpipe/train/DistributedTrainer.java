@@ -2,10 +2,15 @@ package org.cfpipe.train;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -14,10 +19,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.SerializableConfiguration;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.ErrorStats;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.spark.HadoopFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -29,7 +36,13 @@ import scala.Tuple2;
  * broadcasts the item table (parameters and optimizer state); every shard trains on its share of
  * the round with the same mini-batch loop as the single-JVM engine ({@link BatchLoop}) and
  * returns only the item rows it touched with how often; the driver replaces each touched row by
- * the touch-weighted mean of the shards' copies. User rows are collected once, at the end.
+ * the touch-weighted mean of the shards' copies.
+ *
+ * <p>After each epoch every shard writes its user rows to the checkpoint folder and the driver
+ * its item rows and history ({@link ShardCheckpoints}); the next epoch starts from shards rebuilt
+ * from the ratings and those files. A lost executor's shards are recomputed from there (at most
+ * one epoch's rounds), and {@code resume} continues a run whose driver died. The final user rows
+ * are read from the files of the epoch kept, not collected from the shards.
  */
 public final class DistributedTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(DistributedTrainer.class);
@@ -45,9 +58,13 @@ public final class DistributedTrainer {
   /**
    * @param ratings training ratings (user_index, item_index, rating)
    * @param validation validation ratings with the same columns, scored after every epoch
+   * @param checkpointDir a folder on a file system every executor and the driver can reach
+   *     (HDFS, S3, or a local disk on one machine): after each epoch the shards' user rows and
+   *     the driver's state go there
+   * @param resume continue after the newest complete epoch found in {@code checkpointDir}
    */
-  public TrainResult<FactorModel> train(SparkSession spark, Dataset<Row> ratings, Dataset<Row> validation,
-      int users, int items) {
+  public TrainResult<FactorModel> train(SparkSession spark, Dataset<Row> ratings,
+      Dataset<Row> validation, int users, int items, String checkpointDir, boolean resume) {
     long start = System.nanoTime();
     int workers = settings.distributed().workers();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -63,17 +80,28 @@ public final class DistributedTrainer {
     ParameterTable itemTable = new ParameterTable(items, spec.width(), spec.slots());
     itemTable.load(model.itemRows());
 
-    JavaRDD<Shard> shards = shards(ratings, validation, spec, workers);
-    long trainRows = shards.map(s -> (long) s.ratings.size()).reduce(Long::sum);
-    List<EpochStats> history = new ArrayList<>();
-    // Early stopping keeps the best epoch's shards (immutable, still cached) and item rows.
-    EarlyStopping early = new EarlyStopping(settings.earlyStopping());
-    JavaRDD<Shard> bestShards = null;
-    float[] bestItems = null;
-    for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+    JavaRDD<Shard> base = shards(ratings, validation, spec, workers);
+    long trainRows = base.map(s -> (long) s.ratings.size()).reduce(Long::sum);
+    ShardCheckpoints shardFiles = new ShardCheckpoints(checkpointDir,
+        new SerializableConfiguration(jsc.hadoopConfiguration()));
+    HadoopCheckpoints driverFiles = new HadoopCheckpoints(HadoopFiles.of(spark), checkpointDir);
+    State state = new State(itemTable, new EarlyStopping(settings.earlyStopping()));
+    JavaRDD<Shard> shards = base;
+    if (resume) {
+      Optional<DataInputStream> latest = driverFiles.latest();
+      if (latest.isPresent()) {
+        state.restore(latest.get());
+        shards = shardFiles.restore(base, state.history.size(), settings.seed())
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        LOG.info("resumed from the checkpoint after epoch {}", state.history.size());
+      }
+    }
+    double previousSeconds = state.history.isEmpty() ? 0
+        : state.history.get(state.history.size() - 1).elapsedSeconds();
+    for (int epoch = state.history.size() + 1; epoch <= settings.epochs(); epoch++) {
       long epochStart = System.nanoTime();
       double squared = 0;
-      // A round's lineage refers to its broadcast until the epoch's checkpoint cuts it.
+      // The epoch's rounds refer to their broadcasts until the shards are rebuilt from files.
       List<Broadcast<float[]>> broadcasts = new ArrayList<>();
       for (int round = 0; round < settings.distributed().roundsPerEpoch(); round++) {
         Broadcast<float[]> broadcast = jsc.broadcast(itemTable.data().clone());
@@ -93,20 +121,12 @@ public final class DistributedTrainer {
         sums.mergeInto(itemTable, spec.width(), settings.distributed().merge());
         squared += sums.squaredErrors;
         JavaRDD<Shard> next = trained.map(Tuple2::_1).persist(StorageLevel.MEMORY_AND_DISK());
-        if (round == settings.distributed().roundsPerEpoch() - 1) {
-          // Cut the lineage once an epoch, so that recomputing a lost shard stays cheap and the
-          // epoch's broadcasts can go. Spark checkpoints an RDD at its first action only.
-          next.rdd().localCheckpoint();
-        }
         next.count();
         trained.unpersist(false);
-        if (shards != bestShards) {
+        if (shards != base) {
           shards.unpersist(false);
         }
         shards = next;
-      }
-      for (Broadcast<float[]> old : broadcasts) {
-        old.destroy();
       }
       double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
       Broadcast<float[]> broadcast = jsc.broadcast(itemTable.data());
@@ -114,44 +134,84 @@ public final class DistributedTrainer {
           .reduce(ErrorStats::plus);
       broadcast.destroy();
       EpochStats stats = new EpochStats(epoch, squared / trainRows, valid.rmse(), valid.mae(),
-          settings.learningRate(), trainRows / epochSeconds, (System.nanoTime() - start) / 1e9);
-      history.add(stats);
+          settings.learningRate(), trainRows / epochSeconds,
+          previousSeconds + (System.nanoTime() - start) / 1e9);
+      state.history.add(stats);
       LOG.info(stats.describe(settings.epochs(), stats.elapsedSeconds() / epoch
           * (settings.epochs() - epoch)) + String.format(Locale.ROOT,
           "  (%d shards, %d rounds an epoch)", workers, settings.distributed().roundsPerEpoch()));
-      if (early.keep(stats)) {
-        if (bestShards != null) {
-          bestShards.unpersist(false);
-        }
-        bestShards = shards;
-        bestItems = itemTable.data().clone();
-      } else if (early.stop(epoch)) {
+      if (state.early.keep(stats)) {
+        state.bestItems = itemTable.data().clone();
+      }
+      // The shards' files first, then the driver's: a driver checkpoint implies its shards.
+      shardFiles.write(shards, epoch);
+      driverFiles.save(epoch, state::save);
+      shardFiles.deleteAllBut(epoch, state.early.bestEpoch(epoch));
+      JavaRDD<Shard> rebuilt = shardFiles.restore(base, epoch, settings.seed())
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      rebuilt.count();
+      shards.unpersist(false);
+      shards = rebuilt;
+      for (Broadcast<float[]> old : broadcasts) {
+        old.destroy();
+      }
+      if (state.early.stop(epoch)) {
         break;
       }
     }
-    if (bestShards != null) {
-      if (shards != bestShards) {
-        shards.unpersist(false);
-      }
-      shards = bestShards;
-      System.arraycopy(bestItems, 0, itemTable.data(), 0, bestItems.length);
+    int epochs = state.history.size();
+    int kept = state.early.bestEpoch(epochs);
+    if (state.early.kept()) {
+      System.arraycopy(state.bestItems, 0, itemTable.data(), 0, state.bestItems.length);
     }
-
     FactorModel trainedModel = new FactorModel(modelSettings.factors(),
         modelSettings.type().hasBiases(), users, items, model.offset(), modelSettings.yRange());
     itemTable.store(trainedModel.itemRows());
-    int width = spec.width();
-    int stride = spec.stride();
-    for (Tuple2<int[], float[]> rows : shards.map(s -> new Tuple2<>(s.users, s.userTable.data()))
-        .collect()) {
-      for (int local = 0; local < rows._1().length; local++) {
-        System.arraycopy(rows._2(), local * stride, trainedModel.userRows(),
-            rows._1()[local] * width, width);
+    shardFiles.readUsers(kept, workers, trainedModel, spec.stride());
+    shards.unpersist(false);
+    base.unpersist(false);
+    return new TrainResult<>(trainedModel, state.history, kept,
+        previousSeconds + (System.nanoTime() - start) / 1e9);
+  }
+
+  /** What the driver holds between epochs: the items, the history, early stopping's choice. */
+  private static final class State {
+    static final int VERSION = 1;
+    final ParameterTable itemTable;
+    final EarlyStopping early;
+    final List<EpochStats> history = new ArrayList<>();
+    float[] bestItems;
+
+    State(ParameterTable itemTable, EarlyStopping early) {
+      this.itemTable = itemTable;
+      this.early = early;
+    }
+
+    void save(DataOutputStream out) throws IOException {
+      out.writeInt(VERSION);
+      Checkpoints.writeHistory(out, history);
+      Checkpoints.writeFloats(out, itemTable.data());
+      early.write(out);
+      if (early.kept()) {
+        Checkpoints.writeFloats(out, bestItems);
       }
     }
-    shards.unpersist(false);
-    return new TrainResult<>(trainedModel, history, early.bestEpoch(history.size()),
-        (System.nanoTime() - start) / 1e9);
+
+    void restore(DataInputStream in) {
+      try (in) {
+        if (in.readInt() != VERSION) {
+          throw new IOException("the checkpoint was written by another version of the trainer");
+        }
+        history.addAll(Checkpoints.readHistory(in));
+        Checkpoints.readFloats(in, itemTable.data());
+        early.read(in);
+        if (early.kept()) {
+          bestItems = Checkpoints.readFloats(in);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot resume from the checkpoint: " + e.getMessage(), e);
+      }
+    }
   }
 
   private static JavaRDD<Shard> shards(Dataset<Row> ratings, Dataset<Row> validation, Spec spec,

@@ -43,21 +43,21 @@ public final class TrainStage {
     LOG.info("train: {} users x {} items, model {}, engine {}, {}", users, items,
         model.type().spelling(), train.engine().spelling(), train.distributed().workers() > 0
             ? train.distributed().workers() + " workers on the executors" : "in the driver JVM");
+    HadoopCheckpoints checkpoints = new HadoopCheckpoints(files, layout.checkpoints());
+    if (!train.resume()) {
+      checkpoints.clear();
+    }
     if (train.distributed().workers() > 0) {
       result = dl4j
           ? new Dl4jTrainer(model, train).train(spark, trainTable, validTable, users, items)
           : new DistributedTrainer(model, train).train(spark, trainTable, validTable, users,
-              items);
+              items, layout.checkpoints(), train.resume());
       trainRows = trainTable.count();
       validRows = validTable.count();
     } else {
       TrainingSet ratings = TrainingSet.collect(trainTable);
       TrainingSet validation = TrainingSet.collect(validTable);
       LOG.info("train: {} ratings, {} validation", ratings.size(), validation.size());
-      HadoopCheckpoints checkpoints = new HadoopCheckpoints(files, layout.checkpoints());
-      if (!train.resume()) {
-        checkpoints.clear();
-      }
       result = switch (train.engine()) {
         case DL4J -> new Dl4jTrainer(model, train).train(ratings, validation, users, items,
             checkpoints, train.resume());

@@ -142,11 +142,12 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void resumeIsRefusedWithDistributedTraining() {
-    assertEquals(2, settings("cfpipe.train.distributed.workers=2").train().distributed()
-        .workers());
+  void resumeIsRefusedWithDistributedDl4jTraining() {
+    assertTrue(settings("cfpipe.train.distributed.workers=2", "cfpipe.train.resume=true").train()
+        .resume());
     SettingsException e = assertThrows(SettingsException.class,
-        () -> settings("cfpipe.train.distributed.workers=2", "cfpipe.train.resume=true"));
+        () -> settings("cfpipe.train.distributed.workers=2", "cfpipe.train.resume=true",
+            "cfpipe.train.engine=dl4j"));
     assertTrue(e.getMessage().contains("cfpipe.train.resume"), e.getMessage());
   }
 

@@ -1,5 +1,6 @@
 package org.cfpipe.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,7 +67,7 @@ class DistributedTrainerIT extends SparkFixture {
     PipelineSettings spread = settings("cfpipe.train.distributed.workers=4",
         "cfpipe.train.distributed.rounds-per-epoch=4");
     TrainResult<FactorModel> distributed = new DistributedTrainer(spread.model(), spread.train())
-        .train(spark, train, valid, users, items);
+        .train(spark, train, valid, users, items, dir.resolve("ckpt-four").toString(), false);
 
     double localRmse = local.last().validRmse();
     double distributedRmse = distributed.last().validRmse();
@@ -89,13 +90,57 @@ class DistributedTrainerIT extends SparkFixture {
         "cfpipe.train.l2=0", "cfpipe.train.schedule=constant", "cfpipe.train.epochs=30",
         "cfpipe.model.init-range=0.1");
     TrainResult<FactorModel> result = new DistributedTrainer(s.model(), s.train())
-        .train(spark, train, valid, (int) ids.users(), (int) ids.items());
+        .train(spark, train, valid, (int) ids.users(), (int) ids.items(),
+            dir.resolve("ckpt-early").toString(), false);
 
     assertTrue(result.history().size() < 30, "did not stop early");
     assertEquals(result.history().size() - 2, result.bestEpoch());
     TrainingSet v = TrainingSet.collect(valid);
     assertEquals(result.best().validRmse(), ErrorStats.of(result.model(), v.users(), v.items(),
         v.ratings()).rmse(), 1e-4);
+  }
+
+  /**
+   * A driver that died after epoch 3 of 6, restarted with resume, continues from the files of
+   * epoch 3 (a fresh trainer, as a new driver would be) and ends where an uninterrupted run ends.
+   * The constant rate keeps the schedule of 3 epochs the same as the first 3 of 6.
+   */
+  @Test
+  void resumingAfterADeadDriverEndsWhereAnUninterruptedRunEnds() throws Exception {
+    Dataset<Row> train = spark.read().parquet(layout.train());
+    Dataset<Row> valid = spark.read().parquet(layout.validation());
+    int users = (int) ids.users();
+    int items = (int) ids.items();
+    String[] common = {"cfpipe.train.distributed.workers=2", "cfpipe.train.schedule=constant",
+        "cfpipe.train.learning-rate=0.002"};
+    PipelineSettings six = settings(append(common, "cfpipe.train.epochs=6"));
+    TrainResult<FactorModel> whole = new DistributedTrainer(six.model(), six.train())
+        .train(spark, train, valid, users, items, dir.resolve("ckpt-whole").toString(), false);
+
+    String ckpt = dir.resolve("ckpt-resumed").toString();
+    PipelineSettings three = settings(append(common, "cfpipe.train.epochs=3"));
+    new DistributedTrainer(three.model(), three.train())
+        .train(spark, train, valid, users, items, ckpt, false);
+    // Only the newest epoch's shard files are left, beside the driver's checkpoint.
+    try (var listed = java.nio.file.Files.list(Path.of(ckpt))) {
+      assertEquals(List.of("epoch-3.ckpt", "shards-epoch-3"), listed
+          .map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted()
+          .toList());
+    }
+    TrainResult<FactorModel> resumed = new DistributedTrainer(six.model(), six.train())
+        .train(spark, train, valid, users, items, ckpt, true);
+
+    assertEquals(6, resumed.history().size());
+    assertEquals(whole.history().get(2).validRmse(), resumed.history().get(2).validRmse());
+    assertEquals(whole.last().validRmse(), resumed.last().validRmse(), 1e-6);
+    assertArrayEquals(whole.model().itemRows(), resumed.model().itemRows(), 1e-5f);
+    assertArrayEquals(whole.model().userRows(), resumed.model().userRows(), 1e-5f);
+  }
+
+  private static String[] append(String[] values, String more) {
+    String[] all = java.util.Arrays.copyOf(values, values.length + 1);
+    all[values.length] = more;
+    return all;
   }
 
   /**
