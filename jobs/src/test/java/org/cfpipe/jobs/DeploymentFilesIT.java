@@ -108,6 +108,19 @@ class DeploymentFilesIT {
   }
 
   @Test
+  void nightlyShStopsAtTheFirstFailedStageWithItsExitStatus() throws Exception {
+    Path out = Files.createTempDirectory("nightly");
+    Process p = run(ROOT.toFile(), "submit-scripts/nightly.sh", "2024-05-01",
+        "--set", "cfpipe.input.ratings=" + out.resolve("missing.csv"),
+        "--set", "cfpipe.output.dir=" + out.resolve("output"));
+    String log = output(p);
+    assertEquals(2, p.exitValue(), log);
+    assertTrue(log.contains("input not found: " + out.resolve("missing.csv")), log);
+    assertTrue(log.contains("nightly.sh: ingest failed with exit status 2"), log);
+    assertFalse(log.contains("nightly.sh: encode"), log);
+  }
+
+  @Test
   void theDagCompiles() throws Exception {
     Path pyc = Files.createTempDirectory("dag-pyc");
     Process p = new ProcessBuilder("python3", "-c", "import py_compile, sys; "
