@@ -152,6 +152,22 @@ class DeploymentFilesIT {
   }
 
   @Test
+  void theSparkPropertiesFilesParseAndSetOnlySparkProperties() throws IOException {
+    for (String name : List.of("spark-dl4j.properties", "spark-gpu.properties",
+        "spark-s3a.properties")) {
+      java.util.Properties properties = new java.util.Properties();
+      try (var in = Files.newBufferedReader(ROOT.resolve("conf").resolve(name))) {
+        properties.load(in);
+      }
+      assertFalse(properties.isEmpty(), name);
+      for (String key : properties.stringPropertyNames()) {
+        assertTrue(key.startsWith("spark."), name + ": " + key);
+        assertFalse(properties.getProperty(key).isBlank(), name + ": " + key);
+      }
+    }
+  }
+
+  @Test
   void theGpuDiscoveryScriptPrintsValidJsonWithoutGpus() throws Exception {
     Process p = run(ROOT.toFile(), "bash", "conf/get-gpus-resources.sh");
     String out = output(p);
