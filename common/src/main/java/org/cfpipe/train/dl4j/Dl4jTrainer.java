@@ -106,7 +106,8 @@ public final class Dl4jTrainer {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Dl4jRuntime.checkKryo(jsc.getConf());
     int workers = settings.distributed().workers();
-    JavaRDD<Row> train = columns(ratings).repartition(workers).javaRDD()
+    // By user: each user's row is trained by one worker (see ModelGraph.userEmbedding).
+    JavaRDD<Row> train = columns(ratings).repartition(workers, col("user_index")).javaRDD()
         .persist(StorageLevel.MEMORY_AND_DISK());
     JavaRDD<Row> valid = columns(validation).javaRDD().persist(StorageLevel.MEMORY_AND_DISK());
     try {

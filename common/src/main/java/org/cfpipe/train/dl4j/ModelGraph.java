@@ -72,8 +72,8 @@ public final class ModelGraph {
         // No input types: DL4J's shape inference would set the embeddings' nIn to 1.
         .addInputs(USER, ITEM);
     String last = model.type() == ModelSettings.Type.NEURAL
-        ? neural(g, model, train, users, items)
-        : factors(g, model, train, users, items, offset);
+        ? neural(g, model, train, users, items, stepsPerEpoch)
+        : factors(g, model, train, users, items, offset, stepsPerEpoch);
     if (model.yRange().isPresent()) {
       Range r = model.yRange().get();
       g.addLayer("sigmoid", new ActivationLayer.Builder().activation(Activation.SIGMOID).build(),
@@ -139,6 +139,26 @@ public final class ModelGraph {
     };
   }
 
+  /**
+   * A user table. Under DL4J-Spark the ratings are partitioned by user, so each user row is
+   * trained by one worker only, and parameter averaging would divide its update by the number of
+   * workers: its rate is multiplied by that number to give the row its whole update back.
+   */
+  private static EmbeddingLayer userEmbedding(int rows, int width, List<Regularization> penalties,
+      TrainSettings train, long stepsPerEpoch) {
+    EmbeddingLayer layer = embedding(rows, width, penalties);
+    int workers = train.distributed().workers();
+    if (workers > 1) {
+      RateSchedule rate = RateSchedule.of(train, stepsPerEpoch).scaled(workers);
+      layer.setIUpdater(switch (train.optimizer()) {
+        case ADAM -> new Adam.Builder().learningRateSchedule(rate).beta1(train.beta1())
+            .beta2(train.beta2()).epsilon(train.epsilon()).build();
+        case SGD -> new Nesterovs(rate, train.momentum());
+      });
+    }
+    return layer;
+  }
+
   /** An embedding table; the trainer overwrites its zeros with seeded per-row draws. */
   private static EmbeddingLayer embedding(int rows, int width, List<Regularization> penalties) {
     EmbeddingLayer.Builder builder = new EmbeddingLayer.Builder().nIn(rows).nOut(width)
@@ -158,9 +178,10 @@ public final class ModelGraph {
 
   /** u.v [+ b_u + b_i] [+ offset]; returns the last vertex. */
   private static String factors(ComputationGraphConfiguration.GraphBuilder g,
-      ModelSettings model, TrainSettings train, int users, int items, double offset) {
+      ModelSettings model, TrainSettings train, int users, int items, double offset,
+      long stepsPerEpoch) {
     int k = model.factors();
-    g.addLayer(USER_FACTORS, embedding(users, k, decay(train)), USER);
+    g.addLayer(USER_FACTORS, userEmbedding(users, k, decay(train), train, stepsPerEpoch), USER);
     g.addLayer(ITEM_FACTORS, embedding(items, k, decay(train)), ITEM);
     g.addVertex("product", new ElementWiseVertex(ElementWiseVertex.Op.Product), USER_FACTORS,
         ITEM_FACTORS);
@@ -172,7 +193,7 @@ public final class ModelGraph {
         .build(), "product");
     String last = DOT;
     if (model.type().hasBiases()) {
-      g.addLayer(USER_BIAS, biasEmbedding(users, train), USER);
+      g.addLayer(USER_BIAS, userEmbedding(users, 1, decay(train), train, stepsPerEpoch), USER);
       g.addLayer(ITEM_BIAS, biasEmbedding(items, train), ITEM);
       g.addVertex("sum", new ElementWiseVertex(ElementWiseVertex.Op.Add), last, USER_BIAS,
           ITEM_BIAS);
@@ -191,10 +212,11 @@ public final class ModelGraph {
 
   /** concat(u, v) -> dropout -> hidden -> dropout -> score; returns the last layer. */
   private static String neural(ComputationGraphConfiguration.GraphBuilder g, ModelSettings model,
-      TrainSettings train, int users, int items) {
+      TrainSettings train, int users, int items, long stepsPerEpoch) {
     ModelSettings.Neural n = model.neural();
     List<Regularization> decay = decay(train);
-    g.addLayer(USER_FACTORS, embedding(users, n.userFactors(), decay), USER);
+    g.addLayer(USER_FACTORS, userEmbedding(users, n.userFactors(), decay, train, stepsPerEpoch),
+        USER);
     g.addLayer(ITEM_FACTORS, embedding(items, n.itemFactors(), decay), ITEM);
     g.addVertex("concat", new MergeVertex(), USER_FACTORS, ITEM_FACTORS);
     String last = dropout(g, "embedding_dropout", n.embeddingDropout(), "concat");

@@ -53,6 +53,12 @@ public final class RateSchedule implements ISchedule {
         s.cosineRestarts().cycleMult());
   }
 
+  /** The same schedule with every rate multiplied by {@code factor}. */
+  public RateSchedule scaled(double factor) {
+    return new RateSchedule(kind, maxRate * factor, stepsPerEpoch, epochs, pctStart, divFactor,
+        finalDivFactor, cycleEpochs, cycleMult);
+  }
+
   @Override
   public double valueAt(int iteration, int epoch) {
     if (schedule == null) {
