@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The model kept is the posterior mean of the parameters over the sweeps after burn-in. The
  * chain barely rotates the factors, so the mean of the parameters predicts about as well as the
- * mean of the predictions (docs/accuracy.md), and it is one ordinary factor table. Each sweep logs
- * the current sample's training error and the validation RMSE of the mean so far.
+ * mean of the predictions (docs/accuracy.md), and it is one ordinary factor table. Every
+ * twentieth of the sweeps it logs the current sample's training error and the validation RMSE of
+ * the mean so far, and writes a checkpoint.
  */
 public final class GibbsSampler {
   private static final Logger LOG = LoggerFactory.getLogger(GibbsSampler.class);
@@ -216,9 +217,12 @@ public final class GibbsSampler {
             data.size() / seconds, elapsed);
         history.add(stats);
         if (sweep % logEvery == 0 || sweep == sweeps) {
-          LOG.info(stats.describe(sweeps, elapsed / sweep * (sweeps - sweep))
-              + String.format(java.util.Locale.ROOT, "  noise_sd %.3f  samples %d",
-                  1 / Math.sqrt(alpha), samples));
+          LOG.info(String.format(java.util.Locale.ROOT, "sweep %d/%d  train_mse %.4f  "
+                  + "valid_rmse %.4f (%s)  noise_sd %.3f  %,.0f ratings/s  elapsed %.1f s  "
+                  + "eta %.1f s", sweep, sweeps, mse, valid.rmse(),
+              samples > 0 ? "mean of " + samples + " samples" : "burn-in sample",
+              1 / Math.sqrt(alpha), stats.ratingsPerSecond(), elapsed,
+              elapsed / sweep * (sweeps - sweep)));
           checkpoints.save(sweep, this::save);
         }
       }
