@@ -74,10 +74,13 @@ class ClusterIT {
 
   @AfterAll
   static void stopCluster() {
-    for (Process daemon : DAEMONS) {
-      daemon.descendants().forEach(ProcessHandle::destroyForcibly);
-      daemon.destroyForcibly();
-    }
+    DAEMONS.forEach(ClusterIT::kill);
+  }
+
+  /** SIGKILL to a process and everything it started (a worker's executors, a driver's JVM). */
+  private static void kill(Process process) {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
   }
 
   private static Process daemon(String classpath, Path log, String mainClass, String... args)
@@ -223,8 +226,7 @@ class ClusterIT {
     deleteAndCreate(dir);
     Process first = submit(dir);
     awaitEpoch(dir, 5, first);
-    first.descendants().forEach(ProcessHandle::destroyForcibly);
-    first.destroyForcibly();
+    kill(first);
     first.waitFor();
 
     succeeds(submit(dir, "--resume"), dir);
@@ -248,9 +250,7 @@ class ClusterIT {
     deleteAndCreate(dir);
     Process submit = submit(dir);
     awaitEpoch(dir, 5, submit);
-    Process worker = DAEMONS.get(2);
-    worker.descendants().forEach(ProcessHandle::destroyForcibly);
-    worker.destroyForcibly();
+    kill(DAEMONS.get(2));
 
     succeeds(submit, dir);
     assertTrue(Files.readString(dir.resolve("submit.log")).contains("Lost executor"),
