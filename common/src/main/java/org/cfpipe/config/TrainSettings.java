@@ -21,6 +21,7 @@ public record TrainSettings(
     OneCycle oneCycle,
     CosineRestarts cosineRestarts,
     EarlyStopping earlyStopping,
+    int averageFromEpoch,
     int threads,
     int blocks,
     Distributed distributed,
@@ -98,6 +99,14 @@ public record TrainSettings(
   }
 
   public TrainSettings {
+    if (averageFromEpoch > 0 && engine != Engine.DL4J) {
+      throw new SettingsException("cfpipe.train.average-from-epoch applies to the dl4j engine "
+          + "only (it did not help the sparse engine: docs/accuracy.md); set it to 0");
+    }
+    if (averageFromEpoch > epochs) {
+      throw new SettingsException("cfpipe.train.average-from-epoch (" + averageFromEpoch
+          + ") is after the last epoch (" + epochs + "): nothing would be averaged");
+    }
     if (distributed.workers() > 0 && engine == Engine.GIBBS) {
       throw new SettingsException("cfpipe.train.engine = gibbs runs in the driver JVM: set "
           + "cfpipe.train.distributed.workers = 0");
@@ -177,6 +186,7 @@ public record TrainSettings(
         new EarlyStopping(
             Checks.bool(config, p + "early-stopping.enabled"),
             Checks.intIn(config, p + "early-stopping.patience", 1, 100_000)),
+        Checks.intIn(config, p + "average-from-epoch", 0, 100_000),
         Checks.intIn(config, p + "threads", 0, 1024),
         Checks.intIn(config, p + "blocks", 0, 4096),
         new Distributed(

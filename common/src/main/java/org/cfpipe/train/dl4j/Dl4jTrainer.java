@@ -46,12 +46,14 @@ import org.slf4j.LoggerFactory;
  * driver averages parameters and updater state every few batches; Direct training approach,
  * partitions kept as given). After each epoch the network becomes a plain-Java model that scores
  * the validation ratings; the epoch is logged, checkpointed (in one JVM), and early stopping keeps
- * the best epoch's parameters. The logged training loss is the network's score: the mean squared
- * error plus the L2 penalties.
+ * the best epoch's parameters. With {@code average-from-epoch}, the model from that epoch on is
+ * the running mean of the parameters at each epoch's end (stochastic weight averaging, Izmailov
+ * et al. 2018), validated and kept as such while training continues from the unaveraged ones.
+ * The logged training loss is the network's score: the mean squared error plus the L2 penalties.
  */
 public final class Dl4jTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(Dl4jTrainer.class);
-  private static final int CHECKPOINT_VERSION = 1;
+  private static final int CHECKPOINT_VERSION = 2;
 
   private final ModelSettings modelSettings;
   private final TrainSettings settings;
@@ -206,6 +208,9 @@ public final class Dl4jTrainer {
     final EarlyStopping early = new EarlyStopping(settings.earlyStopping());
     ComputationGraph net;
     INDArray best;
+    /** The sum of the parameters at the end of each averaged epoch, and how many. */
+    INDArray averageSum;
+    int averaged;
     double previousSeconds;
 
     Run(int users, int items, double mean, long stepsPerEpoch, long ratings) {
@@ -232,6 +237,14 @@ public final class Dl4jTrainer {
         long epochStart = System.nanoTime();
         double loss = epochs.run(net, epoch);
         double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
+        // Averaging: validate (and keep) the mean, then train on from the trajectory.
+        INDArray trajectory = null;
+        if (settings.averageFromEpoch() > 0 && epoch >= settings.averageFromEpoch()) {
+          trajectory = net.params().dup();
+          averageSum = averageSum == null ? trajectory.dup() : averageSum.addi(trajectory);
+          averaged++;
+          net.setParams(averageSum.div(averaged));
+        }
         ErrorStats valid = validation.of(parameters.model(net));
         double elapsed = previousSeconds + (System.nanoTime() - start) / 1e9;
         EpochStats stats = new EpochStats(epoch, loss, valid.rmse(), valid.mae(),
@@ -241,6 +254,9 @@ public final class Dl4jTrainer {
         if (early.keep(stats)) {
           best = net.params().dup();
         }
+        if (trajectory != null) {
+          net.setParams(trajectory);
+        }
         LOG.info(stats.describe(settings.epochs(), elapsed / epoch * (settings.epochs() - epoch)));
         checkpoints.save(epoch, this::save);
         if (early.stop(epoch)) {
@@ -249,6 +265,8 @@ public final class Dl4jTrainer {
       }
       if (early.kept()) {
         net.setParams(best);
+      } else if (averaged > 0) {
+        net.setParams(averageSum.div(averaged));
       }
       double seconds = previousSeconds + (System.nanoTime() - start) / 1e9;
       ByteArrayOutputStream network = new ByteArrayOutputStream();
@@ -269,6 +287,10 @@ public final class Dl4jTrainer {
       if (early.kept()) {
         Checkpoints.writeFloats(out, best.toFloatVector());
       }
+      out.writeInt(averaged);
+      if (averaged > 0) {
+        Checkpoints.writeFloats(out, averageSum.toFloatVector());
+      }
       ByteArrayOutputStream model = new ByteArrayOutputStream();
       ModelSerializer.writeModel(net, model, true);
       out.writeInt(model.size());
@@ -286,6 +308,11 @@ public final class Dl4jTrainer {
         early.read(in);
         if (early.kept()) {
           best = org.nd4j.linalg.factory.Nd4j.create(Checkpoints.readFloats(in));
+        }
+        averaged = in.readInt();
+        if (averaged > 0) {
+          averageSum = org.nd4j.linalg.factory.Nd4j.create(Checkpoints.readFloats(in))
+              .reshape(1, -1);
         }
         byte[] model = new byte[in.readInt()];
         in.readFully(model);
