@@ -103,10 +103,6 @@ public record TrainSettings(
       throw new SettingsException("cfpipe.train.average-from-epoch applies to the dl4j engine "
           + "only (it did not help the sparse engine: docs/accuracy.md); set it to 0");
     }
-    if (averageFromEpoch > epochs) {
-      throw new SettingsException("cfpipe.train.average-from-epoch (" + averageFromEpoch
-          + ") is after the last epoch (" + epochs + "): nothing would be averaged");
-    }
     if (distributed.workers() > 0 && engine == Engine.GIBBS) {
       throw new SettingsException("cfpipe.train.engine = gibbs runs in the driver JVM: set "
           + "cfpipe.train.distributed.workers = 0");

@@ -16,7 +16,11 @@ import org.cfpipe.spark.HadoopFiles;
  * whole through a temporary file and a rename. Only the newest is kept.
  */
 public final class HadoopCheckpoints implements Checkpoints {
-  private static final Pattern NAME = Pattern.compile("epoch-(\\d+)\\.ckpt$");
+  /**
+   * A complete checkpoint's file name, matched whole: the temporary file a killed writer leaves
+   * behind ({@code _tmp_epoch-N.ckpt}) must never be taken for one.
+   */
+  private static final Pattern NAME = Pattern.compile("epoch-(\\d+)\\.ckpt");
 
   private final HadoopFiles files;
   private final String dir;
@@ -35,7 +39,7 @@ public final class HadoopCheckpoints implements Checkpoints {
       out.flush();
     });
     for (String path : older) {
-      if (NAME.matcher(path).find()) {
+      if (isCheckpoint(path)) {
         files.delete(path);
       }
     }
@@ -44,7 +48,7 @@ public final class HadoopCheckpoints implements Checkpoints {
   @Override
   public Optional<DataInputStream> latest() {
     return files.list(dir).stream()
-        .filter(path -> NAME.matcher(path).find())
+        .filter(HadoopCheckpoints::isCheckpoint)
         .max(Comparator.comparingInt(HadoopCheckpoints::epochOf))
         .map(path -> new DataInputStream(new BufferedInputStream(files.open(path), 1 << 20)));
   }
@@ -54,8 +58,12 @@ public final class HadoopCheckpoints implements Checkpoints {
     files.delete(dir);
   }
 
+  static boolean isCheckpoint(String path) {
+    return NAME.matcher(new org.apache.hadoop.fs.Path(path).getName()).matches();
+  }
+
   private static int epochOf(String path) {
-    Matcher m = NAME.matcher(path);
+    Matcher m = NAME.matcher(new org.apache.hadoop.fs.Path(path).getName());
     return m.find() ? Integer.parseInt(m.group(1)) : -1;
   }
 }

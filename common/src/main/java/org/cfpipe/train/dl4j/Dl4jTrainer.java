@@ -228,6 +228,11 @@ public final class Dl4jTrainer {
       parameters.initialise(net, settings.seed());
       LOG.info("dl4j engine: {} model, {} parameters", modelSettings.type().spelling(),
           net.numParams());
+      if (settings.averageFromEpoch() > settings.epochs()) {
+        LOG.warn("cfpipe.train.average-from-epoch ({}) is after the last epoch ({}): the model "
+            + "is the last (or best) epoch's, not averaged", settings.averageFromEpoch(),
+            settings.epochs());
+      }
     }
 
     TrainResult<RatingModel> execute(Epoch epochs, Validation validation,
