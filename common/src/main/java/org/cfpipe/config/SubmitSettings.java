@@ -11,6 +11,9 @@ import java.util.regex.Pattern;
 /**
  * How a job is launched with spark-submit ({@code cfpipe.submit}): master, deploy mode, driver
  * and executor resources, GPUs, shipped files and any Spark property.
+ *
+ * @param sparkConf the other Spark properties, in name order, so that the command built from
+ *     them does not depend on the order of the file
  */
 public record SubmitSettings(
     String sparkSubmit,
@@ -63,7 +66,7 @@ public record SubmitSettings(
         Checks.nonEmpty(config, P + "executor.gpu-discovery-script"),
         List.copyOf(config.getStringList(P + "files")),
         List.copyOf(config.getStringList(P + "jars")),
-        Map.copyOf(sparkConf));
+        java.util.Collections.unmodifiableMap(sparkConf));
   }
 
   public SubmitSettings {

@@ -71,6 +71,26 @@ public interface Checkpoints {
     System.arraycopy(read, 0, values, 0, read.length);
   }
 
+  /** Writes a length and the values. */
+  static void writeDoubles(DataOutputStream out, double[] values) throws IOException {
+    out.writeInt(values.length);
+    for (double v : values) {
+      out.writeDouble(v);
+    }
+  }
+
+  /** Reads what {@link #writeDoubles} wrote into {@code values}, which must have its length. */
+  static void readDoubles(DataInputStream in, double[] values) throws IOException {
+    int length = in.readInt();
+    if (length != values.length) {
+      throw new IOException("checkpoint holds " + length + " values where " + values.length
+          + " are expected: was it written for another model shape?");
+    }
+    for (int j = 0; j < values.length; j++) {
+      values[j] = in.readDouble();
+    }
+  }
+
   /** No checkpoints: nothing is saved and there is nothing to resume from. */
   Checkpoints NONE = new Checkpoints() {
     @Override

@@ -354,7 +354,7 @@ public final class GibbsSampler {
       for (Side side : new Side[] {users, items}) {
         for (double[] values : new double[][] {side.factors, side.bias, side.mu, side.lambda,
             side.factorSum, side.biasSum}) {
-          writeDoubles(out, values);
+          Checkpoints.writeDoubles(out, values);
         }
       }
     }
@@ -373,29 +373,13 @@ public final class GibbsSampler {
         for (Side side : new Side[] {users, items}) {
           for (double[] values : new double[][] {side.factors, side.bias, side.mu, side.lambda,
               side.factorSum, side.biasSum}) {
-            readDoubles(in, values);
+            Checkpoints.readDoubles(in, values);
           }
         }
         LOG.info("resumed from the checkpoint after sweep {}", history.size());
       } catch (IOException e) {
         throw new UncheckedIOException("cannot resume from the checkpoint: " + e.getMessage(), e);
       }
-    }
-  }
-
-  static void writeDoubles(DataOutputStream out, double[] values) throws IOException {
-    out.writeInt(values.length);
-    for (double v : values) {
-      out.writeDouble(v);
-    }
-  }
-
-  static void readDoubles(DataInputStream in, double[] values) throws IOException {
-    if (in.readInt() != values.length) {
-      throw new IOException("the checkpoint was written for another model shape");
-    }
-    for (int j = 0; j < values.length; j++) {
-      values[j] = in.readDouble();
     }
   }
 

@@ -75,10 +75,7 @@ final class ShardCheckpoints implements Serializable {
     Path path = new Path(file(epoch, base.id));
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(
         path.getFileSystem(conf.value()).open(path), 1 << 20))) {
-      int[] users = new int[in.readInt()];
-      for (int j = 0; j < users.length; j++) {
-        users[j] = in.readInt();
-      }
+      int[] users = readUserIds(in);
       if (!Arrays.equals(users, base.users)) {
         throw new IOException(path + " holds other users than shard " + base.id
             + ": was it written with another number of workers?");
@@ -104,10 +101,7 @@ final class ShardCheckpoints implements Serializable {
     for (int shard = 0; shard < shards; shard++) {
       try (DataInputStream in = new DataInputStream(new BufferedInputStream(
           files.open(file(epoch, shard)), 1 << 20))) {
-        int[] users = new int[in.readInt()];
-        for (int j = 0; j < users.length; j++) {
-          users[j] = in.readInt();
-        }
+        int[] users = readUserIds(in);
         float[] table = Checkpoints.readFloats(in);
         for (int local = 0; local < users.length; local++) {
           System.arraycopy(table, local * stride, model.userRows(), users[local] * width, width);
@@ -117,6 +111,15 @@ final class ShardCheckpoints implements Serializable {
             + " after epoch " + epoch, e);
       }
     }
+  }
+
+  /** A shard file's first part: the global index of each of its users. */
+  private static int[] readUserIds(DataInputStream in) throws IOException {
+    int[] users = new int[in.readInt()];
+    for (int j = 0; j < users.length; j++) {
+      users[j] = in.readInt();
+    }
+    return users;
   }
 
   /** Removes the shard files of every epoch but {@code keep}. */

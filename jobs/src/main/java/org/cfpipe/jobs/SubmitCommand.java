@@ -107,8 +107,7 @@ public final class SubmitCommand implements Callable<Integer> {
       conf(c, "spark.task.resource.gpu.amount", String.valueOf(submit.taskGpus()));
       conf(c, "spark.executor.resource.gpu.discoveryScript", "./" + script.getName());
     }
-    for (Map.Entry<String, String> property : new java.util.TreeMap<>(submit.sparkConf())
-        .entrySet()) {
+    for (Map.Entry<String, String> property : submit.sparkConf().entrySet()) {
       conf(c, property.getKey(), property.getValue());
     }
     if (!files.isEmpty()) {

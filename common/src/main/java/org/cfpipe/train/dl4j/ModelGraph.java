@@ -67,7 +67,7 @@ public final class ModelGraph {
     ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
         .seed(train.seed())
         .dataType(DataType.FLOAT)
-        .updater(updater(train, stepsPerEpoch))
+        .updater(updater(train, RateSchedule.of(train, stepsPerEpoch)))
         .graphBuilder()
         // No input types: DL4J's shape inference would set the embeddings' nIn to 1.
         .addInputs(USER, ITEM);
@@ -130,8 +130,7 @@ public final class ModelGraph {
     return widths;
   }
 
-  private static IUpdater updater(TrainSettings train, long stepsPerEpoch) {
-    RateSchedule rate = RateSchedule.of(train, stepsPerEpoch);
+  private static IUpdater updater(TrainSettings train, RateSchedule rate) {
     return switch (train.optimizer()) {
       case ADAM -> new Adam.Builder().learningRateSchedule(rate).beta1(train.beta1())
           .beta2(train.beta2()).epsilon(train.epsilon()).build();
@@ -149,12 +148,7 @@ public final class ModelGraph {
     EmbeddingLayer layer = embedding(rows, width, penalties);
     int workers = train.distributed().workers();
     if (workers > 1) {
-      RateSchedule rate = RateSchedule.of(train, stepsPerEpoch).scaled(workers);
-      layer.setIUpdater(switch (train.optimizer()) {
-        case ADAM -> new Adam.Builder().learningRateSchedule(rate).beta1(train.beta1())
-            .beta2(train.beta2()).epsilon(train.epsilon()).build();
-        case SGD -> new Nesterovs(rate, train.momentum());
-      });
+      layer.setIUpdater(updater(train, RateSchedule.of(train, stepsPerEpoch).scaled(workers)));
     }
     return layer;
   }
