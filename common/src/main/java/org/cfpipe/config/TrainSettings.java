@@ -62,9 +62,17 @@ public record TrainSettings(
    * @param sweeps passes over every parameter
    * @param burnIn the first sweeps, left out of the posterior mean
    * @param initStd standard deviation of the Gaussian the factors start from
+   * @param rowNoiseShape shape (and rate) of the Gamma prior on each user's and each item's noise
+   *     precision scale; 0 gives every rating the same noise
+   * @param alignSamples rotate each sample's factors onto the running mean before adding them in
    */
-  public record Gibbs(int sweeps, int burnIn, double initStd) implements Serializable {
+  public record Gibbs(int sweeps, int burnIn, double initStd, double rowNoiseShape,
+      boolean alignSamples) implements Serializable {
     public Gibbs {
+      if (rowNoiseShape != 0 && rowNoiseShape < 1) {
+        throw new SettingsException("cfpipe.train.gibbs.row-noise-shape must be 0 (off) or at "
+            + "least 1, not " + rowNoiseShape);
+      }
       if (burnIn >= sweeps) {
         throw new SettingsException("cfpipe.train.gibbs.burn-in (" + burnIn + ") must be below "
             + "cfpipe.train.gibbs.sweeps (" + sweeps + "): no sample would be kept");
@@ -198,7 +206,9 @@ public record TrainSettings(
         new Gibbs(
             Checks.intIn(config, p + "gibbs.sweeps", 1, 1_000_000),
             Checks.intIn(config, p + "gibbs.burn-in", 0, 1_000_000),
-            Checks.doubleBetween(config, p + "gibbs.init-std", 0.0, 10.0)));
+            Checks.doubleBetween(config, p + "gibbs.init-std", 0.0, 10.0),
+            Checks.doubleIn(config, p + "gibbs.row-noise-shape", 0.0, 1e6),
+            Checks.bool(config, p + "gibbs.align-samples")));
   }
 
   private static Engine engine(EngineChoice choice, ModelSettings.Type model, Config settings) {

@@ -100,6 +100,90 @@ class GibbsSamplerTest {
   }
 
   @Test
+  void noiseScalesPerRowDiscountTheErraticUsers() {
+    // Every third user rates with five times the noise of the others. With a noise precision per
+    // row, the sampler learns whom to trust, and the items' factors are learnt mostly from the
+    // steady users; with one noise level for all, every rating pulls alike.
+    float[] ratings = PLANTED.ratings().clone();
+    SplittableRandom random = new SplittableRandom(3);
+    for (int n = 0; n < ratings.length; n++) {
+      if (PLANTED.users()[n] % 3 == 0) {
+        ratings[n] += (float) (2.0 * PlantedRatings.gaussian(random));
+      }
+    }
+    TrainingSet train = new TrainingSet(java.util.Arrays.copyOfRange(PLANTED.users(), 0, 20_000),
+        java.util.Arrays.copyOfRange(PLANTED.items(), 0, 20_000),
+        java.util.Arrays.copyOfRange(ratings, 0, 20_000));
+    TrainingSet steady = steadyUsersOf(SparseTrainerTest.slice(PLANTED, TRAIN, TRAIN + VALID));
+
+    PipelineSettings oneLevel = settings("cfpipe.train.gibbs.row-noise-shape=0",
+        "cfpipe.train.gibbs.sweeps=100", "cfpipe.train.gibbs.burn-in=30");
+    PipelineSettings levelPerRow = settings("cfpipe.train.gibbs.row-noise-shape=2",
+        "cfpipe.train.gibbs.sweeps=100", "cfpipe.train.gibbs.burn-in=30");
+    double one = new GibbsSampler(oneLevel.model(), oneLevel.train())
+        .train(train, steady, USERS, ITEMS).last().validRmse();
+    double perRow = new GibbsSampler(levelPerRow.model(), levelPerRow.train())
+        .train(train, steady, USERS, ITEMS).last().validRmse();
+
+    assertTrue(perRow < one - 0.01, "steady users' validation RMSE " + perRow + " with a noise "
+        + "precision per row, " + one + " with one for all");
+  }
+
+  private static TrainingSet steadyUsersOf(TrainingSet set) {
+    int count = 0;
+    for (int user : set.users()) {
+      count += user % 3 == 0 ? 0 : 1;
+    }
+    int[] users = new int[count];
+    int[] items = new int[count];
+    float[] ratings = new float[count];
+    for (int n = 0, j = 0; n < set.size(); n++) {
+      if (set.users()[n] % 3 != 0) {
+        users[j] = set.users()[n];
+        items[j] = set.items()[n];
+        ratings[j++] = set.ratings()[n];
+      }
+    }
+    return new TrainingSet(users, items, ratings);
+  }
+
+  @Test
+  void theNearestRotationUndoesARotation() {
+    // G = F Q for a random F and a random rotation Q: the rotation taking F closest to G is Q.
+    int k = 5;
+    SplittableRandom random = new SplittableRandom(9);
+    double[][] f = new double[40][k];
+    for (double[] row : f) {
+      for (int j = 0; j < k; j++) {
+        row[j] = random.nextGaussian();
+      }
+    }
+    double[][] q = new org.apache.commons.math3.linear.QRDecomposition(
+        new org.apache.commons.math3.linear.Array2DRowRealMatrix(f).getSubMatrix(0, k - 1, 0,
+            k - 1)).getQ().getData();
+    double[][] cross = new double[k][k];
+    for (double[] row : f) {
+      double[] g = new double[k];
+      for (int b = 0; b < k; b++) {
+        for (int a = 0; a < k; a++) {
+          g[b] += row[a] * q[a][b];
+        }
+      }
+      for (int a = 0; a < k; a++) {
+        for (int b = 0; b < k; b++) {
+          cross[a][b] += row[a] * g[b];
+        }
+      }
+    }
+    double[] r = GibbsSampler.nearestRotation(cross);
+    for (int a = 0; a < k; a++) {
+      for (int b = 0; b < k; b++) {
+        assertEquals(q[a][b], r[a * k + b], 1e-9, "R[" + a + "][" + b + "]");
+      }
+    }
+  }
+
+  @Test
   void gammaDrawsHaveTheirMeanAndVariance() {
     SplittableRandom random = new SplittableRandom(5);
     int n = 200_000;
@@ -131,6 +215,10 @@ class GibbsSamplerTest {
     SettingsException burn = assertThrows(SettingsException.class,
         () -> settings("cfpipe.train.gibbs.sweeps=10", "cfpipe.train.gibbs.burn-in=10"));
     assertTrue(burn.getMessage().contains("cfpipe.train.gibbs.burn-in"), burn.getMessage());
+    SettingsException shape = assertThrows(SettingsException.class,
+        () -> settings("cfpipe.train.gibbs.row-noise-shape=0.5"));
+    assertTrue(shape.getMessage().contains("cfpipe.train.gibbs.row-noise-shape"),
+        shape.getMessage());
   }
 
   private static int[] slice(int[] values) {
