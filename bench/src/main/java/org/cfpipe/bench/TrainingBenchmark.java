@@ -25,6 +25,7 @@ import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.ingest.PlantedRatings;
 import org.cfpipe.ingest.SyntheticRatings;
 import org.cfpipe.train.EpochStats;
+import org.cfpipe.train.GibbsSampler;
 import org.cfpipe.train.SparseTrainer;
 import org.cfpipe.train.TrainResult;
 import org.cfpipe.train.TrainingSet;
@@ -53,7 +54,10 @@ public final class TrainingBenchmark implements Callable<Integer> {
       List.of(10_000, 100_000, 1_000_000, 3_000_000);
   @Option(names = "--dl4j-ratings", description = "Ratings of each DL4J engine run.")
   int dl4jRatings = 1_000_000;
-  @Option(names = "--only", description = "all, sparse (engine against ALS, step time) or dl4j.")
+  @Option(names = "--gibbs-sweeps", description = "Sweeps of each gibbs engine run.")
+  int gibbsSweeps = 5;
+  @Option(names = "--only", description = "all, sparse (engine against ALS, step time), dl4j or "
+      + "gibbs.")
   String only = "all";
   @Option(names = "--out") Path out;
 
@@ -68,7 +72,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
     SparkSession spark = SparkSession.builder().appName("cfpipe-benchmark")
         .config("spark.sql.shuffle.partitions", "8").getOrCreate();
     try {
-      if (!only.equals("dl4j")) {
+      if (only.equals("all") || only.equals("sparse")) {
         line("# Sparse engine vs Spark MLlib ALS on planted-factor ratings");
         line("");
         line(String.format(Locale.ROOT, "%,d ratings, %,d users, %,d items (planted rank 10, "
@@ -80,8 +84,11 @@ public final class TrainingBenchmark implements Callable<Integer> {
         flatness();
         line("");
       }
-      if (!only.equals("sparse")) {
+      if (only.equals("all") || only.equals("dl4j")) {
         dl4j();
+      }
+      if (only.equals("all") || only.equals("gibbs")) {
+        gibbs();
       }
     } finally {
       spark.stop();
@@ -222,6 +229,41 @@ public final class TrainingBenchmark implements Callable<Integer> {
       line(String.format(Locale.ROOT, "| %,d | %,d | %.2f | %,.0f | %.2f |", shape[0], shape[1],
           s.train().batchSize() / epoch.ratingsPerSecond() * 1e3, epoch.ratingsPerSecond(),
           Dl4jTrainer.denseStepMillis(s.model(), s.train(), shape[0], shape[1])));
+    }
+  }
+
+  /**
+   * The gibbs engine's time per sweep on the benchmark's planted ratings and on a tenth of them
+   * (a tenth of the users and items too), with its defaults and without aligning the samples.
+   */
+  private void gibbs() {
+    line("");
+    line("# Gibbs engine (dot-bias)");
+    line("");
+    line(String.format(Locale.ROOT, "%d sweeps (the first %d burn-in) of planted ratings (rank "
+        + "10), k = %d, the engine's defaults, %d threads; the time per sweep includes scoring "
+        + "nothing (no validation set).", gibbsSweeps, gibbsSweeps / 2, factors,
+        Runtime.getRuntime().availableProcessors()));
+    line("");
+    line("| ratings | users | items | s per sweep | ratings/s | s per sweep, samples not aligned |");
+    line("|---|---|---|---|---|---|");
+    for (int scale : new int[] {10, 1}) {
+      int u = users / scale;
+      int i = items / scale;
+      PlantedRatings.Sample sample = PlantedRatings.plant(u, i, 10, 3)
+          .sample(Math.toIntExact(ratings / scale), 0.5, 0.8, 0.5, 4);
+      TrainingSet data = new TrainingSet(sample.users(), sample.items(), sample.ratings());
+      double[] seconds = new double[2];
+      for (int run = 0; run < 2; run++) {
+        PipelineSettings s = settings("cfpipe.train.engine=gibbs",
+            "cfpipe.model.y-range.enabled=false", "cfpipe.train.gibbs.sweeps=" + gibbsSweeps,
+            "cfpipe.train.gibbs.burn-in=" + gibbsSweeps / 2,
+            "cfpipe.train.gibbs.align-samples=" + (run == 0));
+        seconds[run] = new GibbsSampler(s.model(), s.train()).train(data,
+            new TrainingSet(new int[0], new int[0], new float[0]), u, i).seconds() / gibbsSweeps;
+      }
+      line(String.format(Locale.ROOT, "| %,d | %,d | %,d | %.2f | %,.0f | %.2f |", data.size(), u,
+          i, seconds[0], data.size() / seconds[0], seconds[1]));
     }
   }
 

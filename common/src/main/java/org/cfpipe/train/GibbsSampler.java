@@ -35,10 +35,12 @@ import org.slf4j.LoggerFactory;
  * <p>A sweep draws each parameter from its conditional given all the others, one coordinate at a
  * time, keeping the residual of every rating up to date: for theta with derivative h on a rating
  * of precision p, precision = sum p h^2 + lambda and mean = (sum p h (e + theta h) + mu lambda)
- * / precision. Given the item column f, the users' coordinates are independent, so the threads
- * draw them in parallel (and then the items'). Each chunk of rows draws from its own stream seeded
- * by (seed, sweep, column, chunk): the chain is the same for any number of threads, and a resumed
- * run continues it exactly.
+ * / precision. A sweep draws the users' hyperparameters, then the users, then the items' and the
+ * items. Given the items, users are independent, so the threads draw whole users in parallel, each
+ * one's coordinates in turn on a local copy of its ratings (the rated items' rows and the
+ * residuals), which keeps the inner loops in cache. Each chunk of rows draws from its own stream
+ * seeded by (seed, sweep, side, chunk): the chain is the same for any number of threads, and a
+ * resumed run continues it exactly.
  *
  * <p>The model kept is the posterior mean of the parameters over the sweeps after burn-in, one
  * ordinary factor table. The chain slowly turns the factor space (u R and v R predict exactly as
@@ -170,6 +172,7 @@ public final class GibbsSampler {
     final double[] residual;
     final double noiseShape;
     final boolean align;
+    final Scratch[] scratch;
     final List<EpochStats> history = new ArrayList<>();
     double w0;
     double w0Sum;
@@ -188,6 +191,10 @@ public final class GibbsSampler {
       this.residual = new double[data.size()];
       this.noiseShape = settings.gibbs().rowNoiseShape();
       this.align = settings.gibbs().alignSamples();
+      this.scratch = new Scratch[workers.threads()];
+      for (int t = 0; t < scratch.length; t++) {
+        scratch[t] = new Scratch();
+      }
       double std = settings.gibbs().initStd();
       initGaussian(users, std, FactorModel.USERS);
       initGaussian(items, std, FactorModel.ITEMS);
@@ -273,11 +280,8 @@ public final class GibbsSampler {
         }
         w0 = drawn;
       }
-      // Column k is the bias; the dot model has none.
-      for (int f = biases ? k : k - 1; f >= 0; f--) {
-        drawColumn(users, items, f, sweep, 2 * f);
-        drawColumn(items, users, f, sweep, 2 * f + 1);
-      }
+      drawSide(users, items, sweep, 0);
+      drawSide(items, users, sweep, 1);
       int[] u = data.users();
       int[] i = data.items();
       double squares = 0;
@@ -315,13 +319,20 @@ public final class GibbsSampler {
       });
     }
 
-    /** Draws the hyperparameters of column f of {@code side}, then the column, row by row. */
-    void drawColumn(Side side, Side opposite, int f, int sweep, int stream) {
-      side.drawHyper(f, stream(sweep, stream, -1));
+    /**
+     * Draws the hyperparameters of every column of {@code side}, then its rows: the rows are
+     * independent given the other side, so the threads take chunks of them.
+     */
+    void drawSide(Side side, Side opposite, int sweep, int stream) {
+      // Column k is the bias; the dot model has none.
+      int top = biases ? side.k : side.k - 1;
+      for (int f = top; f >= 0; f--) {
+        side.drawHyper(f, stream(sweep, 2 * f + stream, -1));
+      }
       inChunks(side.rows, (t, c, from, to) -> {
         SplittableRandom random = stream(sweep, stream, c);
         for (int r = from; r < to; r++) {
-          drawCoordinate(side, opposite, r, f, random);
+          drawRow(side, opposite, r, top, scratch[t], random);
         }
       });
     }
@@ -337,31 +348,53 @@ public final class GibbsSampler {
       });
     }
 
-    /** Draws coordinate f of row r from its Gaussian conditional and updates the residuals. */
-    void drawCoordinate(Side side, Side opposite, int r, int f, SplittableRandom random) {
+    /**
+     * Draws the coordinates of row r one after another, each from its Gaussian conditional given
+     * all the others, on a local copy of the row's ratings: the other side's rows, their noise
+     * scales and the residuals, which are kept up to date and written back at the end.
+     */
+    void drawRow(Side side, Side opposite, int r, int top, Scratch local,
+        SplittableRandom random) {
       int k = side.k;
-      double theta = side.get(r, f);
-      double hh = 0;
-      double he = 0;
-      for (int x = side.start[r]; x < side.start[r + 1]; x++) {
-        int n = side.ids[x];
-        int o = side.other[n];
-        double h = f == k ? 1.0 : opposite.factors[o * k + f];
-        double w = opposite.noise[o];
-        hh += w * h * h;
-        he += w * h * (residual[n] + theta * h);
-      }
+      int count = local.gather(side, opposite, r, residual);
+      double[] h = local.factors;
+      double[] w = local.weights;
+      double[] e = local.residuals;
       double a = alpha * side.noise[r];
-      double precision = a * hh + side.lambda[f];
-      double mean = (a * he + side.mu[f] * side.lambda[f]) / precision;
-      double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
-      double change = drawn - theta;
-      for (int x = side.start[r]; x < side.start[r + 1]; x++) {
-        int n = side.ids[x];
-        double h = f == k ? 1.0 : opposite.factors[side.other[n] * k + f];
-        residual[n] -= change * h;
+      for (int f = top; f >= 0; f--) {
+        double theta = side.get(r, f);
+        double hh = 0;
+        double he = 0;
+        if (f == k) {
+          for (int x = 0; x < count; x++) {
+            hh += w[x];
+            he += w[x] * (e[x] + theta);
+          }
+        } else {
+          for (int x = 0, j = f; x < count; x++, j += k) {
+            double wh = w[x] * h[j];
+            hh += wh * h[j];
+            he += wh * (e[x] + theta * h[j]);
+          }
+        }
+        double precision = a * hh + side.lambda[f];
+        double mean = (a * he + side.mu[f] * side.lambda[f]) / precision;
+        double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
+        double change = drawn - theta;
+        if (f == k) {
+          for (int x = 0; x < count; x++) {
+            e[x] -= change;
+          }
+        } else {
+          for (int x = 0, j = f; x < count; x++, j += k) {
+            e[x] -= change * h[j];
+          }
+        }
+        side.set(r, f, drawn);
       }
-      side.set(r, f, drawn);
+      for (int x = 0; x < count; x++) {
+        residual[side.ids[side.start[r] + x]] = e[x];
+      }
     }
 
     SplittableRandom stream(int sweep, int column, int chunk) {
@@ -516,6 +549,33 @@ public final class GibbsSampler {
       }
     }
     return flat;
+  }
+
+  /** A thread's copy of one row's ratings: the other side's factor rows, scales, residuals. */
+  private static final class Scratch {
+    double[] factors = new double[0];
+    double[] weights = new double[0];
+    double[] residuals = new double[0];
+
+    /** Copies row r's ratings in; returns their number. */
+    int gather(Side side, Side opposite, int r, double[] residual) {
+      int k = side.k;
+      int from = side.start[r];
+      int count = side.start[r + 1] - from;
+      if (weights.length < count) {
+        factors = new double[count * k];
+        weights = new double[count];
+        residuals = new double[count];
+      }
+      for (int x = 0; x < count; x++) {
+        int n = side.ids[from + x];
+        int o = side.other[n];
+        System.arraycopy(opposite.factors, o * k, factors, x * k, k);
+        weights[x] = opposite.noise[o];
+        residuals[x] = residual[n];
+      }
+      return count;
+    }
   }
 
   /** Work on the rows from {@code from} to {@code to} of chunk {@code chunk}, in thread t. */
