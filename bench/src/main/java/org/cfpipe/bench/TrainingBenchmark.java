@@ -234,7 +234,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
 
   /**
    * The gibbs engine's time per sweep on the benchmark's planted ratings and on a tenth of them
-   * (a tenth of the users and items too), with its defaults and without aligning the samples.
+   * (a tenth of the users and items too), with its defaults and without the implicit prior.
    */
   private void gibbs() {
     line("");
@@ -245,7 +245,8 @@ public final class TrainingBenchmark implements Callable<Integer> {
         + "nothing (no validation set).", gibbsSweeps, gibbsSweeps / 2, factors,
         Runtime.getRuntime().availableProcessors()));
     line("");
-    line("| ratings | users | items | s per sweep | ratings/s | s per sweep, samples not aligned |");
+    line("| ratings | users | items | s per sweep | ratings/s | s per sweep without the implicit "
+        + "prior |");
     line("|---|---|---|---|---|---|");
     for (int scale : new int[] {10, 1}) {
       int u = users / scale;
@@ -258,7 +259,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
         PipelineSettings s = settings("cfpipe.train.engine=gibbs",
             "cfpipe.model.y-range.enabled=false", "cfpipe.train.gibbs.sweeps=" + gibbsSweeps,
             "cfpipe.train.gibbs.burn-in=" + gibbsSweeps / 2,
-            "cfpipe.train.gibbs.align-samples=" + (run == 0));
+            "cfpipe.train.gibbs.implicit=" + (run == 0));
         seconds[run] = new GibbsSampler(s.model(), s.train()).train(data,
             new TrainingSet(new int[0], new int[0], new float[0]), u, i).seconds() / gibbsSweeps;
       }

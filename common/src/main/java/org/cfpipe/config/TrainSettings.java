@@ -65,9 +65,11 @@ public record TrainSettings(
    * @param rowNoiseShape shape (and rate) of the Gamma prior on each user's and each item's noise
    *     precision scale; 0 gives every rating the same noise
    * @param alignSamples rotate each sample's factors onto the running mean before adding them in
+   * @param implicit whether a user's vector is his own factors plus |R(u)|^-1/2 sum of y_j over
+   *     the items he rated (SVD++'s implicit feedback, as a prior)
    */
   public record Gibbs(int sweeps, int burnIn, double initStd, double rowNoiseShape,
-      boolean alignSamples) implements Serializable {
+      boolean alignSamples, boolean implicit) implements Serializable {
     public Gibbs {
       if (rowNoiseShape != 0 && rowNoiseShape < 1) {
         throw new SettingsException("cfpipe.train.gibbs.row-noise-shape must be 0 (off) or at "
@@ -208,7 +210,8 @@ public record TrainSettings(
             Checks.intIn(config, p + "gibbs.burn-in", 0, 1_000_000),
             Checks.doubleBetween(config, p + "gibbs.init-std", 0.0, 10.0),
             Checks.doubleIn(config, p + "gibbs.row-noise-shape", 0.0, 1e6),
-            Checks.bool(config, p + "gibbs.align-samples")));
+            Checks.bool(config, p + "gibbs.align-samples"),
+            Checks.bool(config, p + "gibbs.implicit")));
   }
 
   private static Engine engine(EngineChoice choice, ModelSettings.Type model, Config settings) {

@@ -32,11 +32,16 @@ import org.slf4j.LoggerFactory;
  * conditional given the row's residuals. A user who rates erratically gets a small scale, and his
  * ratings pull the items' factors less (ml-100k 0.8947 to 0.8907, docs/accuracy.md).
  *
+ * <p>With the implicit prior (SVD++'s implicit feedback, Koren 2008, as libFM samples it), a
+ * user's vector is p_u + z_u, z_u = |N(u)|^-1/2 sum of y_j over N(u), the distinct items he rated:
+ * the items a user picked say something of his taste. The y_j have their own priors and are
+ * sampled too; the model exported holds p_u + z_u, an ordinary factor row.
+ *
  * <p>A sweep draws each parameter from its conditional given all the others, one coordinate at a
  * time, keeping the residual of every rating up to date: for theta with derivative h on a rating
  * of precision p, precision = sum p h^2 + lambda and mean = (sum p h (e + theta h) + mu lambda)
- * / precision. A sweep draws the users' hyperparameters, then the users, then the items' and the
- * items. Given the items, users are independent, so the threads draw whole users in parallel, each
+ * / precision. A sweep draws the users' hyperparameters, then the users, then the y_j, then the
+ * items' hyperparameters and the items. Given the items, users are independent, so the threads draw whole users in parallel, each
  * one's coordinates in turn on a local copy of its ratings (the rated items' rows and the
  * residuals), which keeps the inner loops in cache. Each chunk of rows draws from its own stream
  * seeded by (seed, sweep, side, chunk): the chain is the same for any number of threads, and a
@@ -51,7 +56,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class GibbsSampler {
   private static final Logger LOG = LoggerFactory.getLogger(GibbsSampler.class);
-  private static final int CHECKPOINT_VERSION = 2;
+  private static final int CHECKPOINT_VERSION = 3;
   private static final int CHUNK = 256;
   private static final int ROTATION_PARTS = 16;
 
@@ -104,11 +109,26 @@ public final class GibbsSampler {
     final int[] ids;
     /** For each rating, the row on the other side. */
     final int[] other;
+    /**
+     * The factor rows the other side and the predictions see: the factors themselves, or for
+     * users with the implicit prior, their factors plus the implicit offsets.
+     */
+    double[] visible;
 
     Side(int rows, int k, int[] rowOf, int[] otherOf) {
+      this(rows, k, csr(rows, rowOf), otherOf);
+    }
+
+    /** A side with the same ratings layout as {@code layout}. */
+    Side(Side layout) {
+      this(layout.rows, layout.k, new int[][] {layout.start, layout.ids}, layout.other);
+    }
+
+    private Side(int rows, int k, int[][] csr, int[] otherOf) {
       this.rows = rows;
       this.k = k;
       this.factors = new double[rows * k];
+      this.visible = factors;
       this.bias = new double[rows];
       this.mu = new double[k + 1];
       this.lambda = new double[k + 1];
@@ -117,7 +137,14 @@ public final class GibbsSampler {
       this.biasSum = new double[rows];
       this.noise = new double[rows];
       java.util.Arrays.fill(noise, 1.0);
-      this.start = new int[rows + 1];
+      this.start = csr[0];
+      this.ids = csr[1];
+      this.other = otherOf;
+    }
+
+    /** Start offsets per row and rating ids grouped by row (compressed sparse rows). */
+    private static int[][] csr(int rows, int[] rowOf) {
+      int[] start = new int[rows + 1];
       for (int row : rowOf) {
         start[row + 1]++;
       }
@@ -125,11 +152,11 @@ public final class GibbsSampler {
         start[r + 1] += start[r];
       }
       int[] next = start.clone();
-      this.ids = new int[rowOf.length];
+      int[] ids = new int[rowOf.length];
       for (int n = 0; n < rowOf.length; n++) {
         ids[next[rowOf[n]]++] = n;
       }
-      this.other = otherOf;
+      return new int[][] {start, ids};
     }
 
     /** Column f of the factors, or the biases for f = k. */
@@ -173,6 +200,29 @@ public final class GibbsSampler {
     final double noiseShape;
     final boolean align;
     final Scratch[] scratch;
+    /** With the implicit prior: y_j per item (its hyperparameters too), else null. */
+    final Side implicit;
+    /** With the implicit prior: z_u = |R(u)|^-1/2 sum of y_j over u's items, row by row. */
+    final double[] offsets;
+    /** |R(u)|^-1/2 per user (0 for a user without ratings). */
+    final double[] userScale;
+    /**
+     * With the implicit prior, each user's distinct items (picked[pickedStart[u]...]) and each
+     * item's distinct users (raters[ratersStart[j]...]): a pair rated twice counts once.
+     */
+    final int[] pickedStart;
+    final int[] picked;
+    final int[] ratersStart;
+    final int[] raters;
+    /**
+     * Per user, for the implicit column being drawn: sum w h^2 and sum w h e over his ratings
+     * (h = v_if / sqrt|R(u)|), and the sum of the changes of the y_jf of his items.
+     */
+    final double[] hh;
+    final double[] he;
+    final double[] change;
+    /** With the implicit prior: the items' factors column by column, for its passes. */
+    final double[] itemColumns;
     final List<EpochStats> history = new ArrayList<>();
     double w0;
     double w0Sum;
@@ -198,6 +248,40 @@ public final class GibbsSampler {
       double std = settings.gibbs().initStd();
       initGaussian(users, std, FactorModel.USERS);
       initGaussian(items, std, FactorModel.ITEMS);
+      if (settings.gibbs().implicit()) {
+        // The y_j start at 0: every user starts from his own factors alone.
+        this.implicit = new Side(items);
+        this.offsets = new double[userCount * k];
+        int[][] byUser = distinct(users);
+        int[][] byItem = distinct(items);
+        this.pickedStart = byUser[0];
+        this.picked = byUser[1];
+        this.ratersStart = byItem[0];
+        this.raters = byItem[1];
+        this.userScale = new double[userCount];
+        for (int u = 0; u < userCount; u++) {
+          int count = pickedStart[u + 1] - pickedStart[u];
+          userScale[u] = count == 0 ? 0.0 : 1 / Math.sqrt(count);
+        }
+        this.hh = new double[userCount];
+        this.he = new double[userCount];
+        this.change = new double[userCount];
+        this.itemColumns = new double[itemCount * k];
+
+        users.visible = new double[userCount * k];
+      } else {
+        this.implicit = null;
+        this.offsets = null;
+        this.userScale = null;
+        this.hh = null;
+        this.he = null;
+        this.change = null;
+        this.itemColumns = null;
+        this.pickedStart = null;
+        this.picked = null;
+        this.ratersStart = null;
+        this.raters = null;
+      }
       w0 = globalMean ? data.mean() : 0.0;
     }
 
@@ -218,7 +302,7 @@ public final class GibbsSampler {
       for (int n = 0; n < residual.length; n++) {
         double p = w0 + users.bias[u[n]] + items.bias[i[n]];
         for (int f = 0; f < k; f++) {
-          p += users.factors[u[n] * k + f] * items.factors[i[n] * k + f];
+          p += users.visible[u[n] * k + f] * items.visible[i[n] * k + f];
         }
         residual[n] = y[n] - p;
       }
@@ -261,6 +345,9 @@ public final class GibbsSampler {
       int k = users.k;
       // From the parameters, not carried over: rounding does not accumulate from sweep to sweep,
       // and a resumed chain starts from exactly the residuals of an uninterrupted one.
+      if (implicit != null) {
+        recomputeOffsets();
+      }
       recomputeResiduals();
       if (globalMean) {
         SplittableRandom random = stream(sweep, -1, 0);
@@ -281,6 +368,9 @@ public final class GibbsSampler {
         w0 = drawn;
       }
       drawSide(users, items, sweep, 0);
+      if (implicit != null) {
+        drawImplicit(sweep);
+      }
       drawSide(items, users, sweep, 1);
       int[] u = data.users();
       int[] i = data.items();
@@ -395,6 +485,117 @@ public final class GibbsSampler {
       for (int x = 0; x < count; x++) {
         residual[side.ids[side.start[r] + x]] = e[x];
       }
+      if (side.visible != side.factors) {
+        for (int f = 0, j = r * k; f < k; f++, j++) {
+          side.visible[j] = side.factors[j] + offsets[j];
+        }
+      }
+    }
+
+    /** z_u from the y_j, and the users' visible rows, from scratch. */
+    void recomputeOffsets() {
+      int k = users.k;
+      inChunks(users.rows, (t, c, from, to) -> {
+        for (int u = from; u < to; u++) {
+          int row = u * k;
+          java.util.Arrays.fill(offsets, row, row + k, 0.0);
+          for (int x = pickedStart[u]; x < pickedStart[u + 1]; x++) {
+            int j = picked[x];
+            for (int f = 0; f < k; f++) {
+              offsets[row + f] += implicit.factors[j * k + f];
+            }
+          }
+          for (int f = 0; f < k; f++) {
+            offsets[row + f] *= userScale[u];
+            users.visible[row + f] = users.factors[row + f] + offsets[row + f];
+          }
+        }
+      });
+    }
+
+    /**
+     * Draws the y_j, column by column and within a column item by item, each from its Gaussian
+     * conditional. y_jf moves z_uf of every user u who rated j by y_jf / sqrt|R(u)|, and so every
+     * rating of those users: h = v_if / sqrt|R(u)| on rating (u, i). Per user, sum w v_if^2 and
+     * sum w v_if e are kept up to date as the y_jf change, so an item costs its raters, not their
+     * ratings. The items share users, so a column's items are drawn in turn, in one thread; the
+     * residuals follow in the pass over the ratings that prepares the next column.
+     */
+    void drawImplicit(int sweep) {
+      int k = users.k;
+      int itemCount = items.rows;
+      inChunks(itemCount, (t, c, from, to) -> {
+        for (int i = from; i < to; i++) {
+          for (int f = 0; f < k; f++) {
+            itemColumns[f * itemCount + i] = items.factors[i * k + f];
+          }
+        }
+      });
+      for (int f = 0; f <= k; f++) {
+        int next = f;
+        int done = f - 1;
+        inChunks(users.rows, (t, c, from, to) -> {
+          for (int u = from; u < to; u++) {
+            double moved = done >= 0 ? change[u] * userScale[u] : 0.0;
+            double squares = 0;
+            double products = 0;
+            for (int x = users.start[u]; x < users.start[u + 1]; x++) {
+              int n = users.ids[x];
+              int i = users.other[n];
+              if (moved != 0) {
+                residual[n] -= moved * itemColumns[done * itemCount + i];
+              }
+              if (next < k) {
+                double v = itemColumns[next * itemCount + i];
+                double w = items.noise[i] * v;
+                squares += w * v;
+                products += w * residual[n];
+              }
+            }
+            if (moved != 0) {
+              offsets[u * k + done] += moved;
+              users.visible[u * k + done] += moved;
+            }
+            // Scaled by |R(u)|^-1/2 once per user: h = v_if / sqrt|R(u)| on each of u's ratings.
+            double scale = userScale[u];
+            hh[u] = users.noise[u] * squares * scale * scale;
+            he[u] = users.noise[u] * products * scale;
+            change[u] = 0;
+          }
+        });
+        if (f < k) {
+          drawImplicitColumn(f, sweep);
+        }
+      }
+    }
+
+    /** Draws column f of the y_j given the users' sums in hh and he; records z's changes. */
+    void drawImplicitColumn(int f, int sweep) {
+      int k = users.k;
+      int column = 2 * (k + 1) + f;
+      implicit.drawHyper(f, stream(sweep, column, -1));
+      SplittableRandom random = stream(sweep, column, 0);
+      for (int j = 0; j < implicit.rows; j++) {
+        double theta = implicit.factors[j * k + f];
+        double squares = 0;
+        double products = 0;
+        for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
+          int u = raters[x];
+          squares += hh[u];
+          products += he[u];
+        }
+        double precision = alpha * squares + implicit.lambda[f];
+        double mean = (alpha * (products + theta * squares) + implicit.mu[f] * implicit.lambda[f])
+            / precision;
+        double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
+        double moved = drawn - theta;
+        for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
+          int u = raters[x];
+          he[u] -= moved * hh[u];
+          change[u] += moved;
+        }
+        implicit.factors[j * k + f] = drawn;
+      }
     }
 
     SplittableRandom stream(int sweep, int column, int chunk) {
@@ -411,11 +612,11 @@ public final class GibbsSampler {
           for (int r = from; r < to; r++) {
             int row = r * k;
             for (int q = 0; q < k; q++) {
-              double value = side.factors[row + q];
+              double value = side.visible[row + q];
               if (rotation != null) {
                 value = 0;
                 for (int p = 0; p < k; p++) {
-                  value += side.factors[row + p] * rotation[p * k + q];
+                  value += side.visible[row + p] * rotation[p * k + q];
                 }
               }
               side.factorSum[row + q] += value;
@@ -447,7 +648,7 @@ public final class GibbsSampler {
               end = (int) ((long) side.rows * (slice + 1) / ROTATION_PARTS); r < end; r++) {
             int row = r * k;
             for (int p = 0; p < k; p++) {
-              double value = side.factors[row + p];
+              double value = side.visible[row + p];
               for (int q = 0; q < k; q++) {
                 m[p * k + q] += value * side.factorSum[row + q];
               }
@@ -477,7 +678,7 @@ public final class GibbsSampler {
     void copyRows(Side side, float[] rows, boolean mean, double scale) {
       int k = side.k;
       int width = k + (biases ? 1 : 0);
-      double[] factors = mean ? side.factorSum : side.factors;
+      double[] factors = mean ? side.factorSum : side.visible;
       double[] bias = mean ? side.biasSum : side.bias;
       for (int r = 0; r < side.rows; r++) {
         for (int f = 0; f < k; f++) {
@@ -503,6 +704,12 @@ public final class GibbsSampler {
           Checkpoints.writeDoubles(out, values);
         }
       }
+      out.writeBoolean(implicit != null);
+      if (implicit != null) {
+        for (double[] values : new double[][] {implicit.factors, implicit.mu, implicit.lambda}) {
+          Checkpoints.writeDoubles(out, values);
+        }
+      }
     }
 
     void restore(DataInputStream in) {
@@ -519,6 +726,15 @@ public final class GibbsSampler {
         for (Side side : new Side[] {users, items}) {
           for (double[] values : new double[][] {side.factors, side.bias, side.mu, side.lambda,
               side.factorSum, side.biasSum, side.noise}) {
+            Checkpoints.readDoubles(in, values);
+          }
+        }
+        if (in.readBoolean() != (implicit != null)) {
+          throw new IOException("the checkpoint was written with cfpipe.train.gibbs.implicit = "
+              + (implicit == null));
+        }
+        if (implicit != null) {
+          for (double[] values : new double[][] {implicit.factors, implicit.mu, implicit.lambda}) {
             Checkpoints.readDoubles(in, values);
           }
         }
@@ -551,6 +767,31 @@ public final class GibbsSampler {
     return flat;
   }
 
+  /**
+   * The distinct rows of the other side among each row's ratings, sorted: {start offsets, rows}.
+   */
+  private static int[][] distinct(Side side) {
+    int[] start = new int[side.rows + 1];
+    int[] values = new int[side.ids.length];
+    int size = 0;
+    for (int r = 0; r < side.rows; r++) {
+      int from = size;
+      for (int x = side.start[r]; x < side.start[r + 1]; x++) {
+        values[size++] = side.other[side.ids[x]];
+      }
+      java.util.Arrays.sort(values, from, size);
+      int kept = from;
+      for (int x = from; x < size; x++) {
+        if (x == from || values[x] != values[x - 1]) {
+          values[kept++] = values[x];
+        }
+      }
+      size = kept;
+      start[r + 1] = size;
+    }
+    return new int[][] {start, java.util.Arrays.copyOf(values, size)};
+  }
+
   /** A thread's copy of one row's ratings: the other side's factor rows, scales, residuals. */
   private static final class Scratch {
     double[] factors = new double[0];
@@ -570,7 +811,7 @@ public final class GibbsSampler {
       for (int x = 0; x < count; x++) {
         int n = side.ids[from + x];
         int o = side.other[n];
-        System.arraycopy(opposite.factors, o * k, factors, x * k, k);
+        System.arraycopy(opposite.visible, o * k, factors, x * k, k);
         weights[x] = opposite.noise[o];
         residuals[x] = residual[n];
       }

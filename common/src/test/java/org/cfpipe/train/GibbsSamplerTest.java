@@ -148,6 +148,67 @@ class GibbsSamplerTest {
   }
 
   @Test
+  void theImplicitPriorLearnsFromWhichItemsAUserPicked() {
+    // Users rate few items, picked by taste: a user's items say where his factors lie, beyond
+    // what his few ratings say. The implicit prior reads that; without it, only ratings count.
+    PlantedRatings truth = PlantedRatings.plant(400, 300, 4, 21);
+    SplittableRandom random = new SplittableRandom(22);
+    List<int[]> train = new ArrayList<>();
+    List<int[]> valid = new ArrayList<>();
+    for (int u = 0; u < truth.users(); u++) {
+      double[] weight = new double[truth.items()];
+      for (int i = 0; i < weight.length; i++) {
+        // The user's bias is the same for all his items: the weights follow u.v and b_i.
+        weight[i] = Math.exp(3 * truth.truth(u, i));
+      }
+      for (int pick = 0; pick < 12; pick++) {
+        int item = draw(weight, random);
+        weight[item] = 0;
+        (pick < 8 ? train : valid).add(new int[] {u, item});
+      }
+    }
+    TrainingSet trainSet = ratingsOf(train, truth, random);
+    TrainingSet validSet = ratingsOf(valid, truth, random);
+
+    double[] rmse = new double[2];
+    for (int on = 0; on < 2; on++) {
+      PipelineSettings s = settings("cfpipe.train.gibbs.implicit=" + (on == 1),
+          "cfpipe.train.gibbs.sweeps=150", "cfpipe.train.gibbs.burn-in=50");
+      rmse[on] = new GibbsSampler(s.model(), s.train())
+          .train(trainSet, validSet, truth.users(), truth.items()).last().validRmse();
+    }
+    assertTrue(rmse[1] < rmse[0] - 0.015, "validation RMSE " + rmse[1] + " with the implicit "
+        + "prior, " + rmse[0] + " without");
+  }
+
+  private static int draw(double[] weight, SplittableRandom random) {
+    double total = 0;
+    for (double w : weight) {
+      total += w;
+    }
+    double target = random.nextDouble() * total;
+    int i = 0;
+    while (i < weight.length - 1 && (target -= weight[i]) > 0) {
+      i++;
+    }
+    return i;
+  }
+
+  private static TrainingSet ratingsOf(List<int[]> pairs, PlantedRatings truth,
+      SplittableRandom random) {
+    int[] users = new int[pairs.size()];
+    int[] items = new int[pairs.size()];
+    float[] ratings = new float[pairs.size()];
+    for (int n = 0; n < pairs.size(); n++) {
+      users[n] = pairs.get(n)[0];
+      items[n] = pairs.get(n)[1];
+      ratings[n] = (float) (truth.truth(users[n], items[n])
+          + 0.5 * PlantedRatings.gaussian(random));
+    }
+    return new TrainingSet(users, items, ratings);
+  }
+
+  @Test
   void theNearestRotationUndoesARotation() {
     // G = F Q for a random F and a random rotation Q: the rotation taking F closest to G is Q.
     int k = 5;
