@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>With the implicit prior (SVD++'s implicit feedback, Koren 2008, as libFM samples it), a
  * user's vector is p_u + z_u, z_u = |N(u)|^-1/2 sum of y_j over N(u), the distinct items he rated:
  * the items a user picked say something of his taste. The y_j have their own priors and are
- * sampled too; the model exported holds p_u + z_u, an ordinary factor row.
+ * sampled too ({@link ImplicitPrior}); the model exported holds p_u + z_u, an ordinary factor
+ * row. Each side's parameters and ratings are a {@link GibbsSide}.
  *
  * <p>A sweep draws each parameter from its conditional given all the others, one coordinate at a
  * time, keeping the residual of every rating up to date: for theta with derivative h on a rating
@@ -92,107 +93,12 @@ public final class GibbsSampler {
     }
   }
 
-  /** One side's parameters: rows x k factors, a bias per row, and their hyperparameters. */
-  private static final class Side {
-    final int rows;
-    final int k;
-    final double[] factors;
-    final double[] bias;
-    final double[] mu;
-    final double[] lambda;
-    final double[] factorSum;
-    final double[] biasSum;
-    /** Each row's noise precision scale: a rating's precision is alpha * user's * item's. */
-    final double[] noise;
-    /** Ratings of each row: rating ids from start[row] to start[row + 1] of ids. */
-    final int[] start;
-    final int[] ids;
-    /** For each rating, the row on the other side. */
-    final int[] other;
-    /**
-     * The factor rows the other side and the predictions see: the factors themselves, or for
-     * users with the implicit prior, their factors plus the implicit offsets.
-     */
-    double[] visible;
-
-    Side(int rows, int k, int[] rowOf, int[] otherOf) {
-      this(rows, k, csr(rows, rowOf), otherOf);
-    }
-
-    /** A side with the same ratings layout as {@code layout}. */
-    Side(Side layout) {
-      this(layout.rows, layout.k, new int[][] {layout.start, layout.ids}, layout.other);
-    }
-
-    private Side(int rows, int k, int[][] csr, int[] otherOf) {
-      this.rows = rows;
-      this.k = k;
-      this.factors = new double[rows * k];
-      this.visible = factors;
-      this.bias = new double[rows];
-      this.mu = new double[k + 1];
-      this.lambda = new double[k + 1];
-      java.util.Arrays.fill(lambda, 1.0);
-      this.factorSum = new double[rows * k];
-      this.biasSum = new double[rows];
-      this.noise = new double[rows];
-      java.util.Arrays.fill(noise, 1.0);
-      this.start = csr[0];
-      this.ids = csr[1];
-      this.other = otherOf;
-    }
-
-    /** Start offsets per row and rating ids grouped by row (compressed sparse rows). */
-    private static int[][] csr(int rows, int[] rowOf) {
-      int[] start = new int[rows + 1];
-      for (int row : rowOf) {
-        start[row + 1]++;
-      }
-      for (int r = 0; r < rows; r++) {
-        start[r + 1] += start[r];
-      }
-      int[] next = start.clone();
-      int[] ids = new int[rowOf.length];
-      for (int n = 0; n < rowOf.length; n++) {
-        ids[next[rowOf[n]]++] = n;
-      }
-      return new int[][] {start, ids};
-    }
-
-    /** Column f of the factors, or the biases for f = k. */
-    double get(int row, int f) {
-      return f == k ? bias[row] : factors[row * k + f];
-    }
-
-    void set(int row, int f, double value) {
-      if (f == k) {
-        bias[row] = value;
-      } else {
-        factors[row * k + f] = value;
-      }
-    }
-
-    /** Draws mu_f and lambda_f given column f (libFM's draw_mu and draw_lambda). */
-    void drawHyper(int f, SplittableRandom random) {
-      double sum = 0;
-      for (int r = 0; r < rows; r++) {
-        sum += get(r, f);
-      }
-      double squares = mu[f] * mu[f];
-      for (int r = 0; r < rows; r++) {
-        double d = get(r, f) - mu[f];
-        squares += d * d;
-      }
-      lambda[f] = gamma((1.0 + rows + 1) / 2, (1.0 + squares) / 2, random);
-      mu[f] = sum / (rows + 1) + random.nextGaussian() / Math.sqrt((rows + 1) * lambda[f]);
-    }
-  }
 
   /** The state of one chain: parameters, residuals, hyperparameters and the running means. */
   private final class Chain {
     final TrainingSet data;
-    final Side users;
-    final Side items;
+    final GibbsSide users;
+    final GibbsSide items;
     final Workers workers;
     final boolean biases;
     final boolean globalMean;
@@ -200,29 +106,8 @@ public final class GibbsSampler {
     final double noiseShape;
     final boolean align;
     final Scratch[] scratch;
-    /** With the implicit prior: y_j per item (its hyperparameters too), else null. */
-    final Side implicit;
-    /** With the implicit prior: z_u = |R(u)|^-1/2 sum of y_j over u's items, row by row. */
-    final double[] offsets;
-    /** |R(u)|^-1/2 per user (0 for a user without ratings). */
-    final double[] userScale;
-    /**
-     * With the implicit prior, each user's distinct items (picked[pickedStart[u]...]) and each
-     * item's distinct users (raters[ratersStart[j]...]): a pair rated twice counts once.
-     */
-    final int[] pickedStart;
-    final int[] picked;
-    final int[] ratersStart;
-    final int[] raters;
-    /**
-     * Per user, for the implicit column being drawn: sum w h^2 and sum w h e over his ratings
-     * (h = v_if / sqrt|R(u)|), and the sum of the changes of the y_jf of his items.
-     */
-    final double[] hh;
-    final double[] he;
-    final double[] change;
-    /** With the implicit prior: the items' factors column by column, for its passes. */
-    final double[] itemColumns;
+    /** With cfpipe.train.gibbs.implicit; else null. */
+    final ImplicitPrior implicit;
     final List<EpochStats> history = new ArrayList<>();
     double w0;
     double w0Sum;
@@ -234,8 +119,8 @@ public final class GibbsSampler {
       int k = modelSettings.factors();
       this.data = data;
       this.workers = workers;
-      this.users = new Side(userCount, k, data.users(), data.items());
-      this.items = new Side(itemCount, k, data.items(), data.users());
+      this.users = new GibbsSide(userCount, k, data.users(), data.items());
+      this.items = new GibbsSide(itemCount, k, data.items(), data.users());
       this.biases = modelSettings.type().hasBiases();
       this.globalMean = biases && modelSettings.globalMean();
       this.residual = new double[data.size()];
@@ -248,44 +133,12 @@ public final class GibbsSampler {
       double std = settings.gibbs().initStd();
       initGaussian(users, std, FactorModel.USERS);
       initGaussian(items, std, FactorModel.ITEMS);
-      if (settings.gibbs().implicit()) {
-        // The y_j start at 0: every user starts from his own factors alone.
-        this.implicit = new Side(items);
-        this.offsets = new double[userCount * k];
-        int[][] byUser = distinct(users);
-        int[][] byItem = distinct(items);
-        this.pickedStart = byUser[0];
-        this.picked = byUser[1];
-        this.ratersStart = byItem[0];
-        this.raters = byItem[1];
-        this.userScale = new double[userCount];
-        for (int u = 0; u < userCount; u++) {
-          int count = pickedStart[u + 1] - pickedStart[u];
-          userScale[u] = count == 0 ? 0.0 : 1 / Math.sqrt(count);
-        }
-        this.hh = new double[userCount];
-        this.he = new double[userCount];
-        this.change = new double[userCount];
-        this.itemColumns = new double[itemCount * k];
-
-        users.visible = new double[userCount * k];
-      } else {
-        this.implicit = null;
-        this.offsets = null;
-        this.userScale = null;
-        this.hh = null;
-        this.he = null;
-        this.change = null;
-        this.itemColumns = null;
-        this.pickedStart = null;
-        this.picked = null;
-        this.ratersStart = null;
-        this.raters = null;
-      }
+      this.implicit = settings.gibbs().implicit() ? new ImplicitPrior(users, items, workers)
+          : null;
       w0 = globalMean ? data.mean() : 0.0;
     }
 
-    void initGaussian(Side side, double std, int marker) {
+    void initGaussian(GibbsSide side, double std, int marker) {
       for (int r = 0; r < side.rows; r++) {
         SplittableRandom random = new SplittableRandom(FactorModel.rowSeed(settings.seed(), marker, r));
         for (int f = 0; f < side.k; f++) {
@@ -346,7 +199,7 @@ public final class GibbsSampler {
       // From the parameters, not carried over: rounding does not accumulate from sweep to sweep,
       // and a resumed chain starts from exactly the residuals of an uninterrupted one.
       if (implicit != null) {
-        recomputeOffsets();
+        implicit.recompute();
       }
       recomputeResiduals();
       if (globalMean) {
@@ -369,7 +222,7 @@ public final class GibbsSampler {
       }
       drawSide(users, items, sweep, 0);
       if (implicit != null) {
-        drawImplicit(sweep);
+        implicit.draw(alpha, residual, (column, chunk) -> stream(sweep, column, chunk));
       }
       drawSide(items, users, sweep, 1);
       int[] u = data.users();
@@ -393,7 +246,7 @@ public final class GibbsSampler {
      * Draws each row's noise precision scale from its conditional, Gamma(s + n / 2, rate s +
      * alpha * sum w e^2 / 2) over the row's n ratings, w the other side's scales.
      */
-    void drawNoise(Side side, Side opposite, int sweep, int stream) {
+    void drawNoise(GibbsSide side, GibbsSide opposite, int sweep, int stream) {
       inChunks(side.rows, (t, c, from, to) -> {
         SplittableRandom random = stream(sweep, stream, c);
         for (int r = from; r < to; r++) {
@@ -413,7 +266,7 @@ public final class GibbsSampler {
      * Draws the hyperparameters of every column of {@code side}, then its rows: the rows are
      * independent given the other side, so the threads take chunks of them.
      */
-    void drawSide(Side side, Side opposite, int sweep, int stream) {
+    void drawSide(GibbsSide side, GibbsSide opposite, int sweep, int stream) {
       // Column k is the bias; the dot model has none.
       int top = biases ? side.k : side.k - 1;
       for (int f = top; f >= 0; f--) {
@@ -427,15 +280,8 @@ public final class GibbsSampler {
       });
     }
 
-    /** Runs {@code work} on every chunk of {@code rows} rows, the chunks shared by the threads. */
-    void inChunks(int rows, ChunkWork work) {
-      int chunks = (rows + CHUNK - 1) / CHUNK;
-      AtomicInteger next = new AtomicInteger();
-      workers.run(t -> {
-        for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-          work.run(t, c, c * CHUNK, Math.min(rows, c * CHUNK + CHUNK));
-        }
-      });
+    void inChunks(int rows, Workers.ChunkTask work) {
+      workers.inChunks(rows, CHUNK, work);
     }
 
     /**
@@ -443,7 +289,7 @@ public final class GibbsSampler {
      * all the others, on a local copy of the row's ratings: the other side's rows, their noise
      * scales and the residuals, which are kept up to date and written back at the end.
      */
-    void drawRow(Side side, Side opposite, int r, int top, Scratch local,
+    void drawRow(GibbsSide side, GibbsSide opposite, int r, int top, Scratch local,
         SplittableRandom random) {
       int k = side.k;
       int count = local.gather(side, opposite, r, residual);
@@ -485,118 +331,13 @@ public final class GibbsSampler {
       for (int x = 0; x < count; x++) {
         residual[side.ids[side.start[r] + x]] = e[x];
       }
-      if (side.visible != side.factors) {
-        for (int f = 0, j = r * k; f < k; f++, j++) {
-          side.visible[j] = side.factors[j] + offsets[j];
-        }
+      if (side == users && implicit != null) {
+        implicit.refresh(r);
       }
     }
 
-    /** z_u from the y_j, and the users' visible rows, from scratch. */
-    void recomputeOffsets() {
-      int k = users.k;
-      inChunks(users.rows, (t, c, from, to) -> {
-        for (int u = from; u < to; u++) {
-          int row = u * k;
-          java.util.Arrays.fill(offsets, row, row + k, 0.0);
-          for (int x = pickedStart[u]; x < pickedStart[u + 1]; x++) {
-            int j = picked[x];
-            for (int f = 0; f < k; f++) {
-              offsets[row + f] += implicit.factors[j * k + f];
-            }
-          }
-          for (int f = 0; f < k; f++) {
-            offsets[row + f] *= userScale[u];
-            users.visible[row + f] = users.factors[row + f] + offsets[row + f];
-          }
-        }
-      });
-    }
 
-    /**
-     * Draws the y_j, column by column and within a column item by item, each from its Gaussian
-     * conditional. y_jf moves z_uf of every user u who rated j by y_jf / sqrt|R(u)|, and so every
-     * rating of those users: h = v_if / sqrt|R(u)| on rating (u, i). Per user, sum w v_if^2 and
-     * sum w v_if e are kept up to date as the y_jf change, so an item costs its raters, not their
-     * ratings. The items share users, so a column's items are drawn in turn, in one thread; the
-     * residuals follow in the pass over the ratings that prepares the next column.
-     */
-    void drawImplicit(int sweep) {
-      int k = users.k;
-      int itemCount = items.rows;
-      inChunks(itemCount, (t, c, from, to) -> {
-        for (int i = from; i < to; i++) {
-          for (int f = 0; f < k; f++) {
-            itemColumns[f * itemCount + i] = items.factors[i * k + f];
-          }
-        }
-      });
-      for (int f = 0; f <= k; f++) {
-        int next = f;
-        int done = f - 1;
-        inChunks(users.rows, (t, c, from, to) -> {
-          for (int u = from; u < to; u++) {
-            double moved = done >= 0 ? change[u] * userScale[u] : 0.0;
-            double squares = 0;
-            double products = 0;
-            for (int x = users.start[u]; x < users.start[u + 1]; x++) {
-              int n = users.ids[x];
-              int i = users.other[n];
-              if (moved != 0) {
-                residual[n] -= moved * itemColumns[done * itemCount + i];
-              }
-              if (next < k) {
-                double v = itemColumns[next * itemCount + i];
-                double w = items.noise[i] * v;
-                squares += w * v;
-                products += w * residual[n];
-              }
-            }
-            if (moved != 0) {
-              offsets[u * k + done] += moved;
-              users.visible[u * k + done] += moved;
-            }
-            // Scaled by |R(u)|^-1/2 once per user: h = v_if / sqrt|R(u)| on each of u's ratings.
-            double scale = userScale[u];
-            hh[u] = users.noise[u] * squares * scale * scale;
-            he[u] = users.noise[u] * products * scale;
-            change[u] = 0;
-          }
-        });
-        if (f < k) {
-          drawImplicitColumn(f, sweep);
-        }
-      }
-    }
 
-    /** Draws column f of the y_j given the users' sums in hh and he; records z's changes. */
-    void drawImplicitColumn(int f, int sweep) {
-      int k = users.k;
-      int column = 2 * (k + 1) + f;
-      implicit.drawHyper(f, stream(sweep, column, -1));
-      SplittableRandom random = stream(sweep, column, 0);
-      for (int j = 0; j < implicit.rows; j++) {
-        double theta = implicit.factors[j * k + f];
-        double squares = 0;
-        double products = 0;
-        for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
-          int u = raters[x];
-          squares += hh[u];
-          products += he[u];
-        }
-        double precision = alpha * squares + implicit.lambda[f];
-        double mean = (alpha * (products + theta * squares) + implicit.mu[f] * implicit.lambda[f])
-            / precision;
-        double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
-        double moved = drawn - theta;
-        for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
-          int u = raters[x];
-          he[u] -= moved * hh[u];
-          change[u] += moved;
-        }
-        implicit.factors[j * k + f] = drawn;
-      }
-    }
 
     SplittableRandom stream(int sweep, int column, int chunk) {
       return new SplittableRandom(Seeds.mix(Seeds.mix(settings.seed(), sweep, column), chunk, 0));
@@ -607,7 +348,7 @@ public final class GibbsSampler {
       w0Sum += w0;
       double[] rotation = align && samples > 1 ? rotationOntoMean() : null;
       int k = users.k;
-      for (Side side : new Side[] {users, items}) {
+      for (GibbsSide side : new GibbsSide[] {users, items}) {
         inChunks(side.rows, (t, c, from, to) -> {
           for (int r = from; r < to; r++) {
             int row = r * k;
@@ -636,12 +377,12 @@ public final class GibbsSampler {
       int k = users.k;
       // Summed in a fixed number of parts, added up in order: the same R for any thread count.
       double[][] partial = new double[2 * ROTATION_PARTS][k * k];
-      Side[] sides = {users, items};
+      GibbsSide[] sides = {users, items};
       AtomicInteger next = new AtomicInteger();
       workers.run(t -> {
         for (int part = next.getAndIncrement(); part < partial.length;
             part = next.getAndIncrement()) {
-          Side side = sides[part / ROTATION_PARTS];
+          GibbsSide side = sides[part / ROTATION_PARTS];
           int slice = part % ROTATION_PARTS;
           double[] m = partial[part];
           for (int r = (int) ((long) side.rows * slice / ROTATION_PARTS),
@@ -675,7 +416,7 @@ public final class GibbsSampler {
       return model;
     }
 
-    void copyRows(Side side, float[] rows, boolean mean, double scale) {
+    void copyRows(GibbsSide side, float[] rows, boolean mean, double scale) {
       int k = side.k;
       int width = k + (biases ? 1 : 0);
       double[] factors = mean ? side.factorSum : side.visible;
@@ -698,7 +439,7 @@ public final class GibbsSampler {
       out.writeDouble(w0Sum);
       out.writeDouble(alpha);
       out.writeInt(samples);
-      for (Side side : new Side[] {users, items}) {
+      for (GibbsSide side : new GibbsSide[] {users, items}) {
         for (double[] values : new double[][] {side.factors, side.bias, side.mu, side.lambda,
             side.factorSum, side.biasSum, side.noise}) {
           Checkpoints.writeDoubles(out, values);
@@ -706,9 +447,7 @@ public final class GibbsSampler {
       }
       out.writeBoolean(implicit != null);
       if (implicit != null) {
-        for (double[] values : new double[][] {implicit.factors, implicit.mu, implicit.lambda}) {
-          Checkpoints.writeDoubles(out, values);
-        }
+        implicit.save(out);
       }
     }
 
@@ -723,7 +462,7 @@ public final class GibbsSampler {
         w0Sum = in.readDouble();
         alpha = in.readDouble();
         samples = in.readInt();
-        for (Side side : new Side[] {users, items}) {
+        for (GibbsSide side : new GibbsSide[] {users, items}) {
           for (double[] values : new double[][] {side.factors, side.bias, side.mu, side.lambda,
               side.factorSum, side.biasSum, side.noise}) {
             Checkpoints.readDoubles(in, values);
@@ -734,9 +473,7 @@ public final class GibbsSampler {
               + (implicit == null));
         }
         if (implicit != null) {
-          for (double[] values : new double[][] {implicit.factors, implicit.mu, implicit.lambda}) {
-            Checkpoints.readDoubles(in, values);
-          }
+          implicit.restore(in);
         }
         LOG.info("resumed from the checkpoint after sweep {}", history.size());
       } catch (IOException e) {
@@ -767,30 +504,6 @@ public final class GibbsSampler {
     return flat;
   }
 
-  /**
-   * The distinct rows of the other side among each row's ratings, sorted: {start offsets, rows}.
-   */
-  private static int[][] distinct(Side side) {
-    int[] start = new int[side.rows + 1];
-    int[] values = new int[side.ids.length];
-    int size = 0;
-    for (int r = 0; r < side.rows; r++) {
-      int from = size;
-      for (int x = side.start[r]; x < side.start[r + 1]; x++) {
-        values[size++] = side.other[side.ids[x]];
-      }
-      java.util.Arrays.sort(values, from, size);
-      int kept = from;
-      for (int x = from; x < size; x++) {
-        if (x == from || values[x] != values[x - 1]) {
-          values[kept++] = values[x];
-        }
-      }
-      size = kept;
-      start[r + 1] = size;
-    }
-    return new int[][] {start, java.util.Arrays.copyOf(values, size)};
-  }
 
   /** A thread's copy of one row's ratings: the other side's factor rows, scales, residuals. */
   private static final class Scratch {
@@ -799,7 +512,7 @@ public final class GibbsSampler {
     double[] residuals = new double[0];
 
     /** Copies row r's ratings in; returns their number. */
-    int gather(Side side, Side opposite, int r, double[] residual) {
+    int gather(GibbsSide side, GibbsSide opposite, int r, double[] residual) {
       int k = side.k;
       int from = side.start[r];
       int count = side.start[r + 1] - from;
@@ -819,11 +532,6 @@ public final class GibbsSampler {
     }
   }
 
-  /** Work on the rows from {@code from} to {@code to} of chunk {@code chunk}, in thread t. */
-  @FunctionalInterface
-  private interface ChunkWork {
-    void run(int thread, int chunk, int from, int to);
-  }
 
   static double gamma(double shape, double rate, SplittableRandom random) {
     double d = shape - 1.0 / 3;

@@ -1,6 +1,7 @@
 package org.cfpipe.train;
 
 import java.util.concurrent.Phaser;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -34,6 +35,26 @@ final class Workers implements AutoCloseable {
 
   int threads() {
     return threads;
+  }
+
+  /** Work on rows {@code from} to {@code to} of chunk {@code chunk}, in thread {@code thread}. */
+  @FunctionalInterface
+  interface ChunkTask {
+    void run(int thread, int chunk, int from, int to);
+  }
+
+  /**
+   * Runs {@code work} on each chunk of {@code size} of {@code rows} rows, the threads taking the
+   * chunks in turn.
+   */
+  void inChunks(int rows, int size, ChunkTask work) {
+    int chunks = (rows + size - 1) / size;
+    AtomicInteger next = new AtomicInteger();
+    run(t -> {
+      for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+        work.run(t, c, c * size, Math.min(rows, c * size + size));
+      }
+    });
   }
 
   /** Runs {@code work} on every thread and returns when all have finished it. */

@@ -1,0 +1,129 @@
+package org.cfpipe.train;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * One side of the Gibbs sampler's model, users or items: rows x k factors, a bias per row, a
+ * noise scale per row, the Gaussian priors' hyperparameters of each column, the running sums of
+ * the samples, and the side's ratings grouped by row.
+ */
+final class GibbsSide {
+  final int rows;
+  final int k;
+  final double[] factors;
+  final double[] bias;
+  final double[] mu;
+  final double[] lambda;
+  final double[] factorSum;
+  final double[] biasSum;
+  /** Each row's noise precision scale: a rating's precision is alpha * user's * item's. */
+  final double[] noise;
+  /** Ratings of each row: rating ids from start[row] to start[row + 1] of ids. */
+  final int[] start;
+  final int[] ids;
+  /** For each rating, the row on the other side. */
+  final int[] other;
+  /**
+   * The factor rows the other side and the predictions see: the factors themselves, or for
+   * users with the implicit prior, their factors plus the implicit offsets.
+   */
+  double[] visible;
+
+  GibbsSide(int rows, int k, int[] rowOf, int[] otherOf) {
+    this(rows, k, csr(rows, rowOf), otherOf);
+  }
+
+  /** A side with the same ratings layout as {@code layout}. */
+  GibbsSide(GibbsSide layout) {
+    this(layout.rows, layout.k, new int[][] {layout.start, layout.ids}, layout.other);
+  }
+
+  private GibbsSide(int rows, int k, int[][] csr, int[] otherOf) {
+    this.rows = rows;
+    this.k = k;
+    this.factors = new double[rows * k];
+    this.visible = factors;
+    this.bias = new double[rows];
+    this.mu = new double[k + 1];
+    this.lambda = new double[k + 1];
+    Arrays.fill(lambda, 1.0);
+    this.factorSum = new double[rows * k];
+    this.biasSum = new double[rows];
+    this.noise = new double[rows];
+    Arrays.fill(noise, 1.0);
+    this.start = csr[0];
+    this.ids = csr[1];
+    this.other = otherOf;
+  }
+
+  /** Start offsets per row and rating ids grouped by row (compressed sparse rows). */
+  private static int[][] csr(int rows, int[] rowOf) {
+    int[] start = new int[rows + 1];
+    for (int row : rowOf) {
+      start[row + 1]++;
+    }
+    for (int r = 0; r < rows; r++) {
+      start[r + 1] += start[r];
+    }
+    int[] next = start.clone();
+    int[] ids = new int[rowOf.length];
+    for (int n = 0; n < rowOf.length; n++) {
+      ids[next[rowOf[n]]++] = n;
+    }
+    return new int[][] {start, ids};
+  }
+
+  /** Column f of the factors, or the biases for f = k. */
+  double get(int row, int f) {
+    return f == k ? bias[row] : factors[row * k + f];
+  }
+
+  void set(int row, int f, double value) {
+    if (f == k) {
+      bias[row] = value;
+    } else {
+      factors[row * k + f] = value;
+    }
+  }
+
+  /** Draws mu_f and lambda_f given column f (libFM's draw_mu and draw_lambda). */
+  void drawHyper(int f, SplittableRandom random) {
+    double sum = 0;
+    for (int r = 0; r < rows; r++) {
+      sum += get(r, f);
+    }
+    double squares = mu[f] * mu[f];
+    for (int r = 0; r < rows; r++) {
+      double d = get(r, f) - mu[f];
+      squares += d * d;
+    }
+    lambda[f] = GibbsSampler.gamma((1.0 + rows + 1) / 2, (1.0 + squares) / 2, random);
+    mu[f] = sum / (rows + 1) + random.nextGaussian() / Math.sqrt((rows + 1) * lambda[f]);
+  }
+
+  /**
+   * The distinct rows of the other side among each row's ratings, sorted: {start offsets, rows}.
+   */
+  int[][] distinctOthers() {
+    int[] offsets = new int[rows + 1];
+    int[] values = new int[ids.length];
+    int size = 0;
+    for (int r = 0; r < rows; r++) {
+      int from = size;
+      for (int x = start[r]; x < start[r + 1]; x++) {
+        values[size++] = other[ids[x]];
+      }
+      Arrays.sort(values, from, size);
+      int kept = from;
+      for (int x = from; x < size; x++) {
+        if (x == from || values[x] != values[x - 1]) {
+          values[kept++] = values[x];
+        }
+      }
+      size = kept;
+      offsets[r + 1] = size;
+    }
+    return new int[][] {offsets, Arrays.copyOf(values, size)};
+  }
+}

@@ -1,0 +1,205 @@
+package org.cfpipe.train;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * The Gibbs sampler's implicit prior: SVD++'s implicit feedback (Koren 2008, "Factorization meets
+ * the neighborhood"), sampled as libFM samples it. A user's vector is p_u + z_u with
+ * z_u = |N(u)|^-1/2 sum of y_j over N(u), the distinct items he rated: the items a user picked
+ * say something of his taste. The y_j have a Gaussian prior per column, with hyperparameters
+ * sampled like the factors'. This class holds the y_j and the z_u and keeps the users' visible
+ * rows (p_u + z_u) and the residuals up to date as the y_j move.
+ *
+ * <p>y_jf moves z_uf of every user u who rated j by y_jf / sqrt|N(u)|, and so every rating of
+ * those users: h = v_if / sqrt|N(u)| on rating (u, i). Per user, sum w h^2 and sum w h e are kept
+ * up to date as the y_jf change, so an item costs its raters, not their ratings. The items share
+ * users, so a column's items are drawn in turn, in one thread; the residuals follow in the
+ * parallel pass over the ratings that prepares the next column.
+ */
+final class ImplicitPrior {
+  private static final int CHUNK = 256;
+
+  private final GibbsSide users;
+  private final GibbsSide items;
+  private final Workers workers;
+  /** The y_j, one row per item, and their hyperparameters. */
+  private final GibbsSide y;
+  /** z_u, one row per user. */
+  private final double[] offsets;
+  /** |N(u)|^-1/2 per user (0 for a user without ratings). */
+  private final double[] userScale;
+  /** Each user's distinct items (picked from pickedStart[u]) and each item's distinct users. */
+  private final int[] pickedStart;
+  private final int[] picked;
+  private final int[] ratersStart;
+  private final int[] raters;
+  /**
+   * Per user, for the column being drawn: sum w h^2 and sum w h e over his ratings, and the sum
+   * of the changes of the y_jf of his items.
+   */
+  private final double[] hh;
+  private final double[] he;
+  private final double[] change;
+  /** The items' factors column by column, for the passes over one column. */
+  private final double[] itemColumns;
+
+  /** The y_j start at 0: every user starts from his own factors alone. */
+  ImplicitPrior(GibbsSide users, GibbsSide items, Workers workers) {
+    int k = users.k;
+    this.users = users;
+    this.items = items;
+    this.workers = workers;
+    this.y = new GibbsSide(items);
+    this.offsets = new double[users.rows * k];
+    int[][] byUser = users.distinctOthers();
+    int[][] byItem = items.distinctOthers();
+    this.pickedStart = byUser[0];
+    this.picked = byUser[1];
+    this.ratersStart = byItem[0];
+    this.raters = byItem[1];
+    this.userScale = new double[users.rows];
+    for (int u = 0; u < users.rows; u++) {
+      int count = pickedStart[u + 1] - pickedStart[u];
+      userScale[u] = count == 0 ? 0.0 : 1 / Math.sqrt(count);
+    }
+    this.hh = new double[users.rows];
+    this.he = new double[users.rows];
+    this.change = new double[users.rows];
+    this.itemColumns = new double[items.rows * k];
+    users.visible = new double[users.rows * k];
+  }
+
+  /** z_u from the y_j, and the users' visible rows, from scratch. */
+  void recompute() {
+    int k = users.k;
+    workers.inChunks(users.rows, CHUNK, (t, c, from, to) -> {
+      for (int u = from; u < to; u++) {
+        int row = u * k;
+        Arrays.fill(offsets, row, row + k, 0.0);
+        for (int x = pickedStart[u]; x < pickedStart[u + 1]; x++) {
+          int j = picked[x];
+          for (int f = 0; f < k; f++) {
+            offsets[row + f] += y.factors[j * k + f];
+          }
+        }
+        for (int f = 0; f < k; f++) {
+          offsets[row + f] *= userScale[u];
+          users.visible[row + f] = users.factors[row + f] + offsets[row + f];
+        }
+      }
+    });
+  }
+
+  /** User u's visible row after his own factors were drawn. */
+  void refresh(int u) {
+    int k = users.k;
+    for (int f = 0, j = u * k; f < k; f++, j++) {
+      users.visible[j] = users.factors[j] + offsets[j];
+    }
+  }
+
+  /**
+   * Draws the y_j column by column, each from its Gaussian conditional given everything else, at
+   * noise precision alpha; {@code residual} is kept up to date.
+   *
+   * @param streams the random stream of (column, chunk) in this sweep; this prior uses the
+   *     columns from 2(k + 1) on, after the users' and items' hyperparameters
+   */
+  void draw(double alpha, double[] residual, Streams streams) {
+    int k = users.k;
+    int itemCount = items.rows;
+    workers.inChunks(itemCount, CHUNK, (t, c, from, to) -> {
+      for (int i = from; i < to; i++) {
+        for (int f = 0; f < k; f++) {
+          itemColumns[f * itemCount + i] = items.factors[i * k + f];
+        }
+      }
+    });
+    for (int f = 0; f <= k; f++) {
+      int next = f;
+      int done = f - 1;
+      workers.inChunks(users.rows, CHUNK, (t, c, from, to) -> {
+        for (int u = from; u < to; u++) {
+          double moved = done >= 0 ? change[u] * userScale[u] : 0.0;
+          double squares = 0;
+          double products = 0;
+          for (int x = users.start[u]; x < users.start[u + 1]; x++) {
+            int n = users.ids[x];
+            int i = users.other[n];
+            if (moved != 0) {
+              residual[n] -= moved * itemColumns[done * itemCount + i];
+            }
+            if (next < k) {
+              double v = itemColumns[next * itemCount + i];
+              double w = items.noise[i] * v;
+              squares += w * v;
+              products += w * residual[n];
+            }
+          }
+          if (moved != 0) {
+            offsets[u * k + done] += moved;
+            users.visible[u * k + done] += moved;
+          }
+          // Scaled by |N(u)|^-1/2 once per user: h = v_if / sqrt|N(u)| on each of u's ratings.
+          double scale = userScale[u];
+          hh[u] = users.noise[u] * squares * scale * scale;
+          he[u] = users.noise[u] * products * scale;
+          change[u] = 0;
+        }
+      });
+      if (f < k) {
+        drawColumn(f, alpha, streams);
+      }
+    }
+  }
+
+  /** Draws column f of the y_j given the users' sums in hh and he; records their changes. */
+  private void drawColumn(int f, double alpha, Streams streams) {
+    int k = users.k;
+    int column = 2 * (k + 1) + f;
+    y.drawHyper(f, streams.stream(column, -1));
+    SplittableRandom random = streams.stream(column, 0);
+    for (int j = 0; j < y.rows; j++) {
+      double theta = y.factors[j * k + f];
+      double squares = 0;
+      double products = 0;
+      for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
+        int u = raters[x];
+        squares += hh[u];
+        products += he[u];
+      }
+      double precision = alpha * squares + y.lambda[f];
+      double mean = (alpha * (products + theta * squares) + y.mu[f] * y.lambda[f]) / precision;
+      double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
+      double moved = drawn - theta;
+      for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
+        int u = raters[x];
+        he[u] -= moved * hh[u];
+        change[u] += moved;
+      }
+      y.factors[j * k + f] = drawn;
+    }
+  }
+
+  void save(DataOutputStream out) throws IOException {
+    for (double[] values : new double[][] {y.factors, y.mu, y.lambda}) {
+      Checkpoints.writeDoubles(out, values);
+    }
+  }
+
+  void restore(DataInputStream in) throws IOException {
+    for (double[] values : new double[][] {y.factors, y.mu, y.lambda}) {
+      Checkpoints.readDoubles(in, values);
+    }
+  }
+
+  /** The random streams of one sweep, by column and chunk. */
+  @FunctionalInterface
+  interface Streams {
+    SplittableRandom stream(int column, int chunk);
+  }
+}
