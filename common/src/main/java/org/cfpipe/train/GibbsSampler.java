@@ -195,7 +195,6 @@ public final class GibbsSampler {
 
     /** One sweep over every parameter; returns the training MSE of the new sample. */
     double sweep(int sweep) {
-      int k = users.k;
       // From the parameters, not carried over: rounding does not accumulate from sweep to sweep,
       // and a resumed chain starts from exactly the residuals of an uninterrupted one.
       if (implicit != null) {
