@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.linear.SingularValueDecomposition;
@@ -58,7 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class GibbsSampler {
   private static final Logger LOG = LoggerFactory.getLogger(GibbsSampler.class);
   private static final int CHECKPOINT_VERSION = 3;
-  private static final int CHUNK = 256;
+  /** Rows a thread takes at a time. */
+  static final int CHUNK = 256;
   private static final int ROTATION_PARTS = 16;
 
   private final ModelSettings modelSettings;
@@ -377,21 +377,17 @@ public final class GibbsSampler {
       // Summed in a fixed number of parts, added up in order: the same R for any thread count.
       double[][] partial = new double[2 * ROTATION_PARTS][k * k];
       GibbsSide[] sides = {users, items};
-      AtomicInteger next = new AtomicInteger();
-      workers.run(t -> {
-        for (int part = next.getAndIncrement(); part < partial.length;
-            part = next.getAndIncrement()) {
-          GibbsSide side = sides[part / ROTATION_PARTS];
-          int slice = part % ROTATION_PARTS;
-          double[] m = partial[part];
-          for (int r = (int) ((long) side.rows * slice / ROTATION_PARTS),
-              end = (int) ((long) side.rows * (slice + 1) / ROTATION_PARTS); r < end; r++) {
-            int row = r * k;
-            for (int p = 0; p < k; p++) {
-              double value = side.visible[row + p];
-              for (int q = 0; q < k; q++) {
-                m[p * k + q] += value * side.factorSum[row + q];
-              }
+      workers.inChunks(partial.length, 1, (t, part, from, to) -> {
+        GibbsSide side = sides[part / ROTATION_PARTS];
+        int slice = part % ROTATION_PARTS;
+        double[] m = partial[part];
+        for (int r = (int) ((long) side.rows * slice / ROTATION_PARTS),
+            end = (int) ((long) side.rows * (slice + 1) / ROTATION_PARTS); r < end; r++) {
+          int row = r * k;
+          for (int p = 0; p < k; p++) {
+            double value = side.visible[row + p];
+            for (int q = 0; q < k; q++) {
+              m[p * k + q] += value * side.factorSum[row + q];
             }
           }
         }

@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * parallel pass over the ratings that prepares the next column.
  */
 final class ImplicitPrior {
-  private static final int CHUNK = 256;
+  private static final int CHUNK = GibbsSampler.CHUNK;
 
   private final GibbsSide users;
   private final GibbsSide items;

@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.ErrorStats;
@@ -169,12 +168,9 @@ public final class SparseTrainer {
           step += batches(blocked.blockOf(perm, stratum, a));
         }
         int s = stratum;
-        AtomicInteger next = new AtomicInteger();
-        workers.run(t -> {
-          for (int a = next.getAndIncrement(); a < p; a = next.getAndIncrement()) {
-            int block = blocked.blockOf(perm, s, a);
-            blockErrors[block] = trainBlock(t, block, epoch, firstStep[a]);
-          }
+        workers.inChunks(p, 1, (t, a, from, to) -> {
+          int block = blocked.blockOf(perm, s, a);
+          blockErrors[block] = trainBlock(t, block, epoch, firstStep[a]);
         });
       }
       double sum = 0;

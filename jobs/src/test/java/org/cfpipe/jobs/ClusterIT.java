@@ -169,8 +169,13 @@ class ClusterIT {
     assertEquals(0, submit.exitValue(), "submit.sh failed; see " + dir.resolve("submit.log"));
   }
 
-  /** Waits until the driver has logged the end of {@code epoch}. */
-  private static void awaitEpoch(Path dir, int epoch, Process submit) throws Exception {
+  /**
+   * Starts the pipeline in a fresh {@code dir} and returns once the driver has logged the end of
+   * {@code epoch}, the run still going.
+   */
+  private static Process submitUntilEpoch(Path dir, int epoch) throws Exception {
+    deleteAndCreate(dir);
+    Process submit = submit(dir);
     String line = "epoch " + epoch + "/20";
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
     while (!Files.readString(dir.resolve("submit.log")).contains(line)) {
@@ -178,6 +183,7 @@ class ClusterIT {
       assertTrue(System.nanoTime() < deadline, "no " + line + " within 5 minutes");
       Thread.sleep(100);
     }
+    return submit;
   }
 
   private static JsonNode metrics(Path dir) throws IOException {
@@ -223,9 +229,7 @@ class ClusterIT {
   @Order(2)
   void aKilledDriverResumesFromTheLastCheckpoint() throws Exception {
     Path dir = HOME.resolve("run-driver-killed");
-    deleteAndCreate(dir);
-    Process first = submit(dir);
-    awaitEpoch(dir, 5, first);
+    Process first = submitUntilEpoch(dir, 5);
     kill(first);
     first.waitFor();
 
@@ -247,9 +251,7 @@ class ClusterIT {
   @Order(3)
   void theJobSurvivesAWorkerKilledMidTraining() throws Exception {
     Path dir = HOME.resolve("run-worker-killed");
-    deleteAndCreate(dir);
-    Process submit = submit(dir);
-    awaitEpoch(dir, 5, submit);
+    Process submit = submitUntilEpoch(dir, 5);
     kill(DAEMONS.get(2));
 
     succeeds(submit, dir);
