@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * time, keeping the residual of every rating up to date: for theta with derivative h on a rating
  * of precision p, precision = sum p h^2 + lambda and mean = (sum p h (e + theta h) + mu lambda)
  * / precision. A sweep draws the users' hyperparameters, then the users, then the y_j, then the
- * items' hyperparameters and the items. Given the items, users are independent, so the threads draw whole users in parallel, each
- * one's coordinates in turn on a local copy of its ratings (the rated items' rows and the
- * residuals), which keeps the inner loops in cache. Each chunk of rows draws from its own stream
+ * items' hyperparameters and the items. Given the items, users are independent, so the threads
+ * draw whole users in parallel, each one's coordinates in turn on a local copy of its ratings
+ * (the rated items' rows and the residuals), which keeps the inner loops in cache. The ratings
+ * are kept grouped by user, so the passes by user read the residuals in order. Each chunk of rows draws from its own stream
  * seeded by (seed, sweep, side, chunk): the chain is the same for any number of threads, and a
  * resumed run continues it exactly.
  *
@@ -56,9 +57,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class GibbsSampler {
   private static final Logger LOG = LoggerFactory.getLogger(GibbsSampler.class);
-  private static final int CHECKPOINT_VERSION = 3;
+  private static final int CHECKPOINT_VERSION = 4;
   /** Rows a thread takes at a time. */
   static final int CHUNK = 256;
+  /** Ratings a thread takes at a time in the passes over every rating. */
+  private static final int RATING_CHUNK = 1 << 14;
   private static final int ROTATION_PARTS = 16;
 
   private final ModelSettings modelSettings;
@@ -93,7 +96,6 @@ public final class GibbsSampler {
     }
   }
 
-
   /** The state of one chain: parameters, residuals, hyperparameters and the running means. */
   private final class Chain {
     final TrainingSet data;
@@ -115,9 +117,9 @@ public final class GibbsSampler {
     int samples;
     double previousSeconds;
 
-    Chain(TrainingSet data, int userCount, int itemCount, Workers workers) {
+    Chain(TrainingSet ratings, int userCount, int itemCount, Workers workers) {
       int k = modelSettings.factors();
-      this.data = data;
+      this.data = ratings.byUser(userCount);
       this.workers = workers;
       this.users = new GibbsSide(userCount, k, data.users(), data.items());
       this.items = new GibbsSide(itemCount, k, data.items(), data.users());
@@ -152,13 +154,15 @@ public final class GibbsSampler {
       int[] i = data.items();
       float[] y = data.ratings();
       int k = users.k;
-      for (int n = 0; n < residual.length; n++) {
-        double p = w0 + users.bias[u[n]] + items.bias[i[n]];
-        for (int f = 0; f < k; f++) {
-          p += users.visible[u[n] * k + f] * items.visible[i[n] * k + f];
+      workers.inChunks(residual.length, RATING_CHUNK, (t, c, from, to) -> {
+        for (int n = from; n < to; n++) {
+          double p = w0 + users.bias[u[n]] + items.bias[i[n]];
+          for (int f = 0; f < k; f++) {
+            p += users.visible[u[n] * k + f] * items.visible[i[n] * k + f];
+          }
+          residual[n] = y[n] - p;
         }
-        residual[n] = y[n] - p;
-      }
+      });
     }
 
     TrainResult<FactorModel> run(TrainingSet validation, Checkpoints checkpoints) {
@@ -335,9 +339,6 @@ public final class GibbsSampler {
       }
     }
 
-
-
-
     SplittableRandom stream(int sweep, int column, int chunk) {
       return new SplittableRandom(Seeds.mix(Seeds.mix(settings.seed(), sweep, column), chunk, 0));
     }
@@ -478,10 +479,6 @@ public final class GibbsSampler {
   }
 
   /**
-   * A draw from Gamma(shape, rate), shape at least 1 (Marsaglia and Tsang 2000, "A simple method
-   * for generating gamma variables").
-   */
-  /**
    * The orthogonal matrix R maximising trace(R^T C), that is P Q^T for the SVD P S Q^T of C, row
    * by row in one array: with C = F^T G, F R is the rotation of F closest to G.
    */
@@ -498,7 +495,6 @@ public final class GibbsSampler {
     }
     return flat;
   }
-
 
   /** A thread's copy of one row's ratings: the other side's factor rows, scales, residuals. */
   private static final class Scratch {
@@ -527,7 +523,10 @@ public final class GibbsSampler {
     }
   }
 
-
+  /**
+   * A draw from Gamma(shape, rate), shape at least 1 (Marsaglia and Tsang 2000, "A simple method
+   * for generating gamma variables").
+   */
   static double gamma(double shape, double rate, SplittableRandom random) {
     double d = shape - 1.0 / 3;
     double c = 1 / Math.sqrt(9 * d);

@@ -2,6 +2,7 @@ package org.cfpipe.train;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * One side of the Gibbs sampler's model, users or items: rows x k factors, a bias per row, a
@@ -32,11 +33,6 @@ final class GibbsSide {
 
   GibbsSide(int rows, int k, int[] rowOf, int[] otherOf) {
     this(rows, k, csr(rows, rowOf), otherOf);
-  }
-
-  /** A side with the same ratings layout as {@code layout}. */
-  GibbsSide(GibbsSide layout) {
-    this(layout.rows, layout.k, new int[][] {layout.start, layout.ids}, layout.other);
   }
 
   private GibbsSide(int rows, int k, int[][] csr, int[] otherOf) {
@@ -89,13 +85,23 @@ final class GibbsSide {
 
   /** Draws mu_f and lambda_f given column f (libFM's draw_mu and draw_lambda). */
   void drawHyper(int f, SplittableRandom random) {
+    drawHyper(mu, lambda, f, rows, r -> get(r, f), random);
+  }
+
+  /**
+   * Draws mu[f] and lambda[f], the prior of a column of {@code rows} values, given the values:
+   * lambda from its Gamma conditional, then mu from its Gaussian one, both under libFM's
+   * hyperpriors (mu_0 = 0, gamma_0 = 1, alpha_lambda = beta_lambda = 1).
+   */
+  static void drawHyper(double[] mu, double[] lambda, int f, int rows, IntToDoubleFunction value,
+      SplittableRandom random) {
     double sum = 0;
     for (int r = 0; r < rows; r++) {
-      sum += get(r, f);
+      sum += value.applyAsDouble(r);
     }
     double squares = mu[f] * mu[f];
     for (int r = 0; r < rows; r++) {
-      double d = get(r, f) - mu[f];
+      double d = value.applyAsDouble(r) - mu[f];
       squares += d * d;
     }
     lambda[f] = GibbsSampler.gamma((1.0 + rows + 1) / 2, (1.0 + squares) / 2, random);

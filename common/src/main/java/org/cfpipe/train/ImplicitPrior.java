@@ -26,8 +26,10 @@ final class ImplicitPrior {
   private final GibbsSide users;
   private final GibbsSide items;
   private final Workers workers;
-  /** The y_j, one row per item, and their hyperparameters. */
-  private final GibbsSide y;
+  /** The y_j, one row of k per item, and the mean and precision of each column's prior. */
+  private final double[] y;
+  private final double[] yMu;
+  private final double[] yLambda;
   /** z_u, one row per user. */
   private final double[] offsets;
   /** |N(u)|^-1/2 per user (0 for a user without ratings). */
@@ -38,12 +40,11 @@ final class ImplicitPrior {
   private final int[] ratersStart;
   private final int[] raters;
   /**
-   * Per user, for the column being drawn: sum w h^2 and sum w h e over his ratings, and the sum
-   * of the changes of the y_jf of his items.
+   * Per user u, for the column being drawn, at 3u, 3u + 1 and 3u + 2: sum w h^2 and sum w h e
+   * over his ratings, and the sum of the changes of the y_jf of his items. Side by side, since
+   * the items' draws jump from rater to rater: one or two cache lines per rater, not three.
    */
-  private final double[] hh;
-  private final double[] he;
-  private final double[] change;
+  private final double[] sums;
   /** The items' factors column by column, for the passes over one column. */
   private final double[] itemColumns;
 
@@ -53,7 +54,10 @@ final class ImplicitPrior {
     this.users = users;
     this.items = items;
     this.workers = workers;
-    this.y = new GibbsSide(items);
+    this.y = new double[items.rows * k];
+    this.yMu = new double[k];
+    this.yLambda = new double[k];
+    Arrays.fill(yLambda, 1.0);
     this.offsets = new double[users.rows * k];
     int[][] byUser = users.distinctOthers();
     int[][] byItem = items.distinctOthers();
@@ -66,9 +70,7 @@ final class ImplicitPrior {
       int count = pickedStart[u + 1] - pickedStart[u];
       userScale[u] = count == 0 ? 0.0 : 1 / Math.sqrt(count);
     }
-    this.hh = new double[users.rows];
-    this.he = new double[users.rows];
-    this.change = new double[users.rows];
+    this.sums = new double[3 * users.rows];
     this.itemColumns = new double[items.rows * k];
     users.visible = new double[users.rows * k];
   }
@@ -83,7 +85,7 @@ final class ImplicitPrior {
         for (int x = pickedStart[u]; x < pickedStart[u + 1]; x++) {
           int j = picked[x];
           for (int f = 0; f < k; f++) {
-            offsets[row + f] += y.factors[j * k + f];
+            offsets[row + f] += y[j * k + f];
           }
         }
         for (int f = 0; f < k; f++) {
@@ -124,7 +126,7 @@ final class ImplicitPrior {
       int done = f - 1;
       workers.inChunks(users.rows, CHUNK, (t, c, from, to) -> {
         for (int u = from; u < to; u++) {
-          double moved = done >= 0 ? change[u] * userScale[u] : 0.0;
+          double moved = done >= 0 ? sums[3 * u + 2] * userScale[u] : 0.0;
           double squares = 0;
           double products = 0;
           for (int x = users.start[u]; x < users.start[u + 1]; x++) {
@@ -146,9 +148,9 @@ final class ImplicitPrior {
           }
           // Scaled by |N(u)|^-1/2 once per user: h = v_if / sqrt|N(u)| on each of u's ratings.
           double scale = userScale[u];
-          hh[u] = users.noise[u] * squares * scale * scale;
-          he[u] = users.noise[u] * products * scale;
-          change[u] = 0;
+          sums[3 * u] = users.noise[u] * squares * scale * scale;
+          sums[3 * u + 1] = users.noise[u] * products * scale;
+          sums[3 * u + 2] = 0;
         }
       });
       if (f < k) {
@@ -157,42 +159,43 @@ final class ImplicitPrior {
     }
   }
 
-  /** Draws column f of the y_j given the users' sums in hh and he; records their changes. */
+  /** Draws column f of the y_j given the users' sums; records their changes. */
   private void drawColumn(int f, double alpha, Streams streams) {
     int k = users.k;
     int column = 2 * (k + 1) + f;
-    y.drawHyper(f, streams.stream(column, -1));
+    GibbsSide.drawHyper(yMu, yLambda, f, items.rows, j -> y[j * k + f],
+        streams.stream(column, -1));
     SplittableRandom random = streams.stream(column, 0);
-    for (int j = 0; j < y.rows; j++) {
-      double theta = y.factors[j * k + f];
+    for (int j = 0; j < items.rows; j++) {
+      double theta = y[j * k + f];
       double squares = 0;
       double products = 0;
       for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
-        int u = raters[x];
-        squares += hh[u];
-        products += he[u];
+        int at = 3 * raters[x];
+        squares += sums[at];
+        products += sums[at + 1];
       }
-      double precision = alpha * squares + y.lambda[f];
-      double mean = (alpha * (products + theta * squares) + y.mu[f] * y.lambda[f]) / precision;
+      double precision = alpha * squares + yLambda[f];
+      double mean = (alpha * (products + theta * squares) + yMu[f] * yLambda[f]) / precision;
       double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
       double moved = drawn - theta;
       for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
-        int u = raters[x];
-        he[u] -= moved * hh[u];
-        change[u] += moved;
+        int at = 3 * raters[x];
+        sums[at + 1] -= moved * sums[at];
+        sums[at + 2] += moved;
       }
-      y.factors[j * k + f] = drawn;
+      y[j * k + f] = drawn;
     }
   }
 
   void save(DataOutputStream out) throws IOException {
-    for (double[] values : new double[][] {y.factors, y.mu, y.lambda}) {
+    for (double[] values : new double[][] {y, yMu, yLambda}) {
       Checkpoints.writeDoubles(out, values);
     }
   }
 
   void restore(DataInputStream in) throws IOException {
-    for (double[] values : new double[][] {y.factors, y.mu, y.lambda}) {
+    for (double[] values : new double[][] {y, yMu, yLambda}) {
       Checkpoints.readDoubles(in, values);
     }
   }

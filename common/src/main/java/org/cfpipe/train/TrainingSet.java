@@ -111,6 +111,37 @@ public final class TrainingSet implements java.io.Serializable {
     return new TrainingSet(users.clone(), items.clone(), ratings.clone());
   }
 
+  /**
+   * The ratings grouped by user in increasing user order, each user's in their order here (a
+   * stable counting sort over {@code userCount} users); this set itself when already so.
+   */
+  public TrainingSet byUser(int userCount) {
+    boolean grouped = true;
+    for (int n = 1; n < users.length && grouped; n++) {
+      grouped = users[n - 1] <= users[n];
+    }
+    if (grouped) {
+      return this;
+    }
+    int[] next = new int[userCount + 1];
+    for (int u : users) {
+      next[u + 1]++;
+    }
+    for (int u = 0; u < userCount; u++) {
+      next[u + 1] += next[u];
+    }
+    int[] sortedUsers = new int[users.length];
+    int[] sortedItems = new int[users.length];
+    float[] sortedRatings = new float[users.length];
+    for (int n = 0; n < users.length; n++) {
+      int to = next[users[n]]++;
+      sortedUsers[to] = users[n];
+      sortedItems[to] = items[n];
+      sortedRatings[to] = ratings[n];
+    }
+    return new TrainingSet(sortedUsers, sortedItems, sortedRatings);
+  }
+
   /** Fisher-Yates shuffle of the three arrays together, in place. */
   public void shuffle(SplittableRandom random) {
     for (int j = users.length - 1; j > 0; j--) {
