@@ -67,9 +67,10 @@ public record TrainSettings(
    * @param alignSamples rotate each sample's factors onto the running mean before adding them in
    * @param implicit whether a user's vector is his own factors plus |R(u)|^-1/2 sum of y_j over
    *     the items he rated (SVD++'s implicit feedback, as a prior)
+   * @param chains independent chains, one after another, their posterior means averaged
    */
   public record Gibbs(int sweeps, int burnIn, double initStd, double rowNoiseShape,
-      boolean alignSamples, boolean implicit) implements Serializable {
+      boolean alignSamples, boolean implicit, int chains) implements Serializable {
     public Gibbs {
       if (rowNoiseShape != 0 && rowNoiseShape < 1) {
         throw new SettingsException("cfpipe.train.gibbs.row-noise-shape must be 0 (off) or at "
@@ -211,7 +212,8 @@ public record TrainSettings(
             Checks.doubleBetween(config, p + "gibbs.init-std", 0.0, 10.0),
             Checks.doubleIn(config, p + "gibbs.row-noise-shape", 0.0, 1e6),
             Checks.bool(config, p + "gibbs.align-samples"),
-            Checks.bool(config, p + "gibbs.implicit")));
+            Checks.bool(config, p + "gibbs.implicit"),
+            Checks.intIn(config, p + "gibbs.chains", 1, 64)));
   }
 
   private static Engine engine(EngineChoice choice, ModelSettings.Type model, Config settings) {

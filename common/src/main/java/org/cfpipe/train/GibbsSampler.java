@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.EigenDecomposition;
+import org.apache.commons.math3.linear.MatrixUtils;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.linear.SingularValueDecomposition;
 import org.cfpipe.config.ModelSettings;
@@ -54,10 +56,16 @@ import org.slf4j.LoggerFactory;
  * the mean so far (orthogonal Procrustes over both tables). Every twentieth of the sweeps it logs
  * the current sample's training error and the validation RMSE of the mean so far, and writes a
  * checkpoint.
+ *
+ * <p>With {@code gibbs.chains} above 1, independent chains from their own random starts run one
+ * after another and the model is the mean of their posterior means. Chains may settle in any
+ * invertible transformation of each other's factor space, so each chain's mean is first brought
+ * to its balanced form (U^T U = V^T V diagonal, the same predictions) and then rotated onto the
+ * sum of the chains before it.
  */
 public final class GibbsSampler {
   private static final Logger LOG = LoggerFactory.getLogger(GibbsSampler.class);
-  private static final int CHECKPOINT_VERSION = 4;
+  private static final int CHECKPOINT_VERSION = 5;
   /** Rows a thread takes at a time. */
   static final int CHUNK = 256;
   /** Ratings a thread takes at a time in the passes over every rating. */
@@ -87,12 +95,207 @@ public final class GibbsSampler {
    */
   public TrainResult<FactorModel> train(TrainingSet ratings, TrainingSet validation, int users,
       int items, Checkpoints checkpoints, boolean resume) {
+    TrainingSet grouped = ratings.byUser(users);
     try (Workers workers = new Workers(settings.threadCount())) {
-      Chain chain = new Chain(ratings, users, items, workers);
+      Chains chains = new Chains(users, items);
+      Chain chain = null;
       if (resume) {
-        checkpoints.latest().ifPresent(chain::restore);
+        chain = checkpoints.latest().map(in -> chains.restore(in, grouped, workers)).orElse(null);
       }
-      return chain.run(validation, checkpoints);
+      long start = System.nanoTime();
+      while (chains.done < settings.gibbs().chains()) {
+        if (chain == null) {
+          chain = new Chain(grouped, users, items, workers, chains.done);
+        }
+        chain.run(validation, checkpoints, chains, start);
+        chain = null;
+      }
+      double seconds = chains.previousSeconds + (System.nanoTime() - start) / 1e9;
+      return new TrainResult<>(chains.model(), chains.history, chains.history.size(), seconds);
+    }
+  }
+
+  /**
+   * The chains run so far, folded into one table: the sum of their posterior means, each rotated
+   * onto the sum before it is added in (orthogonal Procrustes again), and the history of every
+   * sweep of every chain.
+   */
+  private final class Chains {
+    final int k = modelSettings.factors();
+    final boolean biases = modelSettings.type().hasBiases();
+    final double[] userFactors;
+    final double[] itemFactors;
+    final double[] userBias;
+    final double[] itemBias;
+    final List<EpochStats> history = new ArrayList<>();
+    double w0;
+    int done;
+    double previousSeconds;
+
+    Chains(int users, int items) {
+      userFactors = new double[users * k];
+      itemFactors = new double[items * k];
+      userBias = new double[users];
+      itemBias = new double[items];
+    }
+
+    /** Adds a finished chain's posterior mean. */
+    void add(Chain chain) {
+      double scale = 1.0 / chain.samples;
+      double[] users = chain.users.factorSum.clone();
+      double[] items = chain.items.factorSum.clone();
+      if (settings.gibbs().chains() > 1) {
+        balance(users, items);
+      }
+      double[] rotation = null;
+      if (done > 0 && settings.gibbs().alignSamples()) {
+        double[][] cross = new double[k][k];
+        addCross(cross, users, userFactors);
+        addCross(cross, items, itemFactors);
+        rotation = nearestRotation(cross);
+      }
+      addRotated(userFactors, users, scale, rotation);
+      addRotated(itemFactors, items, scale, rotation);
+      for (int r = 0; r < userBias.length; r++) {
+        userBias[r] += chain.users.biasSum[r] * scale;
+      }
+      for (int r = 0; r < itemBias.length; r++) {
+        itemBias[r] += chain.items.biasSum[r] * scale;
+      }
+      w0 += chain.w0Sum * scale;
+      done++;
+    }
+
+    /**
+     * Brings a chain's tables U and V to their balanced form U A and V B, with A B^T = I, so
+     * that every prediction u.v stays as it is, and U^T U = V^T V = S diagonal: the singular
+     * values of U V^T. Two chains can settle in any invertible transformation of each other,
+     * not only a rotation; in the balanced form they differ only by a rotation (for distinct
+     * singular values, by signs), which the Procrustes step then undoes.
+     */
+    void balance(double[] users, double[] items) {
+      RealMatrix[] root = new RealMatrix[2];
+      RealMatrix[] inverse = new RealMatrix[2];
+      double[][] tables = {users, items};
+      for (int t = 0; t < 2; t++) {
+        double[][] gram = new double[k][k];
+        addCross(gram, tables[t], tables[t]);
+        EigenDecomposition eigen = new EigenDecomposition(new Array2DRowRealMatrix(gram, false));
+        double[] values = eigen.getRealEigenvalues();
+        double floor = 1e-12 * Math.max(values[0], Double.MIN_NORMAL);
+        double[] sqrt = new double[k];
+        double[] inverseSqrt = new double[k];
+        for (int f = 0; f < k; f++) {
+          sqrt[f] = Math.sqrt(Math.max(values[f], floor));
+          inverseSqrt[f] = 1 / sqrt[f];
+        }
+        RealMatrix vectors = eigen.getV();
+        root[t] = MatrixUtils.createRealDiagonalMatrix(sqrt).multiply(vectors.transpose());
+        inverse[t] = vectors.multiply(MatrixUtils.createRealDiagonalMatrix(inverseSqrt));
+      }
+      SingularValueDecomposition svd = new SingularValueDecomposition(
+          root[0].multiply(root[1].transpose()));
+      double[] halfSingular = svd.getSingularValues().clone();
+      for (int f = 0; f < k; f++) {
+        halfSingular[f] = Math.sqrt(halfSingular[f]);
+      }
+      RealMatrix half = MatrixUtils.createRealDiagonalMatrix(halfSingular);
+      transform(users, inverse[0].multiply(svd.getU()).multiply(half));
+      transform(items, inverse[1].multiply(svd.getV()).multiply(half));
+    }
+
+    /** rows <- rows M, in place, for a k x k matrix M. */
+    void transform(double[] rows, RealMatrix m) {
+      double[][] matrix = m.getData();
+      double[] row = new double[k];
+      for (int start = 0; start < rows.length; start += k) {
+        System.arraycopy(rows, start, row, 0, k);
+        for (int q = 0; q < k; q++) {
+          double value = 0;
+          for (int p = 0; p < k; p++) {
+            value += row[p] * matrix[p][q];
+          }
+          rows[start + q] = value;
+        }
+      }
+    }
+
+    /** cross += a^T b over the rows of two tables of k columns. */
+    void addCross(double[][] cross, double[] a, double[] b) {
+      for (int row = 0; row < a.length; row += k) {
+        for (int p = 0; p < k; p++) {
+          for (int q = 0; q < k; q++) {
+            cross[p][q] += a[row + p] * b[row + q];
+          }
+        }
+      }
+    }
+
+    /** sum += scale * rows R, or scale * rows without a rotation. */
+    void addRotated(double[] sum, double[] rows, double scale, double[] rotation) {
+      for (int row = 0; row < rows.length; row += k) {
+        for (int q = 0; q < k; q++) {
+          double value = rows[row + q];
+          if (rotation != null) {
+            value = 0;
+            for (int p = 0; p < k; p++) {
+              value += rows[row + p] * rotation[p * k + q];
+            }
+          }
+          sum[row + q] += value * scale;
+        }
+      }
+    }
+
+    /** The mean of the chains' posterior means. */
+    FactorModel model() {
+      double scale = 1.0 / done;
+      FactorModel model = new FactorModel(k, biases, userBias.length, itemBias.length,
+          w0 * scale, modelSettings.yRange());
+      copyRows(userFactors, userBias, k, biases, scale, model.userRows());
+      copyRows(itemFactors, itemBias, k, biases, scale, model.itemRows());
+      return model;
+    }
+
+    /** Writes the chains so far, then the state of {@code chain} if it is still running. */
+    void save(DataOutputStream out, Chain chain) throws IOException {
+      out.writeInt(CHECKPOINT_VERSION);
+      out.writeDouble(history.get(history.size() - 1).elapsedSeconds());
+      Checkpoints.writeHistory(out, history);
+      out.writeInt(done);
+      out.writeDouble(w0);
+      for (double[] values : new double[][] {userFactors, itemFactors, userBias, itemBias}) {
+        Checkpoints.writeDoubles(out, values);
+      }
+      out.writeBoolean(chain != null);
+      if (chain != null) {
+        chain.save(out);
+      }
+    }
+
+    /** Reads what {@link #save} wrote; returns the chain that was running, or null. */
+    Chain restore(DataInputStream in, TrainingSet ratings, Workers workers) {
+      try (in) {
+        if (in.readInt() != CHECKPOINT_VERSION) {
+          throw new IOException("the checkpoint was written by another version of the sampler");
+        }
+        previousSeconds = in.readDouble();
+        history.addAll(Checkpoints.readHistory(in));
+        done = in.readInt();
+        w0 = in.readDouble();
+        for (double[] values : new double[][] {userFactors, itemFactors, userBias, itemBias}) {
+          Checkpoints.readDoubles(in, values);
+        }
+        Chain chain = null;
+        if (in.readBoolean()) {
+          chain = new Chain(ratings, userBias.length, itemBias.length, workers, done);
+          chain.restore(in);
+        }
+        LOG.info("resumed from the checkpoint after sweep {}", history.size());
+        return chain;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot resume from the checkpoint: " + e.getMessage(), e);
+      }
     }
   }
 
@@ -110,16 +313,21 @@ public final class GibbsSampler {
     final Scratch[] scratch;
     /** With cfpipe.train.gibbs.implicit; else null. */
     final ImplicitPrior implicit;
-    final List<EpochStats> history = new ArrayList<>();
+    /** Which chain: 0 draws from train.seed itself, the others from seeds derived from it. */
+    final int index;
+    final long seed;
+    /** Sweeps of this chain done. */
+    int sweepsDone;
     double w0;
     double w0Sum;
     double alpha = 1.0;
     int samples;
-    double previousSeconds;
 
-    Chain(TrainingSet ratings, int userCount, int itemCount, Workers workers) {
+    Chain(TrainingSet ratings, int userCount, int itemCount, Workers workers, int index) {
       int k = modelSettings.factors();
-      this.data = ratings.byUser(userCount);
+      this.index = index;
+      this.seed = index == 0 ? settings.seed() : Seeds.mix(settings.seed(), -1, index);
+      this.data = ratings;
       this.workers = workers;
       this.users = new GibbsSide(userCount, k, data.users(), data.items());
       this.items = new GibbsSide(itemCount, k, data.items(), data.users());
@@ -142,7 +350,7 @@ public final class GibbsSampler {
 
     void initGaussian(GibbsSide side, double std, int marker) {
       for (int r = 0; r < side.rows; r++) {
-        SplittableRandom random = new SplittableRandom(FactorModel.rowSeed(settings.seed(), marker, r));
+        SplittableRandom random = new SplittableRandom(FactorModel.rowSeed(seed, marker, r));
         for (int f = 0; f < side.k; f++) {
           side.factors[r * side.k + f] = random.nextGaussian() * std;
         }
@@ -165,36 +373,50 @@ public final class GibbsSampler {
       });
     }
 
-    TrainResult<FactorModel> run(TrainingSet validation, Checkpoints checkpoints) {
+    /**
+     * Runs the chain's remaining sweeps, then adds its posterior mean to {@code chains}. Sweeps
+     * are numbered across the chains in the history and the checkpoints. A sweep's validation
+     * RMSE is that of the chain's mean so far, except after a chain's last sweep, when it is
+     * that of the mean of the chains so far: the model the sampler would return then.
+     */
+    void run(TrainingSet validation, Checkpoints checkpoints, Chains chains, long start) {
       int sweeps = settings.gibbs().sweeps();
+      int total = sweeps * settings.gibbs().chains();
       int logEvery = Math.max(1, sweeps / 20);
-      long start = System.nanoTime();
-      for (int sweep = history.size() + 1; sweep <= sweeps; sweep++) {
+      for (int sweep = sweepsDone + 1; sweep <= sweeps; sweep++) {
         long sweepStart = System.nanoTime();
         double mse = sweep(sweep);
         if (sweep > settings.gibbs().burnIn()) {
           accumulate();
         }
+        sweepsDone = sweep;
         double seconds = (System.nanoTime() - sweepStart) / 1e9;
-        FactorModel current = model(samples > 0);
+        boolean last = sweep == sweeps;
+        if (last) {
+          chains.add(this);
+        }
+        FactorModel current = last ? chains.model() : model(samples > 0);
         org.cfpipe.model.ErrorStats valid = org.cfpipe.model.ErrorStats.of(current,
             validation.users(), validation.items(), validation.ratings());
-        double elapsed = previousSeconds + (System.nanoTime() - start) / 1e9;
-        EpochStats stats = new EpochStats(sweep, mse, valid.rmse(), valid.mae(), 0.0,
+        double elapsed = chains.previousSeconds + (System.nanoTime() - start) / 1e9;
+        int number = index * sweeps + sweep;
+        EpochStats stats = new EpochStats(number, mse, valid.rmse(), valid.mae(), 0.0,
             data.size() / seconds, elapsed);
-        history.add(stats);
-        if (sweep % logEvery == 0 || sweep == sweeps) {
-          LOG.info(String.format(java.util.Locale.ROOT, "sweep %d/%d  train_mse %.4f  "
+        chains.history.add(stats);
+        if (sweep % logEvery == 0 || last) {
+          String chain = total == sweeps ? ""
+              : "chain " + (index + 1) + "/" + settings.gibbs().chains() + "  ";
+          String model = last && total != sweeps
+              ? "mean of " + chains.done + (chains.done == 1 ? " chain" : " chains")
+              : samples > 0 ? "mean of " + samples + " samples" : "burn-in sample";
+          LOG.info(String.format(java.util.Locale.ROOT, "%ssweep %d/%d  train_mse %.4f  "
                   + "valid_rmse %.4f (%s)  noise_sd %.3f  %,.0f ratings/s  elapsed %.1f s  "
-                  + "eta %.1f s", sweep, sweeps, mse, valid.rmse(),
-              samples > 0 ? "mean of " + samples + " samples" : "burn-in sample",
+                  + "eta %.1f s", chain, sweep, sweeps, mse, valid.rmse(), model,
               1 / Math.sqrt(alpha), stats.ratingsPerSecond(), elapsed,
-              elapsed / sweep * (sweeps - sweep)));
-          checkpoints.save(sweep, this::save);
+              elapsed / number * (total - number)));
+          checkpoints.save(number, out -> chains.save(out, last ? null : this));
         }
       }
-      double seconds = previousSeconds + (System.nanoTime() - start) / 1e9;
-      return new TrainResult<>(model(samples > 0), history, history.size(), seconds);
     }
 
     /** One sweep over every parameter; returns the training MSE of the new sample. */
@@ -340,7 +562,7 @@ public final class GibbsSampler {
     }
 
     SplittableRandom stream(int sweep, int column, int chunk) {
-      return new SplittableRandom(Seeds.mix(Seeds.mix(settings.seed(), sweep, column), chunk, 0));
+      return new SplittableRandom(Seeds.mix(Seeds.mix(seed, sweep, column), chunk, 0));
     }
 
     void accumulate() {
@@ -407,30 +629,15 @@ public final class GibbsSampler {
       double scale = mean ? 1.0 / samples : 1.0;
       FactorModel model = new FactorModel(users.k, biases, users.rows, items.rows,
           mean ? w0Sum * scale : w0, modelSettings.yRange());
-      copyRows(users, model.userRows(), mean, scale);
-      copyRows(items, model.itemRows(), mean, scale);
+      copyRows(mean ? users.factorSum : users.visible, mean ? users.biasSum : users.bias,
+          users.k, biases, scale, model.userRows());
+      copyRows(mean ? items.factorSum : items.visible, mean ? items.biasSum : items.bias,
+          items.k, biases, scale, model.itemRows());
       return model;
     }
 
-    void copyRows(GibbsSide side, float[] rows, boolean mean, double scale) {
-      int k = side.k;
-      int width = k + (biases ? 1 : 0);
-      double[] factors = mean ? side.factorSum : side.visible;
-      double[] bias = mean ? side.biasSum : side.bias;
-      for (int r = 0; r < side.rows; r++) {
-        for (int f = 0; f < k; f++) {
-          rows[r * width + f] = (float) (factors[r * k + f] * scale);
-        }
-        if (biases) {
-          rows[r * width + k] = (float) (bias[r] * scale);
-        }
-      }
-    }
-
     void save(DataOutputStream out) throws IOException {
-      out.writeInt(CHECKPOINT_VERSION);
-      out.writeDouble(history.get(history.size() - 1).elapsedSeconds());
-      Checkpoints.writeHistory(out, history);
+      out.writeInt(sweepsDone);
       out.writeDouble(w0);
       out.writeDouble(w0Sum);
       out.writeDouble(alpha);
@@ -447,33 +654,38 @@ public final class GibbsSampler {
       }
     }
 
-    void restore(DataInputStream in) {
-      try (in) {
-        if (in.readInt() != CHECKPOINT_VERSION) {
-          throw new IOException("the checkpoint was written by another version of the sampler");
+    void restore(DataInputStream in) throws IOException {
+      sweepsDone = in.readInt();
+      w0 = in.readDouble();
+      w0Sum = in.readDouble();
+      alpha = in.readDouble();
+      samples = in.readInt();
+      for (GibbsSide side : new GibbsSide[] {users, items}) {
+        for (double[] values : new double[][] {side.factors, side.bias, side.mu, side.lambda,
+            side.factorSum, side.biasSum, side.noise}) {
+          Checkpoints.readDoubles(in, values);
         }
-        previousSeconds = in.readDouble();
-        history.addAll(Checkpoints.readHistory(in));
-        w0 = in.readDouble();
-        w0Sum = in.readDouble();
-        alpha = in.readDouble();
-        samples = in.readInt();
-        for (GibbsSide side : new GibbsSide[] {users, items}) {
-          for (double[] values : new double[][] {side.factors, side.bias, side.mu, side.lambda,
-              side.factorSum, side.biasSum, side.noise}) {
-            Checkpoints.readDoubles(in, values);
-          }
-        }
-        if (in.readBoolean() != (implicit != null)) {
-          throw new IOException("the checkpoint was written with cfpipe.train.gibbs.implicit = "
-              + (implicit == null));
-        }
-        if (implicit != null) {
-          implicit.restore(in);
-        }
-        LOG.info("resumed from the checkpoint after sweep {}", history.size());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot resume from the checkpoint: " + e.getMessage(), e);
+      }
+      if (in.readBoolean() != (implicit != null)) {
+        throw new IOException("the checkpoint was written with cfpipe.train.gibbs.implicit = "
+            + (implicit == null));
+      }
+      if (implicit != null) {
+        implicit.restore(in);
+      }
+    }
+  }
+
+  /** Writes scale times the factor rows and biases into a model's rows of k (+ 1) floats. */
+  static void copyRows(double[] factors, double[] bias, int k, boolean biases, double scale,
+      float[] rows) {
+    int width = k + (biases ? 1 : 0);
+    for (int r = 0; r < bias.length; r++) {
+      for (int f = 0; f < k; f++) {
+        rows[r * width + f] = (float) (factors[r * k + f] * scale);
+      }
+      if (biases) {
+        rows[r * width + k] = (float) (bias[r] * scale);
       }
     }
   }

@@ -100,6 +100,61 @@ class GibbsSamplerTest {
   }
 
   @Test
+  void chainsAreRotatedOntoEachOtherAndAveraged() {
+    String[] common = {"cfpipe.train.gibbs.sweeps=40", "cfpipe.train.gibbs.burn-in=20"};
+    TrainResult<FactorModel> one = sample(settings(common), 20_000, VALID);
+    TrainResult<FactorModel> three = sample(settings(append(common,
+        "cfpipe.train.gibbs.chains=3")), 20_000, VALID);
+    TrainResult<FactorModel> unaligned = sample(settings(append(common,
+        "cfpipe.train.gibbs.chains=3", "cfpipe.train.gibbs.align-samples=false")), 20_000, VALID);
+
+    // The first chain is the single chain (in its balanced form, which predicts the same); the
+    // last sweep scores the mean of all three.
+    assertEquals(120, three.history().size());
+    assertEquals(one.last().validRmse(), three.history().get(39).validRmse(), 1e-6);
+    ErrorStats kept = ErrorStats.of(three.model(), slice(PLANTED.users()),
+        slice(PLANTED.items()), slice(PLANTED.ratings()));
+    assertEquals(three.last().validRmse(), kept.rmse(), 1e-6);
+    double aligned = three.last().validRmse();
+    assertTrue(aligned < one.last().validRmse(), "three chains " + aligned + ", one "
+        + one.last().validRmse());
+    // Each chain settles in its own rotation of the factor space: averaged without rotating
+    // them onto each other, they blur each other.
+    assertTrue(unaligned.last().validRmse() > aligned + 0.05, "three chains averaged without "
+        + "rotating them: " + unaligned.last().validRmse() + ", rotated: " + aligned);
+  }
+
+  @Test
+  void resumingContinuesTheChainsWhereTheyStopped() {
+    PipelineSettings s = settings("cfpipe.train.gibbs.sweeps=20", "cfpipe.train.gibbs.burn-in=5",
+        "cfpipe.train.gibbs.chains=3");
+    TrainingSet data = SparseTrainerTest.slice(PLANTED, 0, 20_000);
+    TrainingSet valid = SparseTrainerTest.slice(PLANTED, TRAIN, TRAIN + 1_000);
+    TrainResult<FactorModel> whole = new GibbsSampler(s.model(), s.train())
+        .train(data, valid, USERS, ITEMS);
+
+    // At the end of the first chain, and in the middle of the second.
+    for (int crash : new int[] {20, 27}) {
+      MemoryCheckpoints store = new MemoryCheckpoints(crash);
+      assertThrows(IllegalStateException.class, () -> new GibbsSampler(s.model(), s.train())
+          .train(data, valid, USERS, ITEMS, store, false));
+      TrainResult<FactorModel> resumed = new GibbsSampler(s.model(), s.train())
+          .train(data, valid, USERS, ITEMS, store, true);
+
+      assertArrayEquals(whole.model().userRows(), resumed.model().userRows(), "crash " + crash);
+      assertArrayEquals(whole.model().itemRows(), resumed.model().itemRows(), "crash " + crash);
+      assertEquals(60, resumed.history().size());
+      assertEquals(whole.last().validRmse(), resumed.last().validRmse());
+    }
+  }
+
+  private static String[] append(String[] sets, String... more) {
+    List<String> all = new ArrayList<>(List.of(sets));
+    all.addAll(List.of(more));
+    return all.toArray(new String[0]);
+  }
+
+  @Test
   void noiseScalesPerRowDiscountTheErraticUsers() {
     // Every third user rates with five times the noise of the others. With a noise precision per
     // row, the sampler learns whom to trust, and the items' factors are learnt mostly from the
