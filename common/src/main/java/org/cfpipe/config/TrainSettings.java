@@ -36,7 +36,7 @@ public record TrainSettings(
     SPARSE,
     /** A Deeplearning4j ComputationGraph: every model, the neural one only here. */
     DL4J,
-    /** Bayesian dot and dot-bias by Gibbs sampling, in the driver JVM. */
+    /** Bayesian dot and dot-bias by Gibbs sampling, in the driver JVM or chains on executors. */
     GIBBS;
 
     public String spelling() {
@@ -114,9 +114,10 @@ public record TrainSettings(
       throw new SettingsException("cfpipe.train.average-from-epoch applies to the dl4j engine "
           + "only (it did not help the sparse engine: docs/accuracy.md); set it to 0");
     }
-    if (distributed.workers() > 0 && engine == Engine.GIBBS) {
-      throw new SettingsException("cfpipe.train.engine = gibbs runs in the driver JVM: set "
-          + "cfpipe.train.distributed.workers = 0");
+    if (distributed.workers() > 0 && resume && engine == Engine.GIBBS) {
+      throw new SettingsException("cfpipe.train.resume with cfpipe.train.distributed.workers > 0 "
+          + "needs the sparse engine: the gibbs engine's chains on executors do not resume (a "
+          + "lost task runs its chains again)");
     }
     if (distributed.workers() > 0 && resume && engine == Engine.DL4J) {
       throw new SettingsException("cfpipe.train.resume with cfpipe.train.distributed.workers > 0 "

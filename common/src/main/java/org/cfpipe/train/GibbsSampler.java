@@ -107,13 +107,66 @@ public final class GibbsSampler {
         if (chain == null) {
           chain = new Chain(grouped, users, items, workers, chains.done);
         }
-        chain.run(validation, checkpoints, chains, start);
+        chain.run(validation, checkpoints, chains, start,
+            settings.gibbs().chains() - chains.done - 1);
         chain = null;
       }
       double seconds = chains.previousSeconds + (System.nanoTime() - start) / 1e9;
       return new TrainResult<>(chains.model(), chains.history, chains.history.size(), seconds);
     }
   }
+
+  /**
+   * Runs chain {@code index} alone from its start, without checkpoints, and returns its sums:
+   * what an executor does for {@link DistributedChains}. The chain is the one {@link #train}
+   * would run as its chain {@code index}.
+   *
+   * @param chainsAfter the chains this task runs after this one, for the logged ETA
+   */
+  ChainMeans sampleChain(TrainingSet ratings, TrainingSet validation, int users, int items,
+      int index, int chainsAfter) {
+    try (Workers workers = new Workers(settings.threadCount())) {
+      Chains own = new Chains(users, items);
+      Chain chain = new Chain(ratings.byUser(users), users, items, workers, index);
+      chain.run(validation, Checkpoints.NONE, own, System.nanoTime(), chainsAfter);
+      return chain.means(own.history);
+    }
+  }
+
+  /**
+   * The model of finished chains, added in the order of their index as {@link #train} adds
+   * them, with their sweeps' history; the last sweep of each chain scores the mean of the
+   * chains up to it, as in {@link #train}.
+   */
+  TrainResult<FactorModel> combine(List<ChainMeans> finished, TrainingSet validation,
+      double seconds) {
+    List<ChainMeans> ordered = new ArrayList<>(finished);
+    ordered.sort(java.util.Comparator.comparingInt(ChainMeans::index));
+    ChainMeans first = ordered.get(0);
+    Chains chains = new Chains(first.userBias().length, first.itemBias().length);
+    for (ChainMeans means : ordered) {
+      chains.add(means);
+      org.cfpipe.model.ErrorStats valid = org.cfpipe.model.ErrorStats.of(chains.model(),
+          validation.users(), validation.items(), validation.ratings());
+      List<EpochStats> history = means.history();
+      chains.history.addAll(history.subList(0, history.size() - 1));
+      EpochStats last = history.get(history.size() - 1);
+      chains.history.add(new EpochStats(last.epoch(), last.trainLoss(), valid.rmse(),
+          valid.mae(), last.learningRate(), last.ratingsPerSecond(), last.elapsedSeconds()));
+      LOG.info(String.format(java.util.Locale.ROOT, "chain %d added: valid_rmse %.4f (mean of "
+          + "%d %s)", means.index() + 1, valid.rmse(), chains.done,
+          chains.done == 1 ? "chain" : "chains"));
+    }
+    return new TrainResult<>(chains.model(), chains.history, chains.history.size(), seconds);
+  }
+
+  /**
+   * A finished chain: its index, how many samples it kept, their sums (each side's factors as
+   * the other side sees them, and biases, and the offset), and the history of its sweeps.
+   */
+  record ChainMeans(int index, int samples, double[] userFactors, double[] itemFactors,
+      double[] userBias, double[] itemBias, double w0, List<EpochStats> history)
+      implements java.io.Serializable {}
 
   /**
    * The chains run so far, folded into one table: the sum of their posterior means, each rotated
@@ -140,10 +193,10 @@ public final class GibbsSampler {
     }
 
     /** Adds a finished chain's posterior mean. */
-    void add(Chain chain) {
-      double scale = 1.0 / chain.samples;
-      double[] users = chain.users.factorSum.clone();
-      double[] items = chain.items.factorSum.clone();
+    void add(ChainMeans chain) {
+      double scale = 1.0 / chain.samples();
+      double[] users = chain.userFactors().clone();
+      double[] items = chain.itemFactors().clone();
       if (settings.gibbs().chains() > 1) {
         balance(users, items);
       }
@@ -157,12 +210,12 @@ public final class GibbsSampler {
       addRotated(userFactors, users, scale, rotation);
       addRotated(itemFactors, items, scale, rotation);
       for (int r = 0; r < userBias.length; r++) {
-        userBias[r] += chain.users.biasSum[r] * scale;
+        userBias[r] += chain.userBias()[r] * scale;
       }
       for (int r = 0; r < itemBias.length; r++) {
-        itemBias[r] += chain.items.biasSum[r] * scale;
+        itemBias[r] += chain.itemBias()[r] * scale;
       }
-      w0 += chain.w0Sum * scale;
+      w0 += chain.w0() * scale;
       done++;
     }
 
@@ -379,10 +432,13 @@ public final class GibbsSampler {
      * RMSE is that of the chain's mean so far, except after a chain's last sweep, when it is
      * that of the mean of the chains so far: the model the sampler would return then.
      */
-    void run(TrainingSet validation, Checkpoints checkpoints, Chains chains, long start) {
+    void run(TrainingSet validation, Checkpoints checkpoints, Chains chains, long start,
+        int chainsAfter) {
       int sweeps = settings.gibbs().sweeps();
-      int total = sweeps * settings.gibbs().chains();
+      boolean several = settings.gibbs().chains() > 1;
       int logEvery = Math.max(1, sweeps / 20);
+      int first = sweepsDone;
+      long chainStart = System.nanoTime();
       for (int sweep = sweepsDone + 1; sweep <= sweeps; sweep++) {
         long sweepStart = System.nanoTime();
         double mse = sweep(sweep);
@@ -393,7 +449,7 @@ public final class GibbsSampler {
         double seconds = (System.nanoTime() - sweepStart) / 1e9;
         boolean last = sweep == sweeps;
         if (last) {
-          chains.add(this);
+          chains.add(means(List.of()));
         }
         FactorModel current = last ? chains.model() : model(samples > 0);
         org.cfpipe.model.ErrorStats valid = org.cfpipe.model.ErrorStats.of(current,
@@ -404,19 +460,27 @@ public final class GibbsSampler {
             data.size() / seconds, elapsed);
         chains.history.add(stats);
         if (sweep % logEvery == 0 || last) {
-          String chain = total == sweeps ? ""
-              : "chain " + (index + 1) + "/" + settings.gibbs().chains() + "  ";
-          String model = last && total != sweeps
+          String chain = several
+              ? "chain " + (index + 1) + "/" + settings.gibbs().chains() + "  " : "";
+          double perSweep = (System.nanoTime() - chainStart) / 1e9 / (sweep - first);
+          double eta = perSweep * (sweeps - sweep + (long) sweeps * chainsAfter);
+          String model = last && several
               ? "mean of " + chains.done + (chains.done == 1 ? " chain" : " chains")
               : samples > 0 ? "mean of " + samples + " samples" : "burn-in sample";
           LOG.info(String.format(java.util.Locale.ROOT, "%ssweep %d/%d  train_mse %.4f  "
                   + "valid_rmse %.4f (%s)  noise_sd %.3f  %,.0f ratings/s  elapsed %.1f s  "
                   + "eta %.1f s", chain, sweep, sweeps, mse, valid.rmse(), model,
               1 / Math.sqrt(alpha), stats.ratingsPerSecond(), elapsed,
-              elapsed / number * (total - number)));
+              eta));
           checkpoints.save(number, out -> chains.save(out, last ? null : this));
         }
       }
+    }
+
+    /** This chain's sums so far, with {@code history}. */
+    ChainMeans means(List<EpochStats> history) {
+      return new ChainMeans(index, samples, users.factorSum, items.factorSum, users.biasSum,
+          items.biasSum, w0Sum, history);
     }
 
     /** One sweep over every parameter; returns the training MSE of the new sample. */

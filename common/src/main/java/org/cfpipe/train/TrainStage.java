@@ -17,9 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The train stage: trains on the split's train ratings with the sparse, dl4j or gibbs engine, in the
- * driver JVM (the ratings loaded into arrays) or on the executors ({@link DistributedTrainer},
- * DL4J-Spark), and stores the model as parameter tables and {@code model.json}.
+ * The train stage: trains on the split's train ratings with the sparse, dl4j or gibbs engine, in
+ * the driver JVM (the ratings loaded into arrays) or on the executors ({@link DistributedTrainer},
+ * DL4J-Spark, {@link DistributedChains}), and stores the model as parameter tables and
+ * {@code model.json}.
  */
 public final class TrainStage {
   private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
@@ -39,7 +40,6 @@ public final class TrainStage {
     TrainResult<?> result;
     long trainRows;
     long validRows;
-    boolean dl4j = train.engine() == TrainSettings.Engine.DL4J;
     LOG.info("train: {} users x {} items, model {}, engine {}, {}", users, items,
         model.type().spelling(), train.engine().spelling(), train.distributed().workers() > 0
             ? train.distributed().workers() + " workers on the executors" : "in the driver JVM");
@@ -48,10 +48,14 @@ public final class TrainStage {
       checkpoints.clear();
     }
     if (train.distributed().workers() > 0) {
-      result = dl4j
-          ? new Dl4jTrainer(model, train).train(spark, trainTable, validTable, users, items)
-          : new DistributedTrainer(model, train).train(spark, trainTable, validTable, users,
-              items, layout.checkpoints(), train.resume());
+      result = switch (train.engine()) {
+        case DL4J -> new Dl4jTrainer(model, train).train(spark, trainTable, validTable, users,
+            items);
+        case GIBBS -> new DistributedChains(model, train).train(spark, trainTable, validTable,
+            users, items);
+        case SPARSE -> new DistributedTrainer(model, train).train(spark, trainTable, validTable,
+            users, items, layout.checkpoints(), train.resume());
+      };
       trainRows = trainTable.count();
       validRows = validTable.count();
     } else {

@@ -1,6 +1,7 @@
 package org.cfpipe.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,8 +28,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * A real Spark standalone cluster: a master and two workers as separate JVMs on 127.0.0.1, from
  * the Maven-resolved Spark jars (a Spark home whose jars/ links to them), and the pipeline
  * submitted to it by submit-scripts/submit.sh, through Spark's own SparkSubmit, with training
- * distributed over both workers; then the same with the driver killed and resumed, and with a
- * worker killed in the middle of training.
+ * distributed over both workers; the gibbs engine's chains as tasks on both; then the first run
+ * with the driver killed and resumed, and with a worker killed in the middle of training.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
@@ -220,13 +221,35 @@ class ClusterIT {
     }
   }
 
+  /** The gibbs engine's chains run as tasks on the executors, and the driver combines them. */
+  @Test
+  @Order(2)
+  void theGibbsEnginesChainsRunOnTheExecutors() throws Exception {
+    Path dir = HOME.resolve("run-gibbs-chains");
+    deleteAndCreate(dir);
+    succeeds(submit(dir, "--set", "cfpipe.train.engine=gibbs",
+        "--set", "cfpipe.model.y-range.enabled=false", "--set", "cfpipe.train.gibbs.chains=2",
+        "--set", "cfpipe.train.gibbs.sweeps=60", "--set", "cfpipe.train.gibbs.burn-in=20"), dir);
+
+    String driver = Files.readString(dir.resolve("submit.log"));
+    assertTrue(driver.contains("2 chains in 2 tasks"), "see " + dir.resolve("submit.log"));
+    assertTrue(driver.contains("chain 2 added"), "see " + dir.resolve("submit.log"));
+    // Sampled in the executors' JVMs, not in the driver's.
+    for (String chain : List.of("chain 1/2  sweep 60/60", "chain 2/2  sweep 60/60")) {
+      assertFalse(driver.contains(chain), "the driver ran " + chain);
+      assertTrue(executorLogsContain(chain), "no executor ran " + chain);
+    }
+    double rmse = metrics(dir).get("valid_rmse").asDouble();
+    assertTrue(rmse < 0.87, "valid RMSE " + rmse);
+  }
+
   /**
    * The driver (the SparkSubmit JVM, in client mode) killed once it has logged epoch 5; the
    * pipeline submitted again with --resume continues from the newest checkpoint (epoch 4 or 5)
    * instead of epoch 1.
    */
   @Test
-  @Order(2)
+  @Order(3)
   void aKilledDriverResumesFromTheLastCheckpoint() throws Exception {
     Path dir = HOME.resolve("run-driver-killed");
     Process first = submitUntilEpoch(dir, 5);
@@ -248,7 +271,7 @@ class ClusterIT {
 
   /** One of the two workers (and its executor) killed after epoch 5: the job still completes. */
   @Test
-  @Order(3)
+  @Order(4)
   void theJobSurvivesAWorkerKilledMidTraining() throws Exception {
     Path dir = HOME.resolve("run-worker-killed");
     Process submit = submitUntilEpoch(dir, 5);
@@ -272,13 +295,22 @@ class ClusterIT {
   }
 
   private static boolean ranTasks(Path workDir) throws IOException {
+    return logsContain(workDir, "Running task");
+  }
+
+  private static boolean executorLogsContain(String text) throws IOException {
+    return logsContain(HOME.resolve("work1"), text) || logsContain(HOME.resolve("work2"), text);
+  }
+
+  /** Whether an executor's stderr under a worker's work directory contains {@code text}. */
+  private static boolean logsContain(Path workDir, String text) throws IOException {
     if (!Files.isDirectory(workDir)) {
       return false;
     }
     try (Stream<Path> files = Files.walk(workDir)) {
       return files.filter(f -> f.getFileName().toString().equals("stderr")).anyMatch(f -> {
         try {
-          return Files.readString(f).contains("Running task");
+          return Files.readString(f).contains(text);
         } catch (IOException e) {
           return false;
         }

@@ -1,0 +1,62 @@
+package org.cfpipe.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.cfpipe.config.PipelineSettings;
+import org.cfpipe.ingest.PlantedRatings;
+import org.cfpipe.model.FactorModel;
+import org.cfpipe.spark.SparkFixture;
+import org.junit.jupiter.api.Test;
+
+/** The gibbs engine's chains as Spark tasks against the same chains in one JVM. */
+class DistributedChainsIT extends SparkFixture {
+  private static final StructType RATINGS = new StructType()
+      .add("user_index", DataTypes.IntegerType)
+      .add("item_index", DataTypes.IntegerType)
+      .add("rating", DataTypes.FloatType);
+
+  @Test
+  void chainsOnExecutorsGiveTheSameModelAsOneJvm() {
+    PlantedRatings.Sample planted = PlantedRatings.generate(200, 150, 30_000, 4, 0.5, 5);
+    Dataset<Row> train = table(planted, 0, 25_000);
+    Dataset<Row> valid = table(planted, 25_000, 30_000);
+    String[] chains = {"cfpipe.train.gibbs.sweeps=30", "cfpipe.train.gibbs.burn-in=10",
+        "cfpipe.train.gibbs.chains=3"};
+    PipelineSettings one = GibbsSamplerTest.settings(chains);
+    TrainResult<FactorModel> local = new GibbsSampler(one.model(), one.train())
+        .train(TrainingSet.collect(train), TrainingSet.collect(valid), 200, 150);
+
+    // Two tasks: chains 0 and 1 in one, 2 in the other, each a JVM's worth of threads.
+    List<String> spread = new ArrayList<>(List.of(chains));
+    spread.add("cfpipe.train.distributed.workers=2");
+    PipelineSettings two = GibbsSamplerTest.settings(spread.toArray(new String[0]));
+    TrainResult<FactorModel> distributed = new DistributedChains(two.model(), two.train())
+        .train(spark, train, valid, 200, 150);
+
+    assertArrayEquals(local.model().userRows(), distributed.model().userRows());
+    assertArrayEquals(local.model().itemRows(), distributed.model().itemRows());
+    assertEquals(local.model().offset(), distributed.model().offset());
+    assertEquals(90, distributed.history().size());
+    for (int sweep : new int[] {1, 30, 45, 60, 90}) {
+      assertEquals(local.history().get(sweep - 1).validRmse(),
+          distributed.history().get(sweep - 1).validRmse(), "sweep " + sweep);
+      assertEquals(sweep, distributed.history().get(sweep - 1).epoch());
+    }
+  }
+
+  private static Dataset<Row> table(PlantedRatings.Sample planted, int from, int to) {
+    List<Row> rows = new ArrayList<>();
+    for (int n = from; n < to; n++) {
+      rows.add(RowFactory.create(planted.users()[n], planted.items()[n], planted.ratings()[n]));
+    }
+    return spark.createDataFrame(rows, RATINGS);
+  }
+}
