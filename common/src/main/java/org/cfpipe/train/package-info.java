@@ -7,7 +7,8 @@
  * (Gemulla et al. 2011); the P blocks of a stratum share no rows, so threads train them at once
  * without locks, and a block's rows stay in cache. {@code DistributedTrainer} spreads it over
  * executors; the dl4j engine lives in {@code train.dl4j}. {@code GibbsSampler} is the third
- * engine: Bayesian inference of the same models by MCMC, for accuracy where time allows. Only the train stage and the
- * distributed trainers read Spark tables.
+ * engine: Bayesian inference of the same models by MCMC, for accuracy where time allows, and
+ * {@code DistributedChains} runs its independent chains as executor tasks. Only the train stage
+ * and the distributed trainers read Spark tables.
  */
 package org.cfpipe.train;
