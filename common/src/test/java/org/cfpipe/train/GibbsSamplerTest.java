@@ -78,25 +78,8 @@ class GibbsSamplerTest {
   @Test
   void resumingAfterACrashContinuesTheSameChain() {
     // 20 sweeps: a checkpoint after each one (every sweeps / 20).
-    PipelineSettings s = settings("cfpipe.train.gibbs.sweeps=20", "cfpipe.train.gibbs.burn-in=5",
-        "cfpipe.model.global-mean=true");
-    TrainingSet data = SparseTrainerTest.slice(PLANTED, 0, 20_000);
-    TrainingSet valid = SparseTrainerTest.slice(PLANTED, TRAIN, TRAIN + 1_000);
-    TrainResult<FactorModel> whole = new GibbsSampler(s.model(), s.train())
-        .train(data, valid, USERS, ITEMS);
-
-    MemoryCheckpoints store = new MemoryCheckpoints(7);
-    assertThrows(IllegalStateException.class, () -> new GibbsSampler(s.model(), s.train())
-        .train(data, valid, USERS, ITEMS, store, false));
-    assertEquals(7, store.epoch());
-    TrainResult<FactorModel> resumed = new GibbsSampler(s.model(), s.train())
-        .train(data, valid, USERS, ITEMS, store, true);
-
-    assertArrayEquals(whole.model().userRows(), resumed.model().userRows());
-    assertArrayEquals(whole.model().itemRows(), resumed.model().itemRows());
-    assertEquals(whole.model().offset(), resumed.model().offset());
-    assertEquals(20, resumed.history().size());
-    assertEquals(whole.last().validRmse(), resumed.last().validRmse());
+    assertResumesExactly(settings("cfpipe.train.gibbs.sweeps=20", "cfpipe.train.gibbs.burn-in=5",
+        "cfpipe.model.global-mean=true"), 7);
   }
 
   @Test
@@ -126,24 +109,30 @@ class GibbsSamplerTest {
 
   @Test
   void resumingContinuesTheChainsWhereTheyStopped() {
-    PipelineSettings s = settings("cfpipe.train.gibbs.sweeps=20", "cfpipe.train.gibbs.burn-in=5",
-        "cfpipe.train.gibbs.chains=3");
+    // At the end of the first chain, and in the middle of the second.
+    assertResumesExactly(settings("cfpipe.train.gibbs.sweeps=20", "cfpipe.train.gibbs.burn-in=5",
+        "cfpipe.train.gibbs.chains=3"), 20, 27);
+  }
+
+  /** A run that crashed after each of {@code crashes}, resumed, ends as an uninterrupted one. */
+  private static void assertResumesExactly(PipelineSettings s, int... crashes) {
     TrainingSet data = SparseTrainerTest.slice(PLANTED, 0, 20_000);
     TrainingSet valid = SparseTrainerTest.slice(PLANTED, TRAIN, TRAIN + 1_000);
     TrainResult<FactorModel> whole = new GibbsSampler(s.model(), s.train())
         .train(data, valid, USERS, ITEMS);
 
-    // At the end of the first chain, and in the middle of the second.
-    for (int crash : new int[] {20, 27}) {
+    for (int crash : crashes) {
       MemoryCheckpoints store = new MemoryCheckpoints(crash);
       assertThrows(IllegalStateException.class, () -> new GibbsSampler(s.model(), s.train())
           .train(data, valid, USERS, ITEMS, store, false));
+      assertEquals(crash, store.epoch());
       TrainResult<FactorModel> resumed = new GibbsSampler(s.model(), s.train())
           .train(data, valid, USERS, ITEMS, store, true);
 
       assertArrayEquals(whole.model().userRows(), resumed.model().userRows(), "crash " + crash);
       assertArrayEquals(whole.model().itemRows(), resumed.model().itemRows(), "crash " + crash);
-      assertEquals(60, resumed.history().size());
+      assertEquals(whole.model().offset(), resumed.model().offset());
+      assertEquals(whole.history().size(), resumed.history().size());
       assertEquals(whole.last().validRmse(), resumed.last().validRmse());
     }
   }
