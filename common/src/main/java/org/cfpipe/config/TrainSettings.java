@@ -114,11 +114,6 @@ public record TrainSettings(
       throw new SettingsException("cfpipe.train.average-from-epoch applies to the dl4j engine "
           + "only (it did not help the sparse engine: docs/accuracy.md); set it to 0");
     }
-    if (distributed.workers() > 0 && resume && engine == Engine.GIBBS) {
-      throw new SettingsException("cfpipe.train.resume with cfpipe.train.distributed.workers > 0 "
-          + "needs the sparse engine: the gibbs engine's chains on executors do not resume (a "
-          + "lost task runs its chains again)");
-    }
     if (distributed.workers() > 0 && resume && engine == Engine.DL4J) {
       throw new SettingsException("cfpipe.train.resume with cfpipe.train.distributed.workers > 0 "
           + "needs the sparse engine: DL4J-Spark training does not resume yet");

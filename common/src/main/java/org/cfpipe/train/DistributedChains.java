@@ -7,6 +7,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.FactorModel;
@@ -16,11 +17,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The gibbs engine on Spark executors: its chains ({@code gibbs.chains}) are independent, so
  * they run as Spark tasks, {@code distributed.workers} of them, each task running its share of
- * the chains one after another on the whole training set (broadcast). Each chain sends back the
- * sums of its samples, and the driver combines them in chain order exactly as the single-JVM
- * engine does: the model is the same, bit for bit, and the wall time is that of the largest
- * task's chains. A lost task is run again from its chains' start by Spark; there are no
- * checkpoints and no resume.
+ * the chains one after another on the whole training set (broadcast). Each chain's sums go to a
+ * file of its own ({@link ChainFiles}), and the driver reads them back one at a time and combines
+ * them in chain order exactly as the single-JVM engine does: the model is the same, bit for
+ * bit, the wall time is that of the largest task's chains, and the driver holds one chain's
+ * sums at a time. A lost task is run again by Spark from its chains' start; a resumed run
+ * samples only the chains without a file.
  */
 public final class DistributedChains {
   private static final Logger LOG = LoggerFactory.getLogger(DistributedChains.class);
@@ -33,45 +35,62 @@ public final class DistributedChains {
     this.settings = settings;
   }
 
+  /**
+   * @param checkpointDir where the finished chains are written, on a file system every executor
+   *     reaches
+   * @param resume keep the chains already written there and sample only the others
+   */
   public TrainResult<FactorModel> train(SparkSession spark, Dataset<Row> ratings,
-      Dataset<Row> validation, int users, int items) {
+      Dataset<Row> validation, int users, int items, String checkpointDir, boolean resume) {
     long start = System.nanoTime();
     int chains = settings.gibbs().chains();
-    int tasks = Math.min(settings.distributed().workers(), chains);
-    if (tasks < settings.distributed().workers()) {
-      LOG.warn("cfpipe.train.distributed.workers = {} but cfpipe.train.gibbs.chains = {}: "
-          + "{} tasks, one chain each", settings.distributed().workers(), chains, tasks);
-    }
-    TrainingSet train = TrainingSet.collect(ratings);
-    TrainingSet valid = TrainingSet.collect(validation);
-    LOG.info("train: {} ratings, {} validation; {} chains in {} tasks", train.size(),
-        valid.size(), chains, tasks);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    ChainFiles files = new ChainFiles(checkpointDir,
+        new SerializableConfiguration(jsc.hadoopConfiguration()),
+        new int[] {settings.gibbs().sweeps(), settings.gibbs().burnIn(), modelSettings.factors(),
+            users, items}, settings.seed());
+    List<Integer> todo = new ArrayList<>();
+    for (int c = 0; c < chains; c++) {
+      if (!resume || !files.exists(c)) {
+        todo.add(c);
+      }
+    }
+    TrainingSet valid = TrainingSet.collect(validation);
+    if (!todo.isEmpty()) {
+      sample(jsc, TrainingSet.collect(ratings), valid, users, items, todo, files);
+    } else {
+      LOG.info("every chain was sampled before: combining them");
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new GibbsSampler(modelSettings, settings).combine(chains, files::read, valid, users,
+        items, seconds);
+  }
+
+  /** Samples the chains {@code todo} in Spark tasks, each writing its chains' files. */
+  private void sample(JavaSparkContext jsc, TrainingSet train, TrainingSet valid, int users,
+      int items, List<Integer> todo, ChainFiles files) {
+    int tasks = Math.min(settings.distributed().workers(), todo.size());
+    if (tasks < settings.distributed().workers()) {
+      LOG.warn("cfpipe.train.distributed.workers = {}, but the chains to sample are {}: one "
+          + "task each", settings.distributed().workers(), todo);
+    }
+    LOG.info("train: {} ratings, {} validation; sampling chains {} in {} task(s)", train.size(),
+        valid.size(), todo, tasks);
     Broadcast<TrainingSet> trainShared = jsc.broadcast(train);
     Broadcast<TrainingSet> validShared = jsc.broadcast(valid);
-    List<Integer> indices = new ArrayList<>();
-    for (int c = 0; c < chains; c++) {
-      indices.add(c);
-    }
     ModelSettings model = modelSettings;
     TrainSettings trainSettings = settings;
     try {
-      // parallelize gives each task a contiguous run of chain indices.
-      List<GibbsSampler.ChainMeans> finished = jsc.parallelize(indices, tasks)
-          .mapPartitions(own -> {
-            List<Integer> mine = new ArrayList<>();
-            own.forEachRemaining(mine::add);
-            List<GibbsSampler.ChainMeans> out = new ArrayList<>();
-            GibbsSampler sampler = new GibbsSampler(model, trainSettings);
-            for (int j = 0; j < mine.size(); j++) {
-              out.add(sampler.sampleChain(trainShared.value(), validShared.value(), users,
-                  items, mine.get(j), mine.size() - j - 1));
-            }
-            return out.iterator();
-          })
-          .collect();
-      double seconds = (System.nanoTime() - start) / 1e9;
-      return new GibbsSampler(modelSettings, settings).combine(finished, valid, seconds);
+      // parallelize gives each task a contiguous run of the chain indices.
+      jsc.parallelize(todo, tasks).foreachPartition(own -> {
+        List<Integer> mine = new ArrayList<>();
+        own.forEachRemaining(mine::add);
+        GibbsSampler sampler = new GibbsSampler(model, trainSettings);
+        for (int j = 0; j < mine.size(); j++) {
+          files.write(sampler.sampleChain(trainShared.value(), validShared.value(), users,
+              items, mine.get(j), mine.size() - j - 1));
+        }
+      });
     } finally {
       trainShared.destroy();
       validShared.destroy();

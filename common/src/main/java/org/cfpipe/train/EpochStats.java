@@ -14,7 +14,7 @@ public record EpochStats(
     double validMae,
     double learningRate,
     double ratingsPerSecond,
-    double elapsedSeconds) implements java.io.Serializable {
+    double elapsedSeconds) {
 
   /** The epoch's log line, with the estimated time to the last of {@code epochs} epochs. */
   public String describe(int epochs, double etaSeconds) {

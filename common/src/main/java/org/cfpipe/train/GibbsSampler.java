@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.MatrixUtils;
@@ -134,17 +135,15 @@ public final class GibbsSampler {
   }
 
   /**
-   * The model of finished chains, added in the order of their index as {@link #train} adds
-   * them, with their sweeps' history; the last sweep of each chain scores the mean of the
-   * chains up to it, as in {@link #train}.
+   * The model of {@code count} finished chains, read one at a time in the order of their index
+   * and added as {@link #train} adds them, with their sweeps' history; the last sweep of each
+   * chain scores the mean of the chains up to it, as in {@link #train}.
    */
-  TrainResult<FactorModel> combine(List<ChainMeans> finished, TrainingSet validation,
-      double seconds) {
-    List<ChainMeans> ordered = new ArrayList<>(finished);
-    ordered.sort(java.util.Comparator.comparingInt(ChainMeans::index));
-    ChainMeans first = ordered.get(0);
-    Chains chains = new Chains(first.userBias().length, first.itemBias().length);
-    for (ChainMeans means : ordered) {
+  TrainResult<FactorModel> combine(int count, IntFunction<ChainMeans> finished,
+      TrainingSet validation, int users, int items, double seconds) {
+    Chains chains = new Chains(users, items);
+    for (int c = 0; c < count; c++) {
+      ChainMeans means = finished.apply(c);
       chains.add(means);
       org.cfpipe.model.ErrorStats valid = org.cfpipe.model.ErrorStats.of(chains.model(),
           validation.users(), validation.items(), validation.ratings());
@@ -165,8 +164,7 @@ public final class GibbsSampler {
    * the other side sees them, and biases, and the offset), and the history of its sweeps.
    */
   record ChainMeans(int index, int samples, double[] userFactors, double[] itemFactors,
-      double[] userBias, double[] itemBias, double w0, List<EpochStats> history)
-      implements java.io.Serializable {}
+      double[] userBias, double[] itemBias, double w0, List<EpochStats> history) {}
 
   /**
    * The chains run so far, folded into one table: the sum of their posterior means, each rotated

@@ -52,7 +52,7 @@ public final class TrainStage {
         case DL4J -> new Dl4jTrainer(model, train).train(spark, trainTable, validTable, users,
             items);
         case GIBBS -> new DistributedChains(model, train).train(spark, trainTable, validTable,
-            users, items);
+            users, items, layout.checkpoints(), train.resume());
         case SPARSE -> new DistributedTrainer(model, train).train(spark, trainTable, validTable,
             users, items, layout.checkpoints(), train.resume());
       };

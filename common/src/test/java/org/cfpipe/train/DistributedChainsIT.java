@@ -2,6 +2,13 @@ package org.cfpipe.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,16 +22,23 @@ import org.cfpipe.ingest.PlantedRatings;
 import org.cfpipe.model.FactorModel;
 import org.cfpipe.spark.SparkFixture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The gibbs engine's chains as Spark tasks against the same chains in one JVM. */
+/**
+ * The gibbs engine's chains as Spark tasks against the same chains in one JVM, and resumed with
+ * a chain's file gone.
+ */
 class DistributedChainsIT extends SparkFixture {
+  @TempDir
+  static Path dir;
+
   private static final StructType RATINGS = new StructType()
       .add("user_index", DataTypes.IntegerType)
       .add("item_index", DataTypes.IntegerType)
       .add("rating", DataTypes.FloatType);
 
   @Test
-  void chainsOnExecutorsGiveTheSameModelAsOneJvm() {
+  void chainsOnExecutorsGiveTheSameModelAsOneJvm() throws Exception {
     PlantedRatings.Sample planted = PlantedRatings.generate(200, 150, 30_000, 4, 0.5, 5);
     Dataset<Row> train = table(planted, 0, 25_000);
     Dataset<Row> valid = table(planted, 25_000, 30_000);
@@ -39,7 +53,7 @@ class DistributedChainsIT extends SparkFixture {
     spread.add("cfpipe.train.distributed.workers=2");
     PipelineSettings two = GibbsSamplerTest.settings(spread.toArray(new String[0]));
     TrainResult<FactorModel> distributed = new DistributedChains(two.model(), two.train())
-        .train(spark, train, valid, 200, 150);
+        .train(spark, train, valid, 200, 150, dir.resolve("chains").toString(), false);
 
     assertArrayEquals(local.model().userRows(), distributed.model().userRows());
     assertArrayEquals(local.model().itemRows(), distributed.model().itemRows());
@@ -50,6 +64,28 @@ class DistributedChainsIT extends SparkFixture {
           distributed.history().get(sweep - 1).validRmse(), "sweep " + sweep);
       assertEquals(sweep, distributed.history().get(sweep - 1).epoch());
     }
+
+    // A resumed run samples only the chain whose file is gone, and ends with the same model.
+    Path chain0 = dir.resolve("chains/chain-0");
+    FileTime written = Files.getLastModifiedTime(chain0);
+    Files.delete(dir.resolve("chains/chain-1"));
+    TrainResult<FactorModel> resumed = new DistributedChains(two.model(), two.train())
+        .train(spark, train, valid, 200, 150, dir.resolve("chains").toString(), true);
+    assertTrue(Files.exists(dir.resolve("chains/chain-1")));
+    assertEquals(written, Files.getLastModifiedTime(chain0), "chain 0 was sampled again");
+    assertArrayEquals(local.model().userRows(), resumed.model().userRows());
+    assertArrayEquals(local.model().itemRows(), resumed.model().itemRows());
+    assertEquals(local.last().validRmse(), resumed.last().validRmse());
+
+    // Files of other settings are not mixed in.
+    List<String> longer = new ArrayList<>(spread);
+    longer.add("cfpipe.train.gibbs.sweeps=31");
+    PipelineSettings other = GibbsSamplerTest.settings(longer.toArray(new String[0]));
+    UncheckedIOException stale = assertThrows(UncheckedIOException.class,
+        () -> new DistributedChains(other.model(), other.train())
+            .train(spark, train, valid, 200, 150, dir.resolve("chains").toString(), true));
+    assertTrue(stale.getMessage().contains("chain-0") && stale.getMessage().contains(
+        "other settings"), stale.getMessage());
   }
 
   private static Dataset<Row> table(PlantedRatings.Sample planted, int from, int to) {

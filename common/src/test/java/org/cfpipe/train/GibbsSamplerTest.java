@@ -314,9 +314,6 @@ class GibbsSamplerTest {
     SettingsException neural = assertThrows(SettingsException.class,
         () -> settings("cfpipe.model.type=neural"));
     assertTrue(neural.getMessage().contains("cfpipe.train.engine = gibbs"), neural.getMessage());
-    SettingsException spread = assertThrows(SettingsException.class,
-        () -> settings("cfpipe.train.distributed.workers=2", "cfpipe.train.resume=true"));
-    assertTrue(spread.getMessage().contains("do not resume"), spread.getMessage());
     SettingsException burn = assertThrows(SettingsException.class,
         () -> settings("cfpipe.train.gibbs.sweeps=10", "cfpipe.train.gibbs.burn-in=10"));
     assertTrue(burn.getMessage().contains("cfpipe.train.gibbs.burn-in"), burn.getMessage());

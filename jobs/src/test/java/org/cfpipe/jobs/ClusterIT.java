@@ -232,7 +232,8 @@ class ClusterIT {
         "--set", "cfpipe.train.gibbs.sweeps=60", "--set", "cfpipe.train.gibbs.burn-in=20"), dir);
 
     String driver = Files.readString(dir.resolve("submit.log"));
-    assertTrue(driver.contains("2 chains in 2 tasks"), "see " + dir.resolve("submit.log"));
+    assertTrue(driver.contains("sampling chains [0, 1] in 2 task(s)"),
+        "see " + dir.resolve("submit.log"));
     assertTrue(driver.contains("chain 2 added"), "see " + dir.resolve("submit.log"));
     // Sampled in the executors' JVMs, not in the driver's.
     for (String chain : List.of("chain 1/2  sweep 60/60", "chain 2/2  sweep 60/60")) {
