@@ -4,13 +4,10 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
-import org.apache.commons.math3.linear.EigenDecomposition;
-import org.apache.commons.math3.linear.MatrixUtils;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.linear.SingularValueDecomposition;
 import org.cfpipe.config.ModelSettings;
@@ -47,9 +44,9 @@ import org.slf4j.LoggerFactory;
  * items' hyperparameters and the items. Given the items, users are independent, so the threads
  * draw whole users in parallel, each one's coordinates in turn on a local copy of its ratings
  * (the rated items' rows and the residuals), which keeps the inner loops in cache. The ratings
- * are kept grouped by user, so the passes by user read the residuals in order. Each chunk of rows draws from its own stream
- * seeded by (seed, sweep, side, chunk): the chain is the same for any number of threads, and a
- * resumed run continues it exactly.
+ * are kept grouped by user, so the passes by user read the residuals in order. Each chunk of
+ * rows draws from its own stream seeded by (seed, sweep, side, chunk): the chain is the same for
+ * any number of threads, and a resumed run continues it exactly.
  *
  * <p>The model kept is the posterior mean of the parameters over the sweeps after burn-in, one
  * ordinary factor table. The chain slowly turns the factor space (u R and v R predict exactly as
@@ -62,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * after another and the model is the mean of their posterior means. Chains may settle in any
  * invertible transformation of each other's factor space, so each chain's mean is first brought
  * to its balanced form (U^T U = V^T V diagonal, the same predictions) and then rotated onto the
- * sum of the chains before it.
+ * sum of the chains before it ({@link ChainPool}).
  */
 public final class GibbsSampler {
   private static final Logger LOG = LoggerFactory.getLogger(GibbsSampler.class);
@@ -98,10 +95,11 @@ public final class GibbsSampler {
       int items, Checkpoints checkpoints, boolean resume) {
     TrainingSet grouped = ratings.byUser(users);
     try (Workers workers = new Workers(settings.threadCount())) {
-      Chains chains = new Chains(users, items);
+      ChainPool chains = pool(users, items);
       Chain chain = null;
       if (resume) {
-        chain = checkpoints.latest().map(in -> chains.restore(in, grouped, workers)).orElse(null);
+        chain = checkpoints.latest().map(in -> restore(in, chains, grouped, workers))
+            .orElse(null);
       }
       long start = System.nanoTime();
       while (chains.done < settings.gibbs().chains()) {
@@ -127,7 +125,7 @@ public final class GibbsSampler {
   ChainMeans sampleChain(TrainingSet ratings, TrainingSet validation, int users, int items,
       int index, int chainsAfter) {
     try (Workers workers = new Workers(settings.threadCount())) {
-      Chains own = new Chains(users, items);
+      ChainPool own = pool(users, items);
       Chain chain = new Chain(ratings.byUser(users), users, items, workers, index);
       chain.run(validation, Checkpoints.NONE, own, System.nanoTime(), chainsAfter);
       return chain.means(own.history);
@@ -141,7 +139,7 @@ public final class GibbsSampler {
    */
   TrainResult<FactorModel> combine(int count, IntFunction<ChainMeans> finished,
       TrainingSet validation, int users, int items, double seconds) {
-    Chains chains = new Chains(users, items);
+    ChainPool chains = pool(users, items);
     for (int c = 0; c < count; c++) {
       ChainMeans means = finished.apply(c);
       chains.add(means);
@@ -159,196 +157,38 @@ public final class GibbsSampler {
     return new TrainResult<>(chains.model(), chains.history, chains.history.size(), seconds);
   }
 
+  private ChainPool pool(int users, int items) {
+    return new ChainPool(modelSettings.factors(), modelSettings.type().hasBiases(),
+        modelSettings.yRange(), users, items, settings.gibbs().chains() > 1,
+        settings.gibbs().alignSamples());
+  }
+
+  /** Reads a checkpoint into {@code chains}; returns the chain that was running, or null. */
+  private Chain restore(DataInputStream in, ChainPool chains, TrainingSet ratings,
+      Workers workers) {
+    try (in) {
+      if (in.readInt() != CHECKPOINT_VERSION) {
+        throw new IOException("the checkpoint was written by another version of the sampler");
+      }
+      chains.restore(in);
+      Chain chain = null;
+      if (in.readBoolean()) {
+        chain = new Chain(ratings, chains.users(), chains.items(), workers, chains.done);
+        chain.restore(in);
+      }
+      LOG.info("resumed from the checkpoint after sweep {}", chains.history.size());
+      return chain;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resume from the checkpoint: " + e.getMessage(), e);
+    }
+  }
+
   /**
    * A finished chain: its index, how many samples it kept, their sums (each side's factors as
    * the other side sees them, and biases, and the offset), and the history of its sweeps.
    */
   record ChainMeans(int index, int samples, double[] userFactors, double[] itemFactors,
       double[] userBias, double[] itemBias, double w0, List<EpochStats> history) {}
-
-  /**
-   * The chains run so far, folded into one table: the sum of their posterior means, each rotated
-   * onto the sum before it is added in (orthogonal Procrustes again), and the history of every
-   * sweep of every chain.
-   */
-  private final class Chains {
-    final int k = modelSettings.factors();
-    final boolean biases = modelSettings.type().hasBiases();
-    final double[] userFactors;
-    final double[] itemFactors;
-    final double[] userBias;
-    final double[] itemBias;
-    final List<EpochStats> history = new ArrayList<>();
-    double w0;
-    int done;
-    double previousSeconds;
-
-    Chains(int users, int items) {
-      userFactors = new double[users * k];
-      itemFactors = new double[items * k];
-      userBias = new double[users];
-      itemBias = new double[items];
-    }
-
-    /** Adds a finished chain's posterior mean. */
-    void add(ChainMeans chain) {
-      double scale = 1.0 / chain.samples();
-      double[] users = chain.userFactors().clone();
-      double[] items = chain.itemFactors().clone();
-      if (settings.gibbs().chains() > 1) {
-        balance(users, items);
-      }
-      double[] rotation = null;
-      if (done > 0 && settings.gibbs().alignSamples()) {
-        double[][] cross = new double[k][k];
-        addCross(cross, users, userFactors);
-        addCross(cross, items, itemFactors);
-        rotation = nearestRotation(cross);
-      }
-      addRotated(userFactors, users, scale, rotation);
-      addRotated(itemFactors, items, scale, rotation);
-      for (int r = 0; r < userBias.length; r++) {
-        userBias[r] += chain.userBias()[r] * scale;
-      }
-      for (int r = 0; r < itemBias.length; r++) {
-        itemBias[r] += chain.itemBias()[r] * scale;
-      }
-      w0 += chain.w0() * scale;
-      done++;
-    }
-
-    /**
-     * Brings a chain's tables U and V to their balanced form U A and V B, with A B^T = I, so
-     * that every prediction u.v stays as it is, and U^T U = V^T V = S diagonal: the singular
-     * values of U V^T. Two chains can settle in any invertible transformation of each other,
-     * not only a rotation; in the balanced form they differ only by a rotation (for distinct
-     * singular values, by signs), which the Procrustes step then undoes.
-     */
-    void balance(double[] users, double[] items) {
-      RealMatrix[] root = new RealMatrix[2];
-      RealMatrix[] inverse = new RealMatrix[2];
-      double[][] tables = {users, items};
-      for (int t = 0; t < 2; t++) {
-        double[][] gram = new double[k][k];
-        addCross(gram, tables[t], tables[t]);
-        EigenDecomposition eigen = new EigenDecomposition(new Array2DRowRealMatrix(gram, false));
-        double[] values = eigen.getRealEigenvalues();
-        double floor = 1e-12 * Math.max(values[0], Double.MIN_NORMAL);
-        double[] sqrt = new double[k];
-        double[] inverseSqrt = new double[k];
-        for (int f = 0; f < k; f++) {
-          sqrt[f] = Math.sqrt(Math.max(values[f], floor));
-          inverseSqrt[f] = 1 / sqrt[f];
-        }
-        RealMatrix vectors = eigen.getV();
-        root[t] = MatrixUtils.createRealDiagonalMatrix(sqrt).multiply(vectors.transpose());
-        inverse[t] = vectors.multiply(MatrixUtils.createRealDiagonalMatrix(inverseSqrt));
-      }
-      SingularValueDecomposition svd = new SingularValueDecomposition(
-          root[0].multiply(root[1].transpose()));
-      double[] halfSingular = svd.getSingularValues().clone();
-      for (int f = 0; f < k; f++) {
-        halfSingular[f] = Math.sqrt(halfSingular[f]);
-      }
-      RealMatrix half = MatrixUtils.createRealDiagonalMatrix(halfSingular);
-      transform(users, inverse[0].multiply(svd.getU()).multiply(half));
-      transform(items, inverse[1].multiply(svd.getV()).multiply(half));
-    }
-
-    /** rows <- rows M, in place, for a k x k matrix M. */
-    void transform(double[] rows, RealMatrix m) {
-      double[][] matrix = m.getData();
-      double[] row = new double[k];
-      for (int start = 0; start < rows.length; start += k) {
-        System.arraycopy(rows, start, row, 0, k);
-        for (int q = 0; q < k; q++) {
-          double value = 0;
-          for (int p = 0; p < k; p++) {
-            value += row[p] * matrix[p][q];
-          }
-          rows[start + q] = value;
-        }
-      }
-    }
-
-    /** cross += a^T b over the rows of two tables of k columns. */
-    void addCross(double[][] cross, double[] a, double[] b) {
-      for (int row = 0; row < a.length; row += k) {
-        for (int p = 0; p < k; p++) {
-          for (int q = 0; q < k; q++) {
-            cross[p][q] += a[row + p] * b[row + q];
-          }
-        }
-      }
-    }
-
-    /** sum += scale * rows R, or scale * rows without a rotation. */
-    void addRotated(double[] sum, double[] rows, double scale, double[] rotation) {
-      for (int row = 0; row < rows.length; row += k) {
-        for (int q = 0; q < k; q++) {
-          double value = rows[row + q];
-          if (rotation != null) {
-            value = 0;
-            for (int p = 0; p < k; p++) {
-              value += rows[row + p] * rotation[p * k + q];
-            }
-          }
-          sum[row + q] += value * scale;
-        }
-      }
-    }
-
-    /** The mean of the chains' posterior means. */
-    FactorModel model() {
-      double scale = 1.0 / done;
-      FactorModel model = new FactorModel(k, biases, userBias.length, itemBias.length,
-          w0 * scale, modelSettings.yRange());
-      copyRows(userFactors, userBias, k, biases, scale, model.userRows());
-      copyRows(itemFactors, itemBias, k, biases, scale, model.itemRows());
-      return model;
-    }
-
-    /** Writes the chains so far, then the state of {@code chain} if it is still running. */
-    void save(DataOutputStream out, Chain chain) throws IOException {
-      out.writeInt(CHECKPOINT_VERSION);
-      out.writeDouble(history.get(history.size() - 1).elapsedSeconds());
-      Checkpoints.writeHistory(out, history);
-      out.writeInt(done);
-      out.writeDouble(w0);
-      for (double[] values : new double[][] {userFactors, itemFactors, userBias, itemBias}) {
-        Checkpoints.writeDoubles(out, values);
-      }
-      out.writeBoolean(chain != null);
-      if (chain != null) {
-        chain.save(out);
-      }
-    }
-
-    /** Reads what {@link #save} wrote; returns the chain that was running, or null. */
-    Chain restore(DataInputStream in, TrainingSet ratings, Workers workers) {
-      try (in) {
-        if (in.readInt() != CHECKPOINT_VERSION) {
-          throw new IOException("the checkpoint was written by another version of the sampler");
-        }
-        previousSeconds = in.readDouble();
-        history.addAll(Checkpoints.readHistory(in));
-        done = in.readInt();
-        w0 = in.readDouble();
-        for (double[] values : new double[][] {userFactors, itemFactors, userBias, itemBias}) {
-          Checkpoints.readDoubles(in, values);
-        }
-        Chain chain = null;
-        if (in.readBoolean()) {
-          chain = new Chain(ratings, userBias.length, itemBias.length, workers, done);
-          chain.restore(in);
-        }
-        LOG.info("resumed from the checkpoint after sweep {}", history.size());
-        return chain;
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot resume from the checkpoint: " + e.getMessage(), e);
-      }
-    }
-  }
 
   /** The state of one chain: parameters, residuals, hyperparameters and the running means. */
   private final class Chain {
@@ -430,7 +270,7 @@ public final class GibbsSampler {
      * RMSE is that of the chain's mean so far, except after a chain's last sweep, when it is
      * that of the mean of the chains so far: the model the sampler would return then.
      */
-    void run(TrainingSet validation, Checkpoints checkpoints, Chains chains, long start,
+    void run(TrainingSet validation, Checkpoints checkpoints, ChainPool chains, long start,
         int chainsAfter) {
       int sweeps = settings.gibbs().sweeps();
       boolean several = settings.gibbs().chains() > 1;
@@ -470,7 +310,14 @@ public final class GibbsSampler {
                   + "eta %.1f s", chain, sweep, sweeps, mse, valid.rmse(), model,
               1 / Math.sqrt(alpha), stats.ratingsPerSecond(), elapsed,
               eta));
-          checkpoints.save(number, out -> chains.save(out, last ? null : this));
+          checkpoints.save(number, out -> {
+            out.writeInt(CHECKPOINT_VERSION);
+            chains.save(out);
+            out.writeBoolean(!last);
+            if (!last) {
+              save(out);
+            }
+          });
         }
       }
     }
