@@ -77,13 +77,13 @@ final class ChainPool {
     }
     double[] rotation = null;
     if (done > 0 && align) {
-      double[][] cross = new double[k][k];
-      addCross(cross, users, userFactors);
-      addCross(cross, items, itemFactors);
-      rotation = GibbsSampler.nearestRotation(cross);
+      double[] cross = new double[k * k];
+      GibbsSampler.addCross(cross, users, userFactors, k, 0, users());
+      GibbsSampler.addCross(cross, items, itemFactors, k, 0, items());
+      rotation = GibbsSampler.nearestRotation(GibbsSampler.square(cross, k));
     }
-    addRotated(userFactors, users, scale, rotation);
-    addRotated(itemFactors, items, scale, rotation);
+    GibbsSampler.addRotated(userFactors, users, rotation, scale, k, 0, users());
+    GibbsSampler.addRotated(itemFactors, items, rotation, scale, k, 0, items());
     for (int r = 0; r < userBias.length; r++) {
       userBias[r] += chain.userBias()[r] * scale;
     }
@@ -104,9 +104,10 @@ final class ChainPool {
     RealMatrix[] inverse = new RealMatrix[2];
     double[][] tables = {users, items};
     for (int t = 0; t < 2; t++) {
-      double[][] gram = new double[k][k];
-      addCross(gram, tables[t], tables[t]);
-      EigenDecomposition eigen = new EigenDecomposition(new Array2DRowRealMatrix(gram, false));
+      double[] gram = new double[k * k];
+      GibbsSampler.addCross(gram, tables[t], tables[t], k, 0, tables[t].length / k);
+      EigenDecomposition eigen = new EigenDecomposition(
+          new Array2DRowRealMatrix(GibbsSampler.square(gram, k), false));
       double[] values = eigen.getRealEigenvalues();
       double floor = 1e-12 * Math.max(values[0], Double.MIN_NORMAL);
       double[] sqrt = new double[k];
@@ -142,33 +143,6 @@ final class ChainPool {
           value += row[p] * matrix[p][q];
         }
         rows[start + q] = value;
-      }
-    }
-  }
-
-  /** cross += a^T b over the rows of two tables of k columns. */
-  private void addCross(double[][] cross, double[] a, double[] b) {
-    for (int row = 0; row < a.length; row += k) {
-      for (int p = 0; p < k; p++) {
-        for (int q = 0; q < k; q++) {
-          cross[p][q] += a[row + p] * b[row + q];
-        }
-      }
-    }
-  }
-
-  /** sum += scale * rows R, or scale * rows without a rotation. */
-  private void addRotated(double[] sum, double[] rows, double scale, double[] rotation) {
-    for (int row = 0; row < rows.length; row += k) {
-      for (int q = 0; q < k; q++) {
-        double value = rows[row + q];
-        if (rotation != null) {
-          value = 0;
-          for (int p = 0; p < k; p++) {
-            value += rows[row + p] * rotation[p * k + q];
-          }
-        }
-        sum[row + q] += value * scale;
       }
     }
   }

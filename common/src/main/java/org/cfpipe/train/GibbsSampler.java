@@ -481,18 +481,8 @@ public final class GibbsSampler {
       int k = users.k;
       for (GibbsSide side : new GibbsSide[] {users, items}) {
         inChunks(side.rows, (t, c, from, to) -> {
+          addRotated(side.factorSum, side.visible, rotation, 1.0, k, from, to);
           for (int r = from; r < to; r++) {
-            int row = r * k;
-            for (int q = 0; q < k; q++) {
-              double value = side.visible[row + q];
-              if (rotation != null) {
-                value = 0;
-                for (int p = 0; p < k; p++) {
-                  value += side.visible[row + p] * rotation[p * k + q];
-                }
-              }
-              side.factorSum[row + q] += value;
-            }
             side.biasSum[r] += side.bias[r];
           }
         });
@@ -512,17 +502,9 @@ public final class GibbsSampler {
       workers.inChunks(partial.length, 1, (t, part, from, to) -> {
         GibbsSide side = sides[part / ROTATION_PARTS];
         int slice = part % ROTATION_PARTS;
-        double[] m = partial[part];
-        for (int r = (int) ((long) side.rows * slice / ROTATION_PARTS),
-            end = (int) ((long) side.rows * (slice + 1) / ROTATION_PARTS); r < end; r++) {
-          int row = r * k;
-          for (int p = 0; p < k; p++) {
-            double value = side.visible[row + p];
-            for (int q = 0; q < k; q++) {
-              m[p * k + q] += value * side.factorSum[row + q];
-            }
-          }
-        }
+        addCross(partial[part], side.visible, side.factorSum, k,
+            (int) ((long) side.rows * slice / ROTATION_PARTS),
+            (int) ((long) side.rows * (slice + 1) / ROTATION_PARTS));
       });
       double[][] cross = new double[k][k];
       for (double[] m : partial) {
@@ -597,6 +579,47 @@ public final class GibbsSampler {
         rows[r * width + k] = (float) (bias[r] * scale);
       }
     }
+  }
+
+  /** cross += a^T b over rows [from, to) of two tables of k columns; cross is k x k by rows. */
+  static void addCross(double[] cross, double[] a, double[] b, int k, int from, int to) {
+    for (int row = from * k; row < to * k; row += k) {
+      for (int p = 0; p < k; p++) {
+        double value = a[row + p];
+        for (int q = 0; q < k; q++) {
+          cross[p * k + q] += value * b[row + q];
+        }
+      }
+    }
+  }
+
+  /**
+   * sum += scale * rows R over rows [from, to) of tables of k columns, R k x k by rows; without
+   * a rotation (null), sum += scale * rows.
+   */
+  static void addRotated(double[] sum, double[] rows, double[] rotation, double scale, int k,
+      int from, int to) {
+    for (int row = from * k; row < to * k; row += k) {
+      for (int q = 0; q < k; q++) {
+        double value = rows[row + q];
+        if (rotation != null) {
+          value = 0;
+          for (int p = 0; p < k; p++) {
+            value += rows[row + p] * rotation[p * k + q];
+          }
+        }
+        sum[row + q] += value * scale;
+      }
+    }
+  }
+
+  /** A k x k matrix stored by rows, as rows of an array. */
+  static double[][] square(double[] flat, int k) {
+    double[][] matrix = new double[k][k];
+    for (int p = 0; p < k; p++) {
+      System.arraycopy(flat, p * k, matrix[p], 0, k);
+    }
+    return matrix;
   }
 
   /**
