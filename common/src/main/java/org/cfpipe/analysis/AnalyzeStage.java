@@ -22,11 +22,14 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.cfpipe.config.AnalyzeSettings;
+import org.cfpipe.config.RatingScale;
 import org.cfpipe.eval.EvaluateStage;
 import org.cfpipe.ingest.InputException;
 import org.cfpipe.model.ModelInfo;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
+import org.cfpipe.split.SplitReport;
+import org.cfpipe.split.SplitStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,10 +64,12 @@ public final class AnalyzeStage {
     try {
       HtmlReport report = new HtmlReport("cfpipe: " + meta.get("model_name").asText() + ", run "
           + meta.get("run_date").asText());
-      Sections.overview(report, meta, ratings);
+      RatingScale scale = files.readJson(layout.report(SplitStage.NAME), SplitReport.class)
+          .scale();
+      Sections.overview(report, meta, ratings, scale);
       Sections.crosstab(report, ratings, items);
       Sections.learningCurves(report, meta);
-      Sections.predictions(report, spark, layout);
+      Sections.predictions(report, spark, layout, scale);
       Sections.baselines(report, spark, layout, meta, settings);
       Sections.itemBiases(report, items, settings);
       Sections.components(report, items, settings);
@@ -101,7 +106,8 @@ public final class AnalyzeStage {
   static final class Sections {
     private Sections() {}
 
-    static void overview(HtmlReport report, JsonNode meta, Dataset<Row> ratings) {
+    static void overview(HtmlReport report, JsonNode meta, Dataset<Row> ratings,
+        RatingScale scale) {
       JsonNode data = meta.get("data");
       JsonNode metrics = meta.get("metrics");
       report.heading("Data");
@@ -114,17 +120,20 @@ public final class AnalyzeStage {
       rows.add(List.of("validation ratings", data.get("valid_rows").asLong()));
       rows.add(List.of("validation ratings dropped (unseen user or item)",
           data.get("valid_rows_dropped").asLong()));
+      rows.add(List.of("rating scale (training ratings)", scale.toString()));
       rows.add(List.of("validation RMSE", metrics.get("valid_rmse").asDouble()));
       rows.add(List.of("validation MAE", metrics.get("valid_mae").asDouble()));
       metrics.path("ranking").fields().forEachRemaining(m ->
           rows.add(List.of(m.getKey(), m.getValue().asDouble())));
       report.table("overview", "The run in numbers", List.of("measure", "value"), rows);
 
-      List<Row> histogram = ratings.groupBy("rating").agg(count(lit(1)).as("n"))
-          .orderBy("rating").collectAsList();
+      RatingAxis axis = RatingAxis.ratings(scale);
+      List<Row> histogram = ratings.selectExpr(axis.index("rating") + " AS bin").groupBy("bin")
+          .agg(count(lit(1)).as("n")).orderBy("bin").collectAsList();
+      List<String> labels = axis.labels();
       report.image("rating_histogram", "Ratings by value", Charts.bars("Ratings by value",
-          "rating (stars)", "ratings", histogram.stream().map(r -> String.valueOf(
-              r.getDouble(0))).toList(), histogram.stream().map(r -> r.getLong(1)).toList()));
+          "rating", "ratings", histogram.stream().map(r -> labels.get(r.getInt(0))).toList(),
+          histogram.stream().map(r -> r.getLong(1)).toList()));
       for (String side : List.of("user", "item")) {
         List<Row> perId = ratings.groupBy(side + "_id").agg(count(lit(1)).as("n"))
             .selectExpr(BINS + " AS bin", BIN_ORDER + " AS bin_order")
@@ -185,7 +194,7 @@ public final class AnalyzeStage {
       }
       report.heading("Training");
       report.image("learning_curves", "Training loss and validation RMSE per epoch",
-          Charts.lines("Learning curves", "epoch", "loss (mean squared error) / RMSE (stars)",
+          Charts.lines("Learning curves", "epoch", "loss (mean squared error) / RMSE",
               epochs, List.of("train loss", "validation RMSE"), List.of(loss, rmse)));
     }
 
@@ -193,30 +202,25 @@ public final class AnalyzeStage {
      * The validation ratings against the model's predictions (scored again from the stored
      * tables): a density over (rating, prediction) and the RMSE at each rating value.
      */
-    static void predictions(HtmlReport report, SparkSession spark, RunLayout layout) {
+    static void predictions(HtmlReport report, SparkSession spark, RunLayout layout,
+        RatingScale scale) {
       ModelInfo info = HadoopFiles.of(spark).readJson(layout.modelJson(), ModelInfo.class);
       Dataset<Row> scored = EvaluateStage.score(info, spark.read().parquet(layout.validation()),
           spark.read().parquet(layout.modelUsers()), spark.read().parquet(layout.modelItems()));
-      List<Row> grid = scored.selectExpr("rating", "LEAST(GREATEST(ROUND(prediction * 4) / 4, "
-              + "0.0), 5.5) AS predicted").groupBy("rating", "predicted")
+      RatingAxis actual = RatingAxis.ratings(scale);
+      RatingAxis predicted = RatingAxis.predictions(scale);
+      List<Row> grid = scored.selectExpr(actual.index("rating") + " AS actual",
+              predicted.index("prediction") + " AS predicted").groupBy("actual", "predicted")
           .agg(count(lit(1)).as("n")).collectAsList();
-      List<Double> ratingValues = grid.stream().map(r -> r.getDouble(0)).distinct().sorted()
-          .toList();
-      List<Double> predictedValues = new ArrayList<>();
-      for (double p = 0; p <= 5.5; p += 0.25) {
-        predictedValues.add(p);
-      }
       List<Number[]> cells = new ArrayList<>();
       for (Row r : grid) {
-        cells.add(new Number[] {ratingValues.indexOf(r.getDouble(0)),
-            (int) Math.round(r.getDouble(1) * 4), r.getLong(2)});
+        cells.add(new Number[] {r.getInt(0), r.getInt(1), r.getLong(2)});
       }
       report.heading("Predictions");
       report.image("predictions_vs_ratings", "Validation ratings against the model's "
           + "predictions (count of ratings in each cell)", Charts.heatMap("Predicted against "
-          + "actual", "actual rating (stars)", "predicted rating (stars, to the nearest 0.25)",
-          ratingValues.stream().map(String::valueOf).toList(),
-          predictedValues.stream().map(String::valueOf).toList(), cells));
+          + "actual", "actual rating", "predicted rating (to the nearest " + predicted.width()
+          + ")", actual.labels(), predicted.labels(), cells));
       List<List<Object>> byRating = scored.groupBy("rating").agg(count(lit(1)).as("n"),
               functions.sqrt(functions.avg(functions.pow(col("prediction").minus(
                   col("rating")), 2))).as("rmse"), functions.avg("prediction").as("mean"))

@@ -35,6 +35,13 @@ final class Checks {
     return value;
   }
 
+  /** An optional double in [min, max]: empty when the key is null in the configuration. */
+  static java.util.OptionalDouble optionalDoubleIn(Config config, String key, double min,
+      double max) {
+    return config.getIsNull(key) ? java.util.OptionalDouble.empty()
+        : java.util.OptionalDouble.of(doubleIn(config, key, min, max));
+  }
+
   /** A double in the open range (min, max). */
   static double doubleBetween(Config config, String key, double min, double max) {
     double value = read(key, () -> config.getDouble(key));

@@ -7,15 +7,22 @@ import java.io.Serializable;
  * Ranking metrics on the validation ratings ({@code cfpipe.eval}).
  *
  * @param k the length of each user's ranked list; 0 computes no ranking metrics
- * @param relevantRating a validation rating at least this high marks a relevant item
+ * @param relevantRating a validation rating at least this high marks a relevant item; null
+ *     takes the rating scale's {@link RatingScale#relevantRating}
  */
-public record EvalSettings(int k, double relevantRating) implements Serializable {
+public record EvalSettings(int k, Double relevantRating) implements Serializable {
 
   /** The defaults of reference.conf, for callers without a configuration. */
-  public static final EvalSettings DEFAULT = new EvalSettings(10, 4.0);
+  public static final EvalSettings DEFAULT = new EvalSettings(10, null);
+
+  /** The relevance threshold for ratings on {@code scale}. */
+  public double relevantRating(RatingScale scale) {
+    return relevantRating != null ? relevantRating : scale.relevantRating();
+  }
 
   public static EvalSettings from(Config config) {
+    var relevant = Checks.optionalDoubleIn(config, "cfpipe.eval.relevant-rating", -1e9, 1e9);
     return new EvalSettings(Checks.intIn(config, "cfpipe.eval.k", 0, 1000),
-        Checks.doubleIn(config, "cfpipe.eval.relevant-rating", -1e9, 1e9));
+        relevant.isPresent() ? relevant.getAsDouble() : null);
   }
 }

@@ -28,7 +28,28 @@ public record TrainSettings(
     boolean resume,
     long seed,
     Dl4j dl4j,
-    Gibbs gibbs) implements Serializable {
+    Gibbs gibbs,
+    Auto auto) implements Serializable {
+
+  /**
+   * What {@code engine = auto} may choose between ({@code cfpipe.train.budget}).
+   *
+   * @param chosen whether the engine was left to auto (else the user named it)
+   * @param budgetMinutes the training time the gibbs engine may take, as estimated, before auto
+   *     picks the sparse engine instead
+   * @param ratingCoreNanos core nanoseconds of one rating in one gibbs sweep at k = 50
+   * @param rowCoreMicros core microseconds of one user or item row in one sweep at k = 50
+   */
+  public record Auto(boolean chosen, double budgetMinutes, double ratingCoreNanos,
+      double rowCoreMicros) implements Serializable {}
+
+  /** The same settings with another engine (auto's choice once the data is known). */
+  public TrainSettings withEngine(Engine other) {
+    return new TrainSettings(other, epochs, batchSize, optimizer, learningRate, schedule,
+        weightDecay, l2, biasL2, momentum, beta1, beta2, epsilon, oneCycle, cosineRestarts,
+        earlyStopping, averageFromEpoch, threads, blocks, distributed, resume, seed, dl4j, gibbs,
+        auto);
+  }
 
   /** Training engines; {@link #from} resolves {@code auto} to one of these. */
   public enum Engine {
@@ -209,7 +230,11 @@ public record TrainSettings(
             Checks.doubleIn(config, p + "gibbs.row-noise-shape", 0.0, 1e6),
             Checks.bool(config, p + "gibbs.align-samples"),
             Checks.bool(config, p + "gibbs.implicit"),
-            Checks.intIn(config, p + "gibbs.chains", 1, 64)));
+            Checks.intIn(config, p + "gibbs.chains", 1, 64)),
+        new Auto(Checks.oneOf(config, p + "engine", EngineChoice.class) == EngineChoice.AUTO,
+            Checks.doubleIn(config, p + "budget", 0.0, 1e6),
+            Checks.doubleBetween(config, p + "gibbs.cost.rating-core-nanos", 0.0, 1e9),
+            Checks.doubleBetween(config, p + "gibbs.cost.row-core-micros", 0.0, 1e9)));
   }
 
   private static Engine engine(EngineChoice choice, ModelSettings.Type model, Config settings) {
@@ -220,12 +245,13 @@ public record TrainSettings(
           throw new SettingsException("cfpipe.train.engine = gibbs cannot train "
               + "cfpipe.model.type = neural: use auto or dl4j");
         }
-        if (settings.getBoolean("cfpipe.model.y-range.enabled")) {
+        if (settings.getString("cfpipe.model.y-range.enabled").equals("true")) {
           throw new SettingsException("cfpipe.train.engine = gibbs samples a linear model: set "
-              + "cfpipe.model.y-range.enabled = false");
+              + "cfpipe.model.y-range.enabled to auto or false");
         }
         yield Engine.GIBBS;
       }
+      // Until the data is seen; the train stage may then choose gibbs (AutoChoice).
       case AUTO -> neural ? Engine.DL4J : Engine.SPARSE;
       case DL4J -> Engine.DL4J;
       case SPARSE -> {

@@ -23,6 +23,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cfpipe.config.EvalSettings;
+import org.cfpipe.config.RatingScale;
 import org.cfpipe.ids.EncodeStage;
 import org.cfpipe.model.ModelInfo;
 import org.cfpipe.model.ModelStore;
@@ -32,6 +33,8 @@ import org.cfpipe.serve.TopK;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.Joins;
 import org.cfpipe.spark.RunLayout;
+import org.cfpipe.split.SplitReport;
+import org.cfpipe.split.SplitStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -85,8 +88,10 @@ public final class EvaluateStage {
   private static Ranking ranking(ModelInfo info, RunLayout layout, SparkSession spark,
       EvalSettings eval) {
     Dataset<Row> train = spark.read().parquet(layout.train());
+    RatingScale scale = HadoopFiles.of(spark).readJson(layout.report(SplitStage.NAME),
+        SplitReport.class).scale();
     Dataset<Row> relevant = spark.read().parquet(layout.validation())
-        .filter(col("rating").geq(eval.relevantRating()))
+        .filter(col("rating").geq(eval.relevantRating(scale)))
         .groupBy(EncodeStage.USER_INDEX)
         .agg(collect_list(EncodeStage.ITEM_INDEX).as("relevant"));
     Dataset<Row> rated = train.groupBy(EncodeStage.USER_INDEX)

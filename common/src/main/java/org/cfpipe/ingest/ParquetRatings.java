@@ -61,7 +61,7 @@ final class ParquetRatings {
     Column timestamp = col(columns.timestamp()).cast("long");
     Column reason = when(user.isNull(), lit(RejectReason.BAD_USER_ID.name()))
         .when(item.isNull(), lit(RejectReason.BAD_ITEM_ID.name()))
-        .when(rating.isNull().or(isnan(rating)), lit(RejectReason.BAD_RATING.name()))
+        .when(notFinite(rating), lit(RejectReason.BAD_RATING.name()))
         .when(rating.lt(ratingMin).or(rating.gt(ratingMax)),
             lit(RejectReason.RATING_OUT_OF_RANGE.name()))
         .when(timestamp.isNull(), lit(RejectReason.BAD_TIMESTAMP.name()));
@@ -72,7 +72,7 @@ final class ParquetRatings {
     };
     Column detail = when(user.isNull(), describe(columns.user(), expected))
         .when(item.isNull(), describe(columns.item(), expected))
-        .when(rating.isNull().or(isnan(rating)), describe(columns.rating(), "a number"))
+        .when(notFinite(rating), describe(columns.rating(), "a finite number"))
         .when(rating.lt(ratingMin).or(rating.gt(ratingMax)), concat(lit("rating "),
             rating.cast("string"), lit(" outside [" + ratingMin + ", " + ratingMax
                 + "] (cfpipe.ingest.rating-min/max)")))
@@ -102,6 +102,11 @@ final class ParquetRatings {
       return when(trimmed.notEqual(lit("")), trimmed);
     }
     return cast;
+  }
+
+  private static Column notFinite(Column rating) {
+    return rating.isNull().or(isnan(rating)).or(rating.equalTo(Double.POSITIVE_INFINITY))
+        .or(rating.equalTo(Double.NEGATIVE_INFINITY));
   }
 
   private static Column describe(String column, String expected) {

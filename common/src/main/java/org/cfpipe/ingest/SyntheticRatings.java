@@ -12,13 +12,15 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.cfpipe.config.GenerateSettings;
+import org.cfpipe.config.RatingScale;
 
 /**
  * MovieLens-shaped synthetic ratings drawn from a {@link PlantedRatings} truth inside Spark: each
  * partition draws its share with its own seed, so the same settings give the same ratings on any
- * cluster. A rating is mean + planted score + noise, rounded to half stars and clamped to
- * [0.5, 5]; {@code truth} is mean + planted score clamped the same way, so the RMSE of truth
- * against rating is the noise floor a model of the planted truth would reach.
+ * cluster. A rating is mean + spread x planted score + noise, rounded to the scale's step and
+ * clamped to its bounds (half stars in [0.5, 5] by default); {@code truth} is mean + spread x
+ * planted score clamped the same way, so the RMSE of truth against rating is the noise floor a
+ * model of the planted truth would reach.
  */
 public final class SyntheticRatings {
   public static final StructType SCHEMA = new StructType()
@@ -52,20 +54,23 @@ public final class SyntheticRatings {
       int partitions) {
     long from = s.ratings() * p / partitions;
     int count = (int) (s.ratings() * (p + 1) / partitions - from);
+    // The sample's noise is drawn in units of the planted score, then stretched with it.
+    double spread = s.spread();
     PlantedRatings.Sample sample = truth.sample(count, s.userExponent(), s.itemExponent(),
-        s.noise(), s.seed() * 31 + p + 1);
+        s.noise() / spread, s.seed() * 31 + p + 1);
+    RatingScale scale = s.scale();
     List<Row> rows = new ArrayList<>(count);
     for (int n = 0; n < count; n++) {
       int u = sample.users()[n];
       int i = sample.items()[n];
-      double expected = clamp(s.mean() + truth.truth(u, i));
-      double rating = clamp(Math.round(2 * (s.mean() + sample.ratings()[n])) / 2.0);
+      double expected = clamp(scale, s.mean() + spread * truth.truth(u, i));
+      double rating = scale.snap(s.mean() + spread * sample.ratings()[n]);
       rows.add(RowFactory.create(u + 1, i + 1, rating, FIRST_TIMESTAMP + from + n, expected));
     }
     return rows;
   }
 
-  private static double clamp(double rating) {
-    return Math.min(5.0, Math.max(0.5, rating));
+  private static double clamp(RatingScale scale, double rating) {
+    return Math.min(scale.max(), Math.max(scale.min(), rating));
   }
 }

@@ -84,6 +84,7 @@ public final class ExportStage {
     double trainMean = train.agg(avg(col("rating"))).first().getDouble(0);
     files.writeJson(staged.metadataJson(), RunMetadata.of(metrics, layout.model(),
         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), model, trainMean,
+        files.readJson(layout.report(TrainStage.NAME), TrainReport.class).choice(),
         parse(resolvedSettings)));
 
     RunCommit.commit(files, layout);

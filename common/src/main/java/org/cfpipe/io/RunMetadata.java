@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.cfpipe.model.ModelInfo;
 import org.cfpipe.train.EpochStats;
+import org.cfpipe.train.TrainReport;
 
 /**
  * The contents of a run's {@code metadata.json}: everything needed to read, trust and reproduce
@@ -16,6 +17,8 @@ import org.cfpipe.train.EpochStats;
  * @param writtenAt when the export stage wrote the run, UTC, ISO-8601
  * @param model the model's type and shape: factors, biases, the global offset, y-range, users,
  *     items and, for the neural model, its head
+ * @param choice what the train stage settled on seeing the data: the engine (and why), the
+ *     ratings' scale
  * @param settings every resolved setting, with credentials redacted
  */
 public record RunMetadata(
@@ -28,6 +31,7 @@ public record RunMetadata(
     Data data,
     Accuracy metrics,
     Map<String, Double> stageSeconds,
+    TrainReport.Choice choice,
     JsonNode settings) {
 
   public static final int FORMAT_VERSION = 1;
@@ -70,7 +74,7 @@ public record RunMetadata(
       List<EpochStats> history) {}
 
   static RunMetadata of(RunMetrics m, String modelName, String writtenAt, ModelInfo model,
-      double trainMean, JsonNode settings) {
+      double trainMean, TrainReport.Choice choice, JsonNode settings) {
     return new RunMetadata(FORMAT_VERSION, m.runDate(), modelName, writtenAt,
         BuildInfo.current(), model,
         new Data(m.inputRows(), m.rejectedRows(), m.rejectedByReason(), m.filteredRows(),
@@ -78,6 +82,6 @@ public record RunMetadata(
             m.trainRows(), m.validRows(), m.validRowsDropped(), trainMean),
         new Accuracy(m.validRmse(), m.validMae(), m.rankingUsers(), m.ranking(), m.epochs(), m.bestEpoch(), m.trainSeconds(),
             m.history()),
-        m.stageSeconds(), settings);
+        m.stageSeconds(), choice, settings);
   }
 }

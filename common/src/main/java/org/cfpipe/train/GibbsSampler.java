@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
@@ -599,16 +600,26 @@ public final class GibbsSampler {
    */
   static void addRotated(double[] sum, double[] rows, double[] rotation, double scale, int k,
       int from, int to) {
+    if (rotation == null) {
+      for (int j = from * k; j < to * k; j++) {
+        sum[j] += rows[j] * scale;
+      }
+      return;
+    }
+    // Row times R by rows of R (contiguous, so the JIT vectorises it); each product sums its
+    // terms in the same order as a dot product with R's column would.
+    double[] rotated = new double[k];
     for (int row = from * k; row < to * k; row += k) {
-      for (int q = 0; q < k; q++) {
-        double value = rows[row + q];
-        if (rotation != null) {
-          value = 0;
-          for (int p = 0; p < k; p++) {
-            value += rows[row + p] * rotation[p * k + q];
-          }
+      Arrays.fill(rotated, 0);
+      for (int p = 0; p < k; p++) {
+        double value = rows[row + p];
+        int r = p * k;
+        for (int q = 0; q < k; q++) {
+          rotated[q] += value * rotation[r + q];
         }
-        sum[row + q] += value * scale;
+      }
+      for (int q = 0; q < k; q++) {
+        sum[row + q] += rotated[q] * scale;
       }
     }
   }

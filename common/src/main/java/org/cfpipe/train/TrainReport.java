@@ -1,8 +1,12 @@
 package org.cfpipe.train;
 
 import java.util.List;
+import org.cfpipe.config.RatingScale;
 
-/** What training did: the model's shape, the per-epoch history and the wall time. */
+/**
+ * What training did: the model's shape, the per-epoch history, the choices made for the data
+ * and the wall time.
+ */
 public record TrainReport(
     String model,
     int factors,
@@ -16,4 +20,16 @@ public record TrainReport(
     double finalTrainLoss,
     double finalValidRmse,
     List<EpochStats> history,
-    double seconds) {}
+    Choice choice,
+    double seconds) {
+
+  /**
+   * What the train stage settled on seeing the data ({@link EngineChoice}).
+   *
+   * @param gibbsEstimateSeconds the gibbs engine's estimated training time, which auto compares
+   *     with the budget
+   * @param scale the training ratings' scale, which the y-range follows
+   */
+  public record Choice(String engine, String reason, double gibbsEstimateSeconds,
+      RatingScale scale) {}
+}

@@ -12,12 +12,15 @@ import org.cfpipe.model.ModelInfo;
 import org.cfpipe.model.ModelStore;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
+import org.cfpipe.split.SplitReport;
+import org.cfpipe.split.SplitStage;
 import org.cfpipe.train.dl4j.Dl4jTrainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The train stage: trains on the split's train ratings with the sparse, dl4j or gibbs engine, in
+ * The train stage: settles the engine and the y-range for the training ratings
+ * ({@link EngineChoice}), then trains on the split's train ratings with the sparse, dl4j or gibbs engine, in
  * the driver JVM (the ratings loaded into arrays) or on the executors ({@link DistributedTrainer},
  * DL4J-Spark, {@link DistributedChains}), and stores the model as parameter tables and
  * {@code model.json}.
@@ -28,13 +31,22 @@ public final class TrainStage {
 
   private TrainStage() {}
 
-  public static TrainReport run(SparkSession spark, ModelSettings model, TrainSettings train,
-      RunLayout layout) {
+  public static TrainReport run(SparkSession spark, ModelSettings modelSettings,
+      TrainSettings trainSettings, RunLayout layout) {
     long start = System.nanoTime();
     HadoopFiles files = HadoopFiles.of(spark);
     EncodeReport ids = files.readJson(layout.report(EncodeStage.NAME), EncodeReport.class);
     int users = Math.toIntExact(ids.users());
     int items = Math.toIntExact(ids.items());
+    SplitReport split = files.readJson(layout.report(SplitStage.NAME), SplitReport.class);
+    EngineChoice choice = EngineChoice.of(modelSettings, trainSettings, split.scale(),
+        split.trainRows(), (long) ids.users() + ids.items(),
+        Runtime.getRuntime().availableProcessors());
+    ModelSettings model = choice.model();
+    TrainSettings train = choice.train();
+    LOG.info("train: engine {} ({}); ratings on {}, y-range {}", train.engine().spelling(),
+        choice.reason(), split.scale(), model.yRange().map(r -> "(" + r.min() + ", " + r.max()
+            + ")").orElse("off"));
     Dataset<Row> trainTable = spark.read().parquet(layout.train());
     Dataset<Row> validTable = spark.read().parquet(layout.validation());
     TrainResult<?> result;
@@ -87,7 +99,9 @@ public final class TrainStage {
     TrainReport report = new TrainReport(model.type().spelling(), model.factors(),
         result.model().users(), result.model().items(), trainRows, validRows,
         result.history().size(), result.bestEpoch(), result.seconds(), best.trainLoss(),
-        best.validRmse(), result.history(), (System.nanoTime() - start) / 1e9);
+        best.validRmse(), result.history(), new TrainReport.Choice(train.engine().spelling(),
+            choice.reason(), choice.gibbsEstimateSeconds(), split.scale()),
+        (System.nanoTime() - start) / 1e9);
     files.writeJson(layout.report(NAME), report);
     LOG.info(String.format(Locale.ROOT, "train: %d epochs in %.1f s, kept epoch %d, "
         + "valid_rmse %.4f", report.epochs(), report.trainSeconds(), report.bestEpoch(),

@@ -81,7 +81,7 @@ class SplitStageIT extends SparkFixture {
     SplitReport b = SplitStage.run(spark, new SplitSettings(0.2, 42), second, false);
 
     assertEquals(a, new SplitReport("random", b.trainRows(), b.validRows(),
-        b.validRowsDropped(), a.seconds()));
+        b.validRowsDropped(), b.scale(), a.seconds()));
     assertEquals(5000, a.trainRows() + a.validRows() + a.validRowsDropped());
     double fraction = (a.validRows() + a.validRowsDropped()) / 5000.0;
     assertTrue(Math.abs(fraction - 0.2) < 0.02, "held-out fraction " + fraction);

@@ -42,7 +42,10 @@ class DistributedTrainerIT extends SparkFixture {
   static PipelineSettings settings(String... sets) {
     List<String> all = new ArrayList<>(List.of(
         "cfpipe.input.ratings=../data/ml-latest-small/ratings.csv",
-        "cfpipe.train.early-stopping.enabled=false"));
+        "cfpipe.train.early-stopping.enabled=false", "cfpipe.train.engine=sparse",
+        // The y-range the train stage takes from these half stars, fixed for the trainers here.
+        "cfpipe.model.y-range.enabled=true", "cfpipe.model.y-range.min=0",
+        "cfpipe.model.y-range.max=5.5"));
     all.addAll(List.of(sets));
     return PipelineSettings.from(ConfigLoader.load(Optional.empty(), all), "2024-01-01");
   }

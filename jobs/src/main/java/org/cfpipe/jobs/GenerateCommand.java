@@ -12,6 +12,7 @@ import org.cfpipe.config.SparkSettings;
 import org.cfpipe.ingest.GenerateReport;
 import org.cfpipe.ingest.GenerateStage;
 import org.cfpipe.spark.SparkSessions;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,6 +47,16 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "cfpipe.generate.seed")
   Long seed;
 
+  @Option(names = "--user-exponent", description = "cfpipe.generate.user-exponent")
+  Double userExponent;
+
+  @Option(names = "--item-exponent", description = "cfpipe.generate.item-exponent")
+  Double itemExponent;
+
+  @Option(names = "--scale", paramLabel = "MIN:MAX:STEP", description = "cfpipe.generate.scale: "
+      + "0.5:5:0.5 (half stars), 1:5:1, 0:10:1, 1:10:1; STEP 0 for continuous ratings")
+  String scale;
+
   @Override
   public Integer call() {
     List<String> overrides = new ArrayList<>();
@@ -55,6 +66,18 @@ final class GenerateCommand implements Callable<Integer> {
     add(overrides, "rank", rank);
     add(overrides, "noise", noise);
     add(overrides, "seed", seed);
+    add(overrides, "user-exponent", userExponent);
+    add(overrides, "item-exponent", itemExponent);
+    if (scale != null) {
+      String[] parts = scale.split(":");
+      if (parts.length != 3) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "--scale must be MIN:MAX:STEP, e.g. 0:10:1, got '" + scale + "'");
+      }
+      add(overrides, "scale.min", parts[0]);
+      add(overrides, "scale.max", parts[1]);
+      add(overrides, "scale.step", parts[2]);
+    }
     overrides.addAll(sets);
     var config = ConfigLoader.load(Optional.ofNullable(conf), overrides);
     GenerateSettings settings = GenerateSettings.from(config);

@@ -29,7 +29,8 @@ public enum Stage {
   SPLIT {
     @Override
     void run(SparkSession spark, PipelineSettings s, RunLayout layout) {
-      SplitStage.run(spark, s.split(), layout, s.input().validationRatings().isPresent());
+      SplitStage.run(spark, s.split(), layout, s.input().validationRatings().isPresent(),
+          s.ingest());
     }
   },
   TRAIN {

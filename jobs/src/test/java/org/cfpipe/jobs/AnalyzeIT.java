@@ -43,7 +43,7 @@ class AnalyzeIT extends SparkFixture {
     PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
         List.of("cfpipe.input.ratings=" + ratings, "cfpipe.output.dir=" + tmp.resolve("out"),
             "cfpipe.input.items=../data/ml-latest-small/movies.csv",
-            "cfpipe.train.epochs=4", "cfpipe.analyze.most-rated=500",
+            "cfpipe.train.engine=sparse", "cfpipe.train.epochs=4", "cfpipe.analyze.most-rated=500",
             "cfpipe.analyze.als=true")), "2024-05-01");
     CfPipe.run(spark, settings, List.of(Stage.values()));
     layout = RunLayout.of(settings);

@@ -103,7 +103,8 @@ class CfPipeIT {
     String output = dir.resolve("out").toString();
     String[] common = {"--run-date", "2024-06-30", "--ratings", ratings.toString(),
         "--validation-ratings", validation.toString(), "--output", output,
-        "--set", "cfpipe.model.factors=4", "--set", "cfpipe.train.epochs=3"};
+        "--set", "cfpipe.model.factors=4", "--set", "cfpipe.train.engine=sparse",
+        "--set", "cfpipe.train.epochs=3"};
 
     for (String stage : new String[] {"ingest", "encode", "split", "train", "evaluate",
         "export"}) {

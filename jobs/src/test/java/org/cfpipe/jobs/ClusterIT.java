@@ -136,6 +136,8 @@ class ClusterIT {
           # Long enough to kill something in the middle, the same for every run here.
           train {
             distributed { workers = 2, rounds-per-epoch = 2 }
+            # The sparse engine's epochs: auto would pick gibbs for a sample this small.
+            engine = sparse
             epochs = 20
             early-stopping.enabled = false
           }

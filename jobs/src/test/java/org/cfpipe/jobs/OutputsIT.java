@@ -53,7 +53,7 @@ class OutputsIT extends SparkFixture {
   private static PipelineSettings settings(Path output, String runDate, String... extra) {
     List<String> set = new ArrayList<>(List.of("cfpipe.input.ratings=" + ratings,
         "cfpipe.input.items=../data/ml-latest-small/movies.csv",
-        "cfpipe.output.dir=" + output, "cfpipe.train.epochs=2"));
+        "cfpipe.output.dir=" + output, "cfpipe.train.engine=sparse", "cfpipe.train.epochs=2"));
     set.addAll(List.of(extra));
     return PipelineSettings.from(ConfigLoader.load(Optional.empty(), set), runDate);
   }
@@ -199,7 +199,7 @@ class OutputsIT extends SparkFixture {
         CfPipe.class.getName(), "pipeline", "--run-date", "2024-05-01",
         "--ratings", ratings.toString(), "--output", output.toString(),
         "--set", "cfpipe.input.items=../data/ml-latest-small/movies.csv",
-        "--set", "cfpipe.train.epochs=2")
+        "--set", "cfpipe.train.engine=sparse", "--set", "cfpipe.train.epochs=2")
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     Path staged = Path.of(layout.staged().userFactors());
     long deadline = System.nanoTime() + 180_000_000_000L;

@@ -163,7 +163,7 @@ class RemoteFileSystemsIT extends SparkFixture {
 
   private static PipelineSettings settings(String ratings, String output, String items) {
     List<String> set = new ArrayList<>(List.of("cfpipe.input.ratings=" + ratings,
-        "cfpipe.output.dir=" + output, "cfpipe.train.epochs=2"));
+        "cfpipe.output.dir=" + output, "cfpipe.train.engine=sparse", "cfpipe.train.epochs=2"));
     if (items != null) {
       set.add("cfpipe.input.items=" + items);
     }

@@ -50,7 +50,7 @@ class ScoringIT extends SparkFixture {
     PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
         List.of("cfpipe.input.ratings=" + ratings, "cfpipe.output.dir=" + tmp.resolve("out"),
             "cfpipe.input.items=../data/ml-latest-small/movies.csv",
-            "cfpipe.train.epochs=3")), "2024-05-01");
+            "cfpipe.train.engine=sparse", "cfpipe.train.epochs=3")), "2024-05-01");
     metrics = CfPipe.run(spark, settings, List.of(Stage.values()));
     layout = RunLayout.of(settings);
     // Through the output root and _latest, as the jobs' --run takes it.
