@@ -21,6 +21,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.cfpipe.config.ConfigLoader;
 import org.cfpipe.config.GenerateSettings;
+import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.ingest.PlantedRatings;
 import org.cfpipe.ingest.SyntheticRatings;
@@ -133,7 +134,8 @@ public final class TrainingBenchmark implements Callable<Integer> {
           optimizer.equals("sgd") ? "cfpipe.train.learning-rate=0.02"
               : "cfpipe.train.learning-rate=0.002",
           "cfpipe.model.init-range=0.1", "cfpipe.train.l2=0.02");
-      TrainResult<?> result = new SparseTrainer(s.model(), s.train())
+      TrainResult<?> result = new SparseTrainer(
+          s.model().forData(generate.scale(), s.train().engine()), s.train())
           .train(trainSet, testSet, users, items);
       double seconds = result.history().stream()
           .mapToDouble(e -> trainSet.size() / e.ratingsPerSecond()).min().orElseThrow();
@@ -209,6 +211,8 @@ public final class TrainingBenchmark implements Callable<Integer> {
   private void dl4j() {
     PipelineSettings s = settings("cfpipe.model.type=neural", "cfpipe.train.neural.epochs=1",
         "cfpipe.train.early-stopping.enabled=false");
+    // The y-range the defaults had before it came from the data; it does not change the speed.
+    ModelSettings model = s.model().withYRange(new ModelSettings.Range(0, 5.5));
     line("# DL4J engine, neural model");
     line("");
     line(String.format(Locale.ROOT, "One epoch of %,d planted ratings (rank 10), neural model "
@@ -224,11 +228,11 @@ public final class TrainingBenchmark implements Callable<Integer> {
       PlantedRatings.Sample sample = PlantedRatings.plant(shape[0], shape[1], 10, 3)
           .sample(dl4jRatings, 0.5, 0.8, 0.5, 4);
       TrainingSet data = new TrainingSet(sample.users(), sample.items(), sample.ratings());
-      EpochStats epoch = new Dl4jTrainer(s.model(), s.train()).train(data,
+      EpochStats epoch = new Dl4jTrainer(model, s.train()).train(data,
           new TrainingSet(new int[0], new int[0], new float[0]), shape[0], shape[1]).last();
       line(String.format(Locale.ROOT, "| %,d | %,d | %.2f | %,.0f | %.2f |", shape[0], shape[1],
           s.train().batchSize() / epoch.ratingsPerSecond() * 1e3, epoch.ratingsPerSecond(),
-          Dl4jTrainer.denseStepMillis(s.model(), s.train(), shape[0], shape[1])));
+          Dl4jTrainer.denseStepMillis(model, s.train(), shape[0], shape[1])));
     }
   }
 
