@@ -62,6 +62,9 @@ public final class AccuracyBenchmark implements Callable<Integer> {
   @Option(names = "--als-reg", split = ",") List<Double> alsReg = List.of(0.03, 0.1, 0.3, 1.0);
   @Option(names = "--als-iterations") int alsIterations = 10;
   @Option(names = "--out") Path out;
+  @Option(names = "--choice-cost-ratings", description = "Also time what the automatic choice "
+      + "adds to a run of this many training ratings (0: not).")
+  long choiceCostRatings = 20_000_000;
 
   /**
    * A planted data set: the generator's knobs.
@@ -131,6 +134,9 @@ public final class AccuracyBenchmark implements Callable<Integer> {
               oracleRows);
         }
       }
+      if (choiceCostRatings > 0) {
+        choiceCost(spark);
+      }
     } finally {
       spark.stop();
     }
@@ -145,6 +151,8 @@ public final class AccuracyBenchmark implements Callable<Integer> {
     line("| data | default | gibbs | sparse | tuned ALS | default s | gibbs s | sparse s | ALS s |");
     line("|---|---|---|---|---|---|---|---|---|");
     oracleRows.forEach(this::line);
+    line("");
+    line(choiceLine);
     line("");
     line(String.format(Locale.ROOT, "Total %.1f min.", (System.nanoTime() - start) / 6e10));
     if (out != null) {
@@ -281,6 +289,36 @@ public final class AccuracyBenchmark implements Callable<Integer> {
         .select(col("userId").cast("int").as("user"), col("movieId").cast("int").as("item"),
             col("rating").cast("float").as("rating"));
   }
+
+  /**
+   * What the automatic choice adds to a run: the split stage's pass that takes the rating scale
+   * (the engine's estimate is arithmetic on counts), timed on a Parquet table of that many
+   * half-star ratings, as the split stage reads its training table.
+   */
+  private void choiceCost(SparkSession spark) {
+    String table = work.resolve("choice-cost").toString();
+    spark.range(choiceCostRatings).selectExpr("CAST(id % 160000 AS INT) AS user_index",
+            "CAST(id % 59000 AS INT) AS item_index", "CAST(id % 10 AS DOUBLE) / 2 + 0.5 AS rating")
+        .write().mode(SaveMode.Overwrite).parquet(table);
+    Dataset<Row> ratings = spark.read().parquet(table);
+    ratings.count();
+    double[] seconds = new double[3];
+    Object scale = null;
+    for (int run = 0; run < seconds.length; run++) {
+      long start = System.nanoTime();
+      scale = SplitStage.scaleOf(ratings, null);
+      seconds[run] = (System.nanoTime() - start) / 1e9;
+    }
+    long start = System.nanoTime();
+    ratings.count();
+    double count = (System.nanoTime() - start) / 1e9;
+    choiceLine = String.format(Locale.ROOT, "The automatic choice at %,d training ratings: the "
+        + "scale pass (%s) took %.1f, %.1f and %.1f s (a plain count of the same table: %.1f s); "
+        + "the engine's estimate is arithmetic on counts.", choiceCostRatings, scale, seconds[0],
+        seconds[1], seconds[2], count);
+  }
+
+  private String choiceLine = "";
 
   private void line(String text) {
     System.out.println(text);

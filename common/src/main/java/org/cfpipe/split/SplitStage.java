@@ -111,7 +111,7 @@ public final class SplitStage {
    * The scale of the ratings: their observed bounds (or the user's, where set) and the coarsest
    * of {@link RatingScale#STEPS} that every rating is a multiple of (0 for none), in one pass.
    */
-  static RatingScale scaleOf(Dataset<Row> ratings, IngestSettings bounds) {
+  public static RatingScale scaleOf(Dataset<Row> ratings, IngestSettings bounds) {
     Column r = col("rating");
     List<Column> aggs = new ArrayList<>(List.of(min(r), max(r)));
     for (double step : RatingScale.STEPS) {

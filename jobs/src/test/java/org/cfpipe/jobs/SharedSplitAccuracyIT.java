@@ -19,8 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The default settings (and the gibbs engine), through the whole pipeline, on the team's fixed seed-42 80/20 splits (the
- * files Spark ALS was measured on), read from ../shared beside the checkout. The bounds guard the
+ * The default settings (and the sparse engine), through the whole pipeline, on the team's fixed
+ * seed-42 80/20 splits (the files Spark ALS was measured on), read from ../shared beside the checkout. The bounds guard the
  * accuracy recorded in docs/accuracy.md against regressions. Those files are not part of the
  * project; where they are absent the test is reported as skipped, with the reason.
  */
@@ -31,16 +31,16 @@ class SharedSplitAccuracyIT extends SparkFixture {
   Path out;
 
   @ParameterizedTest(name = "{0}, {1} {5}: RMSE <= {4}")
-  @CsvSource({"dot-bias, ml-latest-small, 80083, 19921, 0.865, ''",
-      "dot-bias, ml-100k, 80079, 19921, 0.900, ''",
+  @CsvSource({
+      // The defaults: auto chooses the gibbs engine for data this size (0.8445 and 0.889997
+      // recorded), against issue 3's dot-bias targets 0.855 and 0.890.
+      "dot-bias, ml-latest-small, 80083, 19921, 0.855, ''",
+      "dot-bias, ml-100k, 80079, 19921, 0.890, ''",
       "neural, ml-latest-small, 80083, 19921, 0.885, ''",
       "neural, ml-100k, 80079, 19921, 0.920, ''",
-      // The gibbs engine (0.8445 and 0.889997 recorded): below the issue's ml-latest-small
-      // target, and at ml-100k's.
-      "dot-bias, ml-latest-small, 80083, 19921, 0.850, "
-          + "cfpipe.train.engine=gibbs cfpipe.model.y-range.enabled=false",
-      "dot-bias, ml-100k, 80079, 19921, 0.891, "
-          + "cfpipe.train.engine=gibbs cfpipe.model.y-range.enabled=false"})
+      // The sparse engine, which auto takes beyond its budget, with its y-range from the scale.
+      "dot-bias, ml-latest-small, 80083, 19921, 0.865, cfpipe.train.engine=sparse",
+      "dot-bias, ml-100k, 80079, 19921, 0.905, cfpipe.train.engine=sparse"})
   void defaultsReachTheRecordedAccuracy(String model, String data, long trainRows,
       long testRows, double bound, String sets) {
     Path split = SPLITS.resolve(data);
