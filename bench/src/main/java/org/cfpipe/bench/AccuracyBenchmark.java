@@ -148,7 +148,8 @@ public final class AccuracyBenchmark implements Callable<Integer> {
     line("Distance from the oracle (RMSE / oracle - 1), and training time in seconds (the train "
         + "stage; ALS: the whole TrainValidationSplit and refit):");
     line("");
-    line("| data | default | gibbs | sparse | tuned ALS | default s | gibbs s | sparse s | ALS s |");
+    line("| data | default | gibbs | sparse | tuned ALS | default s | gibbs s | sparse s "
+        + "| ALS s |");
     line("|---|---|---|---|---|---|---|---|---|");
     oracleRows.forEach(this::line);
     line("");

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The train stage: settles the engine and the y-range for the training ratings
- * ({@link EngineChoice}), then trains on the split's train ratings with the sparse, dl4j or gibbs engine, in
- * the driver JVM (the ratings loaded into arrays) or on the executors ({@link DistributedTrainer},
+ * ({@link EngineChoice}), then trains on them with the sparse, dl4j or gibbs engine, in the
+ * driver JVM (the ratings loaded into arrays) or on the executors ({@link DistributedTrainer},
  * DL4J-Spark, {@link DistributedChains}), and stores the model as parameter tables and
  * {@code model.json}.
  */

@@ -271,7 +271,8 @@ class IngestStageIT extends SparkFixture {
         RowFactory.create(2L, "11", Double.NaN, 103L, "nan"),
         RowFactory.create(2L, "11", 9.0, 104L, "too high"),
         RowFactory.create(2L, "11", 3.0, null, "no time"),
-        RowFactory.create(2L, "12", 3.5, 105L, "ok"));
+        RowFactory.create(2L, "12", 3.5, 105L, "ok"),
+        RowFactory.create(3L, "12", Double.POSITIVE_INFINITY, 106L, "infinite"));
     String path = dir.resolve("in.parquet").toString();
     spark.createDataFrame(rows, schema).coalesce(1).write().parquet(path);
     InputSettings input = new InputSettings(path, InputFormat.PARQUET, Optional.empty(),
@@ -280,10 +281,15 @@ class IngestStageIT extends SparkFixture {
     IngestReport report = IngestStage.run(spark, input, new IngestSettings(0.5, 5.0, 1.0),
         layout());
 
-    assertEquals(7, report.inputRows());
+    assertEquals(8, report.inputRows());
     assertEquals(2, report.acceptedRows());
-    assertEquals(Map.of("BAD_USER_ID", 1L, "BAD_ITEM_ID", 1L, "BAD_RATING", 1L,
+    assertEquals(Map.of("BAD_USER_ID", 1L, "BAD_ITEM_ID", 1L, "BAD_RATING", 2L,
         "RATING_OUT_OF_RANGE", 1L, "BAD_TIMESTAMP", 1L), report.rejectedByReason());
+    // Unbounded (the default), an infinite rating is still rejected, and 9.0 is accepted.
+    IngestReport unbounded = IngestStage.run(spark, input, new IngestSettings(
+        Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, 1.0), layout());
+    assertEquals(Map.of("BAD_USER_ID", 1L, "BAD_ITEM_ID", 1L, "BAD_RATING", 2L,
+        "BAD_TIMESTAMP", 1L), unbounded.rejectedByReason());
     Row badItem = spark.read().parquet(layout().staged().rejects()).filter("reason = 'BAD_ITEM_ID'")
         .first();
     assertEquals(2L, (long) badItem.getAs("source_offset"));

@@ -13,6 +13,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.cfpipe.config.IngestSettings;
+import org.cfpipe.config.RatingScale;
 import org.cfpipe.config.SplitSettings;
 import org.cfpipe.ids.EncodeReport;
 import org.cfpipe.ids.EncodeStage;
@@ -136,5 +138,29 @@ class SplitStageIT extends SparkFixture {
     List<String> valid = timedSplit(new SplitSettings(SplitSettings.Mode.LAST_N, 0.2, 1, 0, 2),
         "last-n");
     assertEquals(List.of("1/12"), valid);
+  }
+
+  @Test
+  void theScaleIsTheRatingsBoundsAndCoarsestStep() {
+    assertEquals(new RatingScale(0.5, 5, 0.5), scale(0.5, 3.0, 5.0, 4.5));
+    assertEquals(new RatingScale(1, 5, 1), scale(1, 3, 5, 2));
+    assertEquals(new RatingScale(0, 10, 1), scale(0, 10, 7, 3));
+    assertEquals(new RatingScale(1, 4.75, 0.25), scale(1, 2.25, 4.75));
+    assertEquals(new RatingScale(-1.234, 2.5, 0), scale(-1.234, 2.5, 0.3));
+    // Bounds set by the user (cfpipe.ingest.rating-min/max) are the scale's.
+    assertEquals(new RatingScale(0, 10, 1), SplitStage.scaleOf(table(2, 3, 8),
+        new IngestSettings(0, 10, 0.01)));
+  }
+
+  private RatingScale scale(double... ratings) {
+    return SplitStage.scaleOf(table(ratings), null);
+  }
+
+  private Dataset<Row> table(double... ratings) {
+    List<Row> rows = new ArrayList<>();
+    for (double r : ratings) {
+      rows.add(RowFactory.create(r));
+    }
+    return spark.createDataFrame(rows, new StructType().add("rating", DataTypes.DoubleType));
   }
 }

@@ -309,7 +309,7 @@ class GibbsSamplerTest {
   void settingsNameWhatTheSamplerCannotDo() {
     SettingsException range = assertThrows(SettingsException.class,
         () -> settings("cfpipe.model.y-range.enabled=true"));
-    assertTrue(range.getMessage().contains("cfpipe.model.y-range.enabled = false"),
+    assertTrue(range.getMessage().contains("cfpipe.model.y-range.enabled to auto or false"),
         range.getMessage());
     SettingsException neural = assertThrows(SettingsException.class,
         () -> settings("cfpipe.model.type=neural"));

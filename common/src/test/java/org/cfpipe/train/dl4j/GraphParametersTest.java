@@ -36,7 +36,8 @@ class GraphParametersTest {
   private static PipelineSettings settings(String type, boolean yRange, double l2) {
     List<String> sets = new ArrayList<>(List.of("cfpipe.input.ratings=x",
         "cfpipe.model.type=" + type, "cfpipe.model.factors=3", "cfpipe.train.engine=dl4j",
-        "cfpipe.model.y-range.enabled=" + yRange, "cfpipe.model.init-range=0.5",
+        "cfpipe.model.y-range.enabled=" + yRange, "cfpipe.model.y-range.min=0",
+        "cfpipe.model.y-range.max=5.5", "cfpipe.model.init-range=0.5",
         "cfpipe.model.neural.hidden=4", "cfpipe.model.neural.item-factors=2",
         "cfpipe.model.neural.embedding-dropout=0", "cfpipe.model.neural.hidden-dropout=0",
         "cfpipe.train.l2=" + l2, "cfpipe.train.neural.l2=" + l2,
