@@ -117,12 +117,20 @@ public final class EvaluateStage {
             : List.<Integer>of(), new ArrayList<>(pair._1())))
         .cache();
     try {
+      long users = lists.count();
+      if (users == 0) {
+        // MLlib's means fail on nothing; say why there are no ranking metrics instead.
+        LOG.warn("evaluate: no validation user has a rating of at least {} (cfpipe.eval."
+            + "relevant-rating; ratings on {}): no ranking metrics", eval.relevantRating(scale),
+            scale);
+        return new Ranking(0, Map.of());
+      }
       RankingMetrics<Integer> mllib = RankingMetrics.of(lists);
       Map<String, Double> out = new LinkedHashMap<>();
       for (RankingMetric metric : RankingMetric.values()) {
         out.put(metric.column(eval.k()), metric.of(mllib, eval.k()));
       }
-      return new Ranking(lists.count(), out);
+      return new Ranking(users, out);
     } finally {
       lists.unpersist();
     }

@@ -45,7 +45,8 @@ class OutputsIT extends SparkFixture {
   static void sample() throws Exception {
     List<String> lines = new ArrayList<>(Files.readAllLines(Path.of(PipelineIT.SAMPLE))
         .subList(0, RATINGS + 1));
-    // Three bad rows, so the rejects table has rows to read.
+    // Three bad rows, so the rejects table has rows to read (9.0 is bad on the sample's 0.5-5
+    // scale, which the settings below name: unbounded, ingest would take it).
     lines.addAll(List.of("x,1,4.0,1", "1,2,9.0,2", "1,3"));
     ratings = Files.write(tmp.resolve("ratings.csv"), lines);
   }
@@ -53,7 +54,8 @@ class OutputsIT extends SparkFixture {
   private static PipelineSettings settings(Path output, String runDate, String... extra) {
     List<String> set = new ArrayList<>(List.of("cfpipe.input.ratings=" + ratings,
         "cfpipe.input.items=../data/ml-latest-small/movies.csv",
-        "cfpipe.output.dir=" + output, "cfpipe.train.engine=sparse", "cfpipe.train.epochs=2"));
+        "cfpipe.output.dir=" + output, "cfpipe.train.engine=sparse", "cfpipe.train.epochs=2",
+        "cfpipe.ingest.rating-min=0.5", "cfpipe.ingest.rating-max=5"));
     set.addAll(List.of(extra));
     return PipelineSettings.from(ConfigLoader.load(Optional.empty(), set), runDate);
   }
@@ -199,7 +201,8 @@ class OutputsIT extends SparkFixture {
         CfPipe.class.getName(), "pipeline", "--run-date", "2024-05-01",
         "--ratings", ratings.toString(), "--output", output.toString(),
         "--set", "cfpipe.input.items=../data/ml-latest-small/movies.csv",
-        "--set", "cfpipe.train.engine=sparse", "--set", "cfpipe.train.epochs=2")
+        "--set", "cfpipe.train.engine=sparse", "--set", "cfpipe.train.epochs=2",
+        "--set", "cfpipe.ingest.rating-min=0.5", "--set", "cfpipe.ingest.rating-max=5")
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     Path staged = Path.of(layout.staged().userFactors());
     long deadline = System.nanoTime() + 180_000_000_000L;
