@@ -30,6 +30,9 @@ public record EngineChoice(ModelSettings model, TrainSettings train, String reas
       reason = "set by cfpipe.train.engine";
     } else if (model.type() == ModelSettings.Type.NEURAL) {
       reason = "auto: the neural model trains with the dl4j engine";
+    } else if (model.requested().enabled() == ModelSettings.Toggle.TRUE) {
+      reason = "auto: cfpipe.model.y-range.enabled = true asks for a sigmoid output, which the "
+          + "gibbs engine's linear model has not, so the sparse engine";
     } else if (estimate <= train.auto().budgetMinutes() * 60) {
       engine = Engine.GIBBS;
       reason = String.format(Locale.ROOT, "auto: the gibbs engine's estimated %.0f s fit "

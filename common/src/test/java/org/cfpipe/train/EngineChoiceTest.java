@@ -61,5 +61,9 @@ class EngineChoiceTest {
         .train().engine());
     assertEquals(Engine.DL4J, choose(80_000, 2_600, "cfpipe.model.type=neural")
         .train().engine());
+    // A y-range asked for explicitly rules the linear gibbs model out, rather than failing.
+    EngineChoice ranged = choose(80_000, 2_600, "cfpipe.model.y-range.enabled=true");
+    assertEquals(Engine.SPARSE, ranged.train().engine());
+    assertEquals(6.0, ranged.model().yRange().orElseThrow().max());
   }
 }
