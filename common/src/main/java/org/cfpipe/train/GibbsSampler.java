@@ -442,7 +442,7 @@ public final class GibbsSampler {
             he += w[x] * (e[x] + theta);
           }
         } else {
-          for (int x = 0, j = f; x < count; x++, j += k) {
+          for (int x = 0, j = f * count; x < count; x++, j++) {
             double wh = w[x] * h[j];
             hh += wh * h[j];
             he += wh * (e[x] + theta * h[j]);
@@ -457,7 +457,7 @@ public final class GibbsSampler {
             e[x] -= change;
           }
         } else {
-          for (int x = 0, j = f; x < count; x++, j += k) {
+          for (int x = 0, j = f * count; x < count; x++, j++) {
             e[x] -= change * h[j];
           }
         }
@@ -582,13 +582,44 @@ public final class GibbsSampler {
     }
   }
 
-  /** cross += a^T b over rows [from, to) of two tables of k columns; cross is k x k by rows. */
+  /** Rows the blocked kernels below take at a time. */
+  private static final int BLOCK = 4;
+
+  /**
+   * cross += a^T b over rows [from, to) of two tables of k columns; cross is k x k by rows. Each
+   * entry adds its rows' terms one after another in row order, {@link #BLOCK} rows per load and
+   * store of the entry.
+   */
   static void addCross(double[] cross, double[] a, double[] b, int k, int from, int to) {
-    for (int row = from * k; row < to * k; row += k) {
+    int row = from;
+    for (; row + BLOCK <= to; row += BLOCK) {
+      int r0 = row * k;
+      int r1 = r0 + k;
+      int r2 = r1 + k;
+      int r3 = r2 + k;
       for (int p = 0; p < k; p++) {
-        double value = a[row + p];
+        double a0 = a[r0 + p];
+        double a1 = a[r1 + p];
+        double a2 = a[r2 + p];
+        double a3 = a[r3 + p];
+        int c = p * k;
         for (int q = 0; q < k; q++) {
-          cross[p * k + q] += value * b[row + q];
+          double sum = cross[c + q];
+          sum += a0 * b[r0 + q];
+          sum += a1 * b[r1 + q];
+          sum += a2 * b[r2 + q];
+          sum += a3 * b[r3 + q];
+          cross[c + q] = sum;
+        }
+      }
+    }
+    for (; row < to; row++) {
+      int r0 = row * k;
+      for (int p = 0; p < k; p++) {
+        double a0 = a[r0 + p];
+        int c = p * k;
+        for (int q = 0; q < k; q++) {
+          cross[c + q] += a0 * b[r0 + q];
         }
       }
     }
@@ -606,20 +637,43 @@ public final class GibbsSampler {
       }
       return;
     }
-    // Row times R by rows of R (contiguous, so the JIT vectorises it); each product sums its
-    // terms in the same order as a dot product with R's column would.
-    double[] rotated = new double[k];
-    for (int row = from * k; row < to * k; row += k) {
+    // Rows times R by rows of R (contiguous, so the JIT vectorises it), BLOCK rows per pass over
+    // R; each product sums its terms in the same order as a dot product with R's column would.
+    double[] rotated = new double[BLOCK * k];
+    int row = from;
+    for (; row + BLOCK <= to; row += BLOCK) {
       Arrays.fill(rotated, 0);
+      int r0 = row * k;
       for (int p = 0; p < k; p++) {
-        double value = rows[row + p];
+        double v0 = rows[r0 + p];
+        double v1 = rows[r0 + k + p];
+        double v2 = rows[r0 + 2 * k + p];
+        double v3 = rows[r0 + 3 * k + p];
+        int r = p * k;
+        for (int q = 0; q < k; q++) {
+          double m = rotation[r + q];
+          rotated[q] += v0 * m;
+          rotated[k + q] += v1 * m;
+          rotated[2 * k + q] += v2 * m;
+          rotated[3 * k + q] += v3 * m;
+        }
+      }
+      for (int q = 0; q < BLOCK * k; q++) {
+        sum[r0 + q] += rotated[q] * scale;
+      }
+    }
+    for (; row < to; row++) {
+      Arrays.fill(rotated, 0, k, 0);
+      int r0 = row * k;
+      for (int p = 0; p < k; p++) {
+        double value = rows[r0 + p];
         int r = p * k;
         for (int q = 0; q < k; q++) {
           rotated[q] += value * rotation[r + q];
         }
       }
       for (int q = 0; q < k; q++) {
-        sum[row + q] += rotated[q] * scale;
+        sum[r0 + q] += rotated[q] * scale;
       }
     }
   }
@@ -651,7 +705,10 @@ public final class GibbsSampler {
     return flat;
   }
 
-  /** A thread's copy of one row's ratings: the other side's factor rows, scales, residuals. */
+  /**
+   * A thread's copy of one row's ratings: the other side's factor rows, column by column (a
+   * coordinate's loops then read them in order), their scales, and the residuals.
+   */
   private static final class Scratch {
     double[] factors = new double[0];
     double[] weights = new double[0];
@@ -670,7 +727,9 @@ public final class GibbsSampler {
       for (int x = 0; x < count; x++) {
         int n = side.ids[from + x];
         int o = side.other[n];
-        System.arraycopy(opposite.visible, o * k, factors, x * k, k);
+        for (int f = 0, j = x; f < k; f++, j += count) {
+          factors[j] = opposite.visible[o * k + f];
+        }
         weights[x] = opposite.noise[o];
         residuals[x] = residual[n];
       }
