@@ -15,6 +15,10 @@ import org.cfpipe.spark.RunLayout;
 import org.cfpipe.split.SplitReport;
 import org.cfpipe.split.SplitStage;
 import org.cfpipe.train.dl4j.Dl4jTrainer;
+import org.cfpipe.train.gibbs.DistributedChains;
+import org.cfpipe.train.gibbs.GibbsSampler;
+import org.cfpipe.train.sparse.DistributedTrainer;
+import org.cfpipe.train.sparse.SparseTrainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

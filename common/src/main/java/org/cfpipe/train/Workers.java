@@ -9,10 +9,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * second: the caller is thread 0, the others are daemon threads parked on a {@link Phaser}
  * between tasks. With one thread everything runs in the caller.
  */
-final class Workers implements AutoCloseable {
+public final class Workers implements AutoCloseable {
   /** Work for thread {@code thread} of {@code threads}. */
   @FunctionalInterface
-  interface Task {
+  public interface Task {
     void run(int thread);
   }
 
@@ -22,7 +22,7 @@ final class Workers implements AutoCloseable {
   private volatile Task task;
   private volatile boolean closed;
 
-  Workers(int threads) {
+  public Workers(int threads) {
     this.threads = threads;
     this.phaser = new Phaser(threads);
     for (int t = 1; t < threads; t++) {
@@ -33,13 +33,13 @@ final class Workers implements AutoCloseable {
     }
   }
 
-  int threads() {
+  public int threads() {
     return threads;
   }
 
   /** Work on rows {@code from} to {@code to} of chunk {@code chunk}, in thread {@code thread}. */
   @FunctionalInterface
-  interface ChunkTask {
+  public interface ChunkTask {
     void run(int thread, int chunk, int from, int to);
   }
 
@@ -47,7 +47,7 @@ final class Workers implements AutoCloseable {
    * Runs {@code work} on each chunk of {@code size} of {@code rows} rows, the threads taking the
    * chunks in turn.
    */
-  void inChunks(int rows, int size, ChunkTask work) {
+  public void inChunks(int rows, int size, ChunkTask work) {
     int chunks = (rows + size - 1) / size;
     AtomicInteger next = new AtomicInteger();
     run(t -> {
@@ -58,7 +58,7 @@ final class Workers implements AutoCloseable {
   }
 
   /** Runs {@code work} on every thread and returns when all have finished it. */
-  void run(Task work) {
+  public void run(Task work) {
     if (threads == 1) {
       work.run(0);
       return;

@@ -1,14 +1,13 @@
 /**
- * Trainers: turn training ratings into a model. The sparse engine here is plain Java over
- * primitive arrays. Each side's parameters and optimizer state share one row-interleaved table
- * ({@code ParameterTable}), and a mini-batch step touches only the rows its batch names
- * (compact gradients, lazy Adam or SGD state), so its cost is proportional to the batch and never
- * to the number of users or items. Ratings are grouped into the P x P blocks of DSGD
- * (Gemulla et al. 2011); the P blocks of a stratum share no rows, so threads train them at once
- * without locks, and a block's rows stay in cache. {@code DistributedTrainer} spreads it over
- * executors; the dl4j engine lives in {@code train.dl4j}. {@code GibbsSampler} is the third
- * engine: Bayesian inference of the same models by MCMC, for accuracy where time allows, and
- * {@code DistributedChains} runs its independent chains as executor tasks. Only the train stage
- * and the distributed trainers read Spark tables.
+ * Trainers: turn training ratings into a model. Each engine has its own package, with its
+ * distributed form and its checkpoints: {@code train.sparse} (mini-batch SGD or Adam over
+ * primitive arrays, {@code DistributedTrainer} on the executors), {@code train.gibbs} (Bayesian
+ * inference of the same models by MCMC, {@code DistributedChains} running its chains as executor
+ * tasks) and {@code train.dl4j} (every model as a Deeplearning4j network). This package holds
+ * what they share: the train stage and the engine choice ({@code TrainStage},
+ * {@code EngineChoice}), the ratings as primitive arrays ({@code TrainingSet}), the result, its
+ * history and report, the checkpoint interfaces and their Hadoop-filesystem form, the
+ * learning-rate schedules and early stopping, the seeds and the worker threads. Only the train
+ * stage and the distributed trainers read Spark tables.
  */
 package org.cfpipe.train;

@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.gibbs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -21,8 +20,11 @@ import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.ingest.PlantedRatings;
 import org.cfpipe.model.FactorModel;
 import org.cfpipe.spark.SparkFixture;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
 
 /**
  * The gibbs engine's chains as Spark tasks against the same chains in one JVM, and resumed with

@@ -1,6 +1,7 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 import java.util.SplittableRandom;
+import org.cfpipe.train.TrainingSet;
 
 /**
  * Ratings grouped into the P x P blocks of DSGD (Gemulla, Nijkamp, Haas and Sismanis 2011,

@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.gibbs;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -9,6 +9,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import org.apache.spark.util.SerializableConfiguration;
 import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.train.Checkpoints;
 
 /**
  * The finished chains of {@link DistributedChains} on a shared file system, one file each

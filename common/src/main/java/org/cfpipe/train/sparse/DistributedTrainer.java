@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -25,6 +25,14 @@ import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.ErrorStats;
 import org.cfpipe.model.FactorModel;
 import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.train.Checkpoints;
+import org.cfpipe.train.EarlyStopping;
+import org.cfpipe.train.EpochStats;
+import org.cfpipe.train.HadoopCheckpoints;
+import org.cfpipe.train.LearningRateSchedule;
+import org.cfpipe.train.Seeds;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;

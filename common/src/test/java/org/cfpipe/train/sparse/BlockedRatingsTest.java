@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +7,8 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.cfpipe.ingest.PlantedRatings;
+import org.cfpipe.train.Seeds;
+import org.cfpipe.train.TrainingSet;
 import org.junit.jupiter.api.Test;
 
 class BlockedRatingsTest {

@@ -1,4 +1,7 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
+
+import org.cfpipe.train.LearningRateSchedule;
+import org.cfpipe.train.TrainingSet;
 
 /**
  * Consecutive mini-batches over a range of ratings against a pair of parameter tables: the inner

@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.gibbs;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -14,6 +14,12 @@ import org.apache.commons.math3.linear.SingularValueDecomposition;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.Checkpoints;
+import org.cfpipe.train.EpochStats;
+import org.cfpipe.train.Seeds;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
+import org.cfpipe.train.Workers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.gibbs;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -13,6 +13,8 @@ import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.linear.SingularValueDecomposition;
 import org.cfpipe.config.ModelSettings.Range;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.Checkpoints;
+import org.cfpipe.train.EpochStats;
 
 /**
  * The Gibbs sampler's chains run so far, folded into one table: the sum of their posterior

@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -17,6 +17,9 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.util.SerializableConfiguration;
 import org.cfpipe.model.FactorModel;
 import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.train.Checkpoints;
+import org.cfpipe.train.Seeds;
+import org.cfpipe.train.TrainingSet;
 
 /**
  * The distributed engine's user rows on a shared file system, one file per shard and epoch

@@ -1,10 +1,12 @@
-package org.cfpipe.train;
+package org.cfpipe.train.gibbs;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.cfpipe.train.Checkpoints;
+import org.cfpipe.train.Workers;
 
 /**
  * The Gibbs sampler's implicit prior: SVD++'s implicit feedback (Koren 2008, "Factorization meets

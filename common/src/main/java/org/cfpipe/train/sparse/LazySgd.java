@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 /**
  * SGD with heavy-ball momentum (Polyak 1964, in PyTorch's form) and decoupled weight decay,

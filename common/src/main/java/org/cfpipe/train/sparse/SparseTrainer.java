@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -11,6 +11,14 @@ import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.ErrorStats;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.Checkpoints;
+import org.cfpipe.train.EarlyStopping;
+import org.cfpipe.train.EpochStats;
+import org.cfpipe.train.LearningRateSchedule;
+import org.cfpipe.train.Seeds;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
+import org.cfpipe.train.Workers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

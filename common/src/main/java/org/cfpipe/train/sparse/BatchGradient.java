@@ -1,6 +1,7 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.TrainingSet;
 
 /**
  * The gradient of the regularised mean squared error of a {@link FactorModel} over one

@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 import org.cfpipe.config.TrainSettings;
 

@@ -1,5 +1,6 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
+import static org.cfpipe.train.TrainingSets.slice;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +14,10 @@ import org.cfpipe.config.ConfigLoader;
 import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.ingest.PlantedRatings;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.EpochStats;
+import org.cfpipe.train.MemoryCheckpoints;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -34,12 +39,6 @@ class SparseTrainerTest {
         "cfpipe.model.y-range.enabled=false", "cfpipe.model.factors=4"));
     all.addAll(List.of(sets));
     return PipelineSettings.from(ConfigLoader.load(Optional.empty(), all), "2024-01-01");
-  }
-
-  static TrainingSet slice(PlantedRatings.Sample planted, int from, int to) {
-    return new TrainingSet(Arrays.copyOfRange(planted.users(), from, to),
-        Arrays.copyOfRange(planted.items(), from, to),
-        Arrays.copyOfRange(planted.ratings(), from, to));
   }
 
   private static TrainResult<FactorModel> train(PipelineSettings s) {

@@ -1,10 +1,11 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Iterator;
 import org.apache.spark.sql.Row;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.TrainingSet;
 
 /**
  * One worker's share of the distributed engine: the ratings of a set of users, with those

@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.gibbs;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +11,8 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,12 +22,14 @@ import org.cfpipe.model.RatingModel;
 import org.cfpipe.spark.RunLayout;
 import org.cfpipe.spark.SparkFixture;
 import org.cfpipe.split.SplitStage;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
 import org.cfpipe.train.dl4j.Dl4jTrainer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The distributed engine against the single-JVM one on the same split of the bundled

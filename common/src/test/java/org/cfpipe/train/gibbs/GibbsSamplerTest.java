@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.gibbs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,6 +15,10 @@ import org.cfpipe.config.SettingsException;
 import org.cfpipe.ingest.PlantedRatings;
 import org.cfpipe.model.ErrorStats;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.MemoryCheckpoints;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.TrainingSet;
+import org.cfpipe.train.TrainingSets;
 import org.junit.jupiter.api.Test;
 
 /** The Gibbs sampler on planted-factor ratings, where the best reachable RMSE is known. */
@@ -36,8 +40,8 @@ class GibbsSamplerTest {
 
   private static TrainResult<FactorModel> sample(PipelineSettings s, int train, int valid) {
     return new GibbsSampler(s.model(), s.train()).train(
-        SparseTrainerTest.slice(PLANTED, 0, train),
-        SparseTrainerTest.slice(PLANTED, TRAIN, TRAIN + valid), USERS, ITEMS);
+        TrainingSets.slice(PLANTED, 0, train),
+        TrainingSets.slice(PLANTED, TRAIN, TRAIN + valid), USERS, ITEMS);
   }
 
   @Test
@@ -116,8 +120,8 @@ class GibbsSamplerTest {
 
   /** A run that crashed after each of {@code crashes}, resumed, ends as an uninterrupted one. */
   private static void assertResumesExactly(PipelineSettings s, int... crashes) {
-    TrainingSet data = SparseTrainerTest.slice(PLANTED, 0, 20_000);
-    TrainingSet valid = SparseTrainerTest.slice(PLANTED, TRAIN, TRAIN + 1_000);
+    TrainingSet data = TrainingSets.slice(PLANTED, 0, 20_000);
+    TrainingSet valid = TrainingSets.slice(PLANTED, TRAIN, TRAIN + 1_000);
     TrainResult<FactorModel> whole = new GibbsSampler(s.model(), s.train())
         .train(data, valid, USERS, ITEMS);
 
@@ -158,7 +162,7 @@ class GibbsSamplerTest {
     TrainingSet train = new TrainingSet(java.util.Arrays.copyOfRange(PLANTED.users(), 0, 20_000),
         java.util.Arrays.copyOfRange(PLANTED.items(), 0, 20_000),
         java.util.Arrays.copyOfRange(ratings, 0, 20_000));
-    TrainingSet steady = steadyUsersOf(SparseTrainerTest.slice(PLANTED, TRAIN, TRAIN + VALID));
+    TrainingSet steady = steadyUsersOf(TrainingSets.slice(PLANTED, TRAIN, TRAIN + VALID));
 
     PipelineSettings oneLevel = settings("cfpipe.train.gibbs.row-noise-shape=0",
         "cfpipe.train.gibbs.sweeps=100", "cfpipe.train.gibbs.burn-in=30");

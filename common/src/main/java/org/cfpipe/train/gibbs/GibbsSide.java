@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.gibbs;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;

@@ -1,4 +1,4 @@
-package org.cfpipe.train;
+package org.cfpipe.train.sparse;
 
 /**
  * One side's (the users' or the items') training state in one flat array: each row holds its
