@@ -9,11 +9,15 @@ import java.io.Serializable;
  * @param k the length of each user's ranked list; 0 computes no ranking metrics
  * @param relevantRating a validation rating at least this high marks a relevant item; null
  *     takes the rating scale's {@link RatingScale#relevantRating}
+ * @param rankingUsers the ranking metrics' seeded sample of the users with a relevant item; 0
+ *     takes them all
+ * @param rankingSeed the seed of that sample
  */
-public record EvalSettings(int k, Double relevantRating) implements Serializable {
+public record EvalSettings(int k, Double relevantRating, int rankingUsers, long rankingSeed)
+    implements Serializable {
 
   /** The defaults of reference.conf, for callers without a configuration. */
-  public static final EvalSettings DEFAULT = new EvalSettings(10, null);
+  public static final EvalSettings DEFAULT = new EvalSettings(10, null, 10_000, 42);
 
   /** The relevance threshold for ratings on {@code scale}. */
   public double relevantRating(RatingScale scale) {
@@ -23,6 +27,8 @@ public record EvalSettings(int k, Double relevantRating) implements Serializable
   public static EvalSettings from(Config config) {
     var relevant = Checks.optionalDoubleIn(config, "cfpipe.eval.relevant-rating", -1e9, 1e9);
     return new EvalSettings(Checks.intIn(config, "cfpipe.eval.k", 0, 1000),
-        relevant.isPresent() ? relevant.getAsDouble() : null);
+        relevant.isPresent() ? relevant.getAsDouble() : null,
+        Checks.intIn(config, "cfpipe.eval.ranking-users", 0, Integer.MAX_VALUE),
+        config.getLong("cfpipe.eval.ranking-seed"));
   }
 }

@@ -7,13 +7,16 @@ import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sqrt;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -22,6 +25,8 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.StatCounter;
 import org.cfpipe.config.EvalSettings;
 import org.cfpipe.config.RatingScale;
 import org.cfpipe.ids.EncodeStage;
@@ -64,12 +69,12 @@ public final class EvaluateStage {
     Row metrics = scored.agg(count(lit(1)), sqrt(avg(error.multiply(error))), avg(abs(error)))
         .first();
     // An empty validation set has no mean: report NaN rather than fail after training.
-    Ranking ranking = eval.k() == 0 ? new Ranking(0, Map.of())
+    Ranking ranking = eval.k() == 0 ? new Ranking(0, Map.of(), null)
         : ranking(info, layout, spark, eval);
     EvaluationReport report = new EvaluationReport(metrics.getLong(0),
         metrics.isNullAt(1) ? Double.NaN : metrics.getDouble(1),
         metrics.isNullAt(2) ? Double.NaN : metrics.getDouble(2),
-        ranking.users(), ranking.metrics(), (System.nanoTime() - start) / 1e9);
+        ranking.users(), ranking.metrics(), ranking.sample(), (System.nanoTime() - start) / 1e9);
     files.writeJson(layout.report(NAME), report);
     LOG.info(String.format(Locale.ROOT, "evaluate: %d validation ratings, RMSE %.4f, MAE %.4f; "
         + "ranking over %d users: %s", report.validRows(), report.validRmse(), report.validMae(),
@@ -77,23 +82,30 @@ public final class EvaluateStage {
     return report;
   }
 
-  /** Ranking metrics by column name, over this many users. */
-  record Ranking(long users, Map<String, Double> metrics) {}
+  /** Ranking metrics by column name, over this many users, chosen as {@code sample} says. */
+  record Ranking(long users, Map<String, Double> metrics, EvaluationReport.RankingSample sample) {}
 
   /**
    * Each validation user with a relevant rating gets the model's top k of the items with training
    * ratings, leaving out the ones they rated in training; the ranked lists and the relevant
-   * items go to MLlib's RankingMetrics.
+   * items go to MLlib's RankingMetrics. With more such users than {@code eval.rankingUsers()},
+   * a seeded sample of that many is scored: the users ordered by a hash of (seed, user index),
+   * the same sample for the same seed and ids whatever the partitioning.
    */
   private static Ranking ranking(ModelInfo info, RunLayout layout, SparkSession spark,
       EvalSettings eval) {
     Dataset<Row> train = spark.read().parquet(layout.train());
     RatingScale scale = HadoopFiles.of(spark).readJson(layout.report(SplitStage.NAME),
         SplitReport.class).scale();
-    Dataset<Row> relevant = spark.read().parquet(layout.validation())
+    Dataset<Row> eligible = spark.read().parquet(layout.validation())
         .filter(col("rating").geq(eval.relevantRating(scale)))
         .groupBy(EncodeStage.USER_INDEX)
         .agg(collect_list(EncodeStage.ITEM_INDEX).as("relevant"));
+    long eligibleUsers = eligible.count();
+    boolean sampled = eval.rankingUsers() > 0 && eligibleUsers > eval.rankingUsers();
+    Dataset<Row> relevant = (sampled ? eligible.orderBy(xxhash64(lit(eval.rankingSeed()),
+        col(EncodeStage.USER_INDEX)), col(EncodeStage.USER_INDEX)).limit(eval.rankingUsers())
+        : eligible).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> rated = train.groupBy(EncodeStage.USER_INDEX)
         .agg(collect_list(EncodeStage.ITEM_INDEX).as("exclude"));
     Dataset<Row> queries = spark.read().parquet(layout.modelUsers())
@@ -123,17 +135,42 @@ public final class EvaluateStage {
         LOG.warn("evaluate: no validation user has a rating of at least {} (cfpipe.eval."
             + "relevant-rating; ratings on {}): no ranking metrics", eval.relevantRating(scale),
             scale);
-        return new Ranking(0, Map.of());
+        return new Ranking(0, Map.of(), null);
       }
       RankingMetrics<Integer> mllib = RankingMetrics.of(lists);
       Map<String, Double> out = new LinkedHashMap<>();
       for (RankingMetric metric : RankingMetric.values()) {
         out.put(metric.column(eval.k()), metric.of(mllib, eval.k()));
       }
-      return new Ranking(users, out);
+      var sample = new EvaluationReport.RankingSample(eligibleUsers, users, eval.rankingSeed(),
+          sampled ? precisionStandardError(lists, eval.k(), users, eligibleUsers) : 0.0);
+      if (sampled) {
+        LOG.info(String.format(Locale.ROOT, "evaluate: ranking metrics over a sample of %,d of "
+            + "the %,d validation users with a relevant item (cfpipe.eval.ranking-users, seed "
+            + "%d): standard error of precision at %d %.4f", users, eligibleUsers,
+            eval.rankingSeed(), eval.k(), sample.precisionStandardError()));
+      }
+      return new Ranking(users, out, sample);
     } finally {
       lists.unpersist();
+      relevant.unpersist();
     }
+  }
+
+  /**
+   * The standard error of the mean precision at k of {@code users} users drawn without
+   * replacement from {@code population}: the sample's standard deviation of each user's
+   * precision, over sqrt(users), times the finite-population correction sqrt(1 - users /
+   * population). Each list is (top k, relevant items), as RankingMetrics reads it.
+   */
+  static double precisionStandardError(JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists,
+      int k, long users, long population) {
+    StatCounter stats = lists.mapToDouble(pair -> {
+      Set<Integer> relevant = new HashSet<>(pair._2());
+      long hits = pair._1().stream().limit(k).filter(relevant::contains).count();
+      return hits / (double) k;
+    }).stats();
+    return stats.sampleStdev() / Math.sqrt(users) * Math.sqrt(1.0 - users / (double) population);
   }
 
   /** {@code ratings} (user_index, item_index, ...) with a {@code prediction} column added. */

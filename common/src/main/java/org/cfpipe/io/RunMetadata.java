@@ -3,6 +3,7 @@ package org.cfpipe.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
+import org.cfpipe.eval.EvaluationReport;
 import org.cfpipe.model.ModelInfo;
 import org.cfpipe.train.EpochStats;
 import org.cfpipe.train.TrainReport;
@@ -68,6 +69,7 @@ public record RunMetadata(
       double validMae,
       long rankingUsers,
       Map<String, Double> ranking,
+      EvaluationReport.RankingSample rankingSample,
       int epochs,
       int bestEpoch,
       double trainSeconds,
@@ -80,8 +82,8 @@ public record RunMetadata(
         new Data(m.inputRows(), m.rejectedRows(), m.rejectedByReason(), m.filteredRows(),
             m.filteredUsers(), m.filteredItems(), m.users(), m.items(), m.splitMode(),
             m.trainRows(), m.validRows(), m.validRowsDropped(), trainMean),
-        new Accuracy(m.validRmse(), m.validMae(), m.rankingUsers(), m.ranking(), m.epochs(), m.bestEpoch(), m.trainSeconds(),
-            m.history()),
+        new Accuracy(m.validRmse(), m.validMae(), m.rankingUsers(), m.ranking(),
+            m.rankingSample(), m.epochs(), m.bestEpoch(), m.trainSeconds(), m.history()),
         m.stageSeconds(), choice, settings);
   }
 }

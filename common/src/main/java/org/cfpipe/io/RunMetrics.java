@@ -2,6 +2,7 @@ package org.cfpipe.io;
 
 import java.util.List;
 import java.util.Map;
+import org.cfpipe.eval.EvaluationReport;
 import org.cfpipe.train.EpochStats;
 
 /**
@@ -15,6 +16,8 @@ import org.cfpipe.train.EpochStats;
  * @param validRowsDropped validation rows whose user or item had no training rating
  * @param rankingUsers validation users with a relevant item, over whom {@code ranking} is
  * @param ranking precision, recall, NDCG and MAP at k by column name (precision_at_10, ...)
+ * @param rankingSample how the ranking users were chosen (all, or a seeded sample) and the
+ *     standard error of precision at k; null without ranking metrics
  * @param bestEpoch the epoch whose parameters were published (early stopping keeps the best)
  * @param stageSeconds wall time of each stage, by stage name
  */
@@ -39,6 +42,7 @@ public record RunMetrics(
     double validMae,
     long rankingUsers,
     Map<String, Double> ranking,
+    EvaluationReport.RankingSample rankingSample,
     int epochs,
     int bestEpoch,
     double trainSeconds,

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.PriorityQueue;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import scala.Tuple2;
@@ -66,30 +65,82 @@ public final class TopK {
     return out.iterator();
   }
 
-  /** Each query's k best candidates of one block. */
+  /**
+   * Each query's k best candidates of one block. The k kept so far are a heap in two primitive
+   * arrays, the worst on top: a candidate costs its score and, when it beats the worst, one
+   * sift, and no allocation (at 25M ratings the block pairs score billions of candidates).
+   */
   static List<Tuple2<Integer, Ranked>> best(List<Query> queries, List<Candidate> candidates,
       Scorer scorer, int k) {
     List<Tuple2<Integer, Ranked>> out = new ArrayList<>(queries.size());
+    int[] keys = new int[k];
+    double[] scores = new double[k];
     for (Query q : queries) {
-      // The worst kept hit on top, to be replaced by a better one.
-      PriorityQueue<Hit> heap = new PriorityQueue<>(k + 1, Hit::worseFirst);
+      int size = 0;
       for (Candidate c : candidates) {
         if (Arrays.binarySearch(q.exclude(), c.key()) >= 0) {
           continue;
         }
-        Hit hit = new Hit(c.key(), scorer.score(q.vector(), q.bias(), c.vector(), c.bias()));
-        if (heap.size() < k) {
-          heap.add(hit);
-        } else if (Hit.worseFirst(heap.peek(), hit) < 0) {
-          heap.poll();
-          heap.add(hit);
+        double score = scorer.score(q.vector(), q.bias(), c.vector(), c.bias());
+        if (size < k) {
+          siftUp(keys, scores, size++, c.key(), score);
+        } else if (worse(keys[0], scores[0], c.key(), score)) {
+          siftDown(keys, scores, k, c.key(), score);
         }
       }
-      if (!heap.isEmpty()) {
-        out.add(new Tuple2<>(q.key(), ranked(new ArrayList<>(heap))));
+      if (size > 0) {
+        List<Hit> hits = new ArrayList<>(size);
+        for (int j = 0; j < size; j++) {
+          hits.add(new Hit(keys[j], scores[j]));
+        }
+        out.add(new Tuple2<>(q.key(), ranked(hits)));
       }
     }
     return out;
+  }
+
+  /** Whether hit (key a, score x) is worse than (key b, score y), as {@link Hit#worseFirst}. */
+  private static boolean worse(int a, double x, int b, double y) {
+    int byScore = Double.compare(x, y);
+    return byScore != 0 ? byScore < 0 : a > b;
+  }
+
+  /** Adds a hit at the end of a heap of {@code at} hits and moves it up to its place. */
+  private static void siftUp(int[] keys, double[] scores, int at, int key, double score) {
+    while (at > 0) {
+      int parent = (at - 1) / 2;
+      if (!worse(key, score, keys[parent], scores[parent])) {
+        break;
+      }
+      keys[at] = keys[parent];
+      scores[at] = scores[parent];
+      at = parent;
+    }
+    keys[at] = key;
+    scores[at] = score;
+  }
+
+  /** Replaces the worst hit of a full heap of {@code size} with a better one. */
+  private static void siftDown(int[] keys, double[] scores, int size, int key, double score) {
+    int at = 0;
+    while (true) {
+      int child = 2 * at + 1;
+      if (child >= size) {
+        break;
+      }
+      if (child + 1 < size && worse(keys[child + 1], scores[child + 1], keys[child],
+          scores[child])) {
+        child++;
+      }
+      if (!worse(keys[child], scores[child], key, score)) {
+        break;
+      }
+      keys[at] = keys[child];
+      scores[at] = scores[child];
+      at = child;
+    }
+    keys[at] = key;
+    scores[at] = score;
   }
 
   static Ranked merge(Ranked a, Ranked b, int k) {

@@ -14,8 +14,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
 import org.cfpipe.config.ConfigLoader;
+import org.cfpipe.config.EvalSettings;
 import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.eval.EvaluateStage;
+import org.cfpipe.eval.EvaluationReport;
 import org.cfpipe.io.RunMetrics;
 import org.cfpipe.serve.Predictions;
 import org.cfpipe.serve.PublishedRun;
@@ -177,6 +179,33 @@ class ScoringIT extends SparkFixture {
     assertEquals(ndcg / users, metrics.ranking().get("ndcg_at_10"), 1e-9);
     assertEquals(map / users, metrics.ranking().get("map_at_10"), 1e-9);
     assertTrue(metrics.ranking().get("precision_at_10") > 0, metrics.ranking().toString());
+  }
+
+  /**
+   * A sample of the ranking users: the size asked for, the same users for the same seed, and a
+   * precision within four of its stated standard errors of the one over every user.
+   */
+  @Test
+  void aSeededSampleOfRankingUsersStatesItsStandardError() {
+    EvaluationReport.RankingSample all = metrics.rankingSample();
+    assertEquals(metrics.rankingUsers(), all.eligibleUsers());
+    assertEquals(all.eligibleUsers(), all.users());
+    assertEquals(0.0, all.precisionStandardError());
+
+    int half = (int) all.eligibleUsers() / 2;
+    EvalSettings sampled = new EvalSettings(10, null, half, 7);
+    EvaluationReport first = EvaluateStage.run(spark, layout, sampled);
+    EvaluationReport again = EvaluateStage.run(spark, layout, sampled);
+    assertEquals(half, first.rankingUsers());
+    assertEquals(new EvaluationReport.RankingSample(all.eligibleUsers(), half, 7,
+        first.sample().precisionStandardError()), first.sample());
+    assertEquals(first.ranking(), again.ranking());
+    double error = first.sample().precisionStandardError();
+    double full = metrics.ranking().get("precision_at_10");
+    double part = first.ranking().get("precision_at_10");
+    assertTrue(error > 0 && Math.abs(part - full) < 4 * error,
+        "sampled " + part + " against " + full + " with standard error " + error);
+    EvaluateStage.run(spark, layout, EvalSettings.DEFAULT);
   }
 
   @Test
