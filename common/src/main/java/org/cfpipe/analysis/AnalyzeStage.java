@@ -23,9 +23,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.cfpipe.config.AnalyzeSettings;
 import org.cfpipe.config.RatingScale;
-import org.cfpipe.eval.EvaluateStage;
 import org.cfpipe.ingest.InputException;
-import org.cfpipe.model.ModelInfo;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
 import org.cfpipe.split.SplitReport;
@@ -59,20 +57,21 @@ public final class AnalyzeStage {
           + ": rerun the pipeline for this date and model");
     }
     JsonNode meta = json(files.readString(run.metadataJson()));
-    Dataset<Row> ratings = spark.read().parquet(layout.ratings()).cache();
+    Dataset<Row> ratings = spark.read().parquet(layout.ratings())
+        .select("user_id", "item_id", "rating").cache();
     Dataset<Row> items = spark.read().parquet(run.itemFactors()).cache();
     try {
       HtmlReport report = new HtmlReport("cfpipe: " + meta.get("model_name").asText() + ", run "
           + meta.get("run_date").asText());
       RatingScale scale = files.readJson(layout.report(SplitStage.NAME), SplitReport.class)
           .scale();
-      Sections.overview(report, meta, ratings, scale);
-      Sections.crosstab(report, ratings, items);
-      Sections.learningCurves(report, meta);
-      Sections.predictions(report, spark, layout, scale);
-      Sections.baselines(report, spark, layout, meta, settings);
-      Sections.itemBiases(report, items, settings);
-      Sections.components(report, items, settings);
+      timed("overview", () -> Sections.overview(report, meta, ratings, scale));
+      timed("crosstab", () -> Sections.crosstab(report, ratings, items));
+      timed("learning curves", () -> Sections.learningCurves(report, meta));
+      timed("predictions", () -> Sections.predictions(report, spark, layout, scale));
+      timed("baselines", () -> Sections.baselines(report, spark, layout, meta, settings));
+      timed("item biases", () -> Sections.itemBiases(report, items, settings));
+      timed("components", () -> Sections.components(report, items, settings));
       String target = run.report();
       files.commit(target, temp -> write(files, temp, report));
       LOG.info(String.format(Locale.ROOT, "analyze: %s in %.1f s", target + "/" + REPORT,
@@ -82,6 +81,14 @@ public final class AnalyzeStage {
       ratings.unpersist();
       items.unpersist();
     }
+  }
+
+  /** Runs one section of the report and logs its time, so a slow report says where. */
+  private static void timed(String section, Runnable work) {
+    long start = System.nanoTime();
+    work.run();
+    LOG.info(String.format(Locale.ROOT, "analyze: section %s in %.1f s", section,
+        (System.nanoTime() - start) / 1e9));
   }
 
   private static void write(HadoopFiles files, String dir, HtmlReport report) {
@@ -199,14 +206,13 @@ public final class AnalyzeStage {
     }
 
     /**
-     * The validation ratings against the model's predictions (scored again from the stored
-     * tables): a density over (rating, prediction) and the RMSE at each rating value.
+     * The validation ratings against the model's predictions (as the evaluate stage scored
+     * them from the stored tables): a density over (rating, prediction) and the RMSE at each
+     * rating value.
      */
     static void predictions(HtmlReport report, SparkSession spark, RunLayout layout,
         RatingScale scale) {
-      ModelInfo info = HadoopFiles.of(spark).readJson(layout.modelJson(), ModelInfo.class);
-      Dataset<Row> scored = EvaluateStage.score(info, spark.read().parquet(layout.validation()),
-          spark.read().parquet(layout.modelUsers()), spark.read().parquet(layout.modelItems()));
+      Dataset<Row> scored = spark.read().parquet(layout.scoredValidation());
       RatingAxis actual = RatingAxis.ratings(scale);
       RatingAxis predicted = RatingAxis.predictions(scale);
       List<Row> grid = scored.selectExpr(actual.index("rating") + " AS actual",
@@ -246,7 +252,8 @@ public final class AnalyzeStage {
       rows.add(List.of("this run: " + meta.at("/model/type").asText(),
           meta.at("/metrics/valid_rmse").asDouble(), meta.at("/metrics/valid_mae").asDouble()));
       rows.add(errors("training mean", validation.withColumn("prediction", lit(mean))));
-      rows.add(errors("user and item biases", Baselines.biases(train, validation, mean)));
+      rows.add(errors("user and item biases", Baselines.biases(train, validation, mean,
+          meta.at("/data/users").asLong(), meta.at("/data/items").asLong())));
       if (settings.als()) {
         rows.add(errors("Spark ALS (rank " + meta.at("/model/factors").asInt() + ")",
             Baselines.als(train, validation, meta.at("/model/factors").asInt())));

@@ -1,5 +1,6 @@
 package org.cfpipe.analysis;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -22,19 +23,30 @@ final class Baselines {
   private Baselines() {}
 
   /**
+   * Bias tables of at most this many rows are broadcast to the tasks (about 40 MB as Spark
+   * holds them), so a round reads the training ratings once without shuffling them; larger
+   * ones are joined by a shuffle.
+   */
+  static final long BROADCAST_ROWS = 1_000_000;
+
+  /**
    * mean + b_u + b_i, the biases fitted by alternating regularised means
    * (b_i = sum(r - mean - b_u) / (25 + n_i), then b_u likewise with 10), five rounds.
+   *
+   * @param userCount the number of users, which decides how their biases are joined
+   * @param itemCount the same for the items
    */
-  static Dataset<Row> biases(Dataset<Row> train, Dataset<Row> validation, double mean) {
+  static Dataset<Row> biases(Dataset<Row> train, Dataset<Row> validation, double mean,
+      long userCount, long itemCount) {
     Dataset<Row> users = train.select("user_index").distinct().withColumn("b_u", lit(0.0));
     Dataset<Row> items = null;
     for (int round = 0; round < ROUNDS; round++) {
-      items = train.join(users, "user_index").groupBy("item_index")
+      items = train.join(small(users, userCount), "user_index").groupBy("item_index")
           .agg(sum(col("rating").minus(lit(mean)).minus(col("b_u"))).as("s"),
               count(lit(1)).as("n"))
           .select(col("item_index"), col("s").divide(col("n").plus(lit(ITEM_SHRINK))).as("b_i"))
           .localCheckpoint();
-      users = train.join(items, "item_index").groupBy("user_index")
+      users = train.join(small(items, itemCount), "item_index").groupBy("user_index")
           .agg(sum(col("rating").minus(lit(mean)).minus(col("b_i"))).as("s"),
               count(lit(1)).as("n"))
           .select(col("user_index"), col("s").divide(col("n").plus(lit(USER_SHRINK))).as("b_u"))
@@ -44,6 +56,10 @@ final class Baselines {
         .join(items, Joins.using("item_index"), "left")
         .withColumn("prediction", lit(mean).plus(coalesce(col("b_u"), lit(0.0)))
             .plus(coalesce(col("b_i"), lit(0.0))));
+  }
+
+  private static Dataset<Row> small(Dataset<Row> table, long rows) {
+    return rows <= BROADCAST_ROWS ? broadcast(table) : table;
   }
 
   /** Spark ML's ALS with its usual settings (10 iterations, regParam 0.1) at the run's rank. */

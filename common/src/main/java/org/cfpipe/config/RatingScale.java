@@ -62,7 +62,8 @@ public record RatingScale(double min, double max, double step) implements Serial
         step > 0 ? " in steps of " + plain(step) : "");
   }
 
-  private static String plain(double v) {
+  /** A number as a person writes it: 5, not 5.0; 0.5 as 0.5. */
+  public static String plain(double v) {
     return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
   }
 }

@@ -2,6 +2,7 @@ package org.cfpipe.eval;
 
 import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
@@ -63,11 +64,16 @@ public final class EvaluateStage {
     long start = System.nanoTime();
     HadoopFiles files = HadoopFiles.of(spark);
     ModelInfo info = files.readJson(layout.modelJson(), ModelInfo.class);
-    Dataset<Row> scored = score(info, spark.read().parquet(layout.validation()),
-        spark.read().parquet(layout.modelUsers()), spark.read().parquet(layout.modelItems()));
+    // Scored once, written narrow: the errors here and the report's charts read it back.
+    files.commitParquet(score(info, spark.read().parquet(layout.validation()),
+        spark.read().parquet(layout.modelUsers()), spark.read().parquet(layout.modelItems()))
+        .select(EncodeStage.USER_INDEX, EncodeStage.ITEM_INDEX, "rating", PREDICTION),
+        layout.scoredValidation());
+    Dataset<Row> scored = spark.read().parquet(layout.scoredValidation());
     Column error = col(PREDICTION).minus(col("rating"));
     Row metrics = scored.agg(count(lit(1)), sqrt(avg(error.multiply(error))), avg(abs(error)))
         .first();
+    double scoring = (System.nanoTime() - start) / 1e9;
     // An empty validation set has no mean: report NaN rather than fail after training.
     Ranking ranking = eval.k() == 0 ? new Ranking(0, Map.of(), null)
         : ranking(info, layout, spark, eval);
@@ -76,9 +82,10 @@ public final class EvaluateStage {
         metrics.isNullAt(2) ? Double.NaN : metrics.getDouble(2),
         ranking.users(), ranking.metrics(), ranking.sample(), (System.nanoTime() - start) / 1e9);
     files.writeJson(layout.report(NAME), report);
-    LOG.info(String.format(Locale.ROOT, "evaluate: %d validation ratings, RMSE %.4f, MAE %.4f; "
-        + "ranking over %d users: %s", report.validRows(), report.validRmse(), report.validMae(),
-        ranking.users(), ranking.metrics()));
+    LOG.info(String.format(Locale.ROOT, "evaluate: %d validation ratings, RMSE %.4f, MAE %.4f "
+        + "(scored in %.1f s); ranking over %d users: %s (in %.1f s)", report.validRows(),
+        report.validRmse(), report.validMae(), scoring, ranking.users(), ranking.metrics(),
+        report.seconds() - scoring));
     return report;
   }
 
@@ -106,7 +113,10 @@ public final class EvaluateStage {
     Dataset<Row> relevant = (sampled ? eligible.orderBy(xxhash64(lit(eval.rankingSeed()),
         col(EncodeStage.USER_INDEX)), col(EncodeStage.USER_INDEX)).limit(eval.rankingUsers())
         : eligible).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> rated = train.groupBy(EncodeStage.USER_INDEX)
+    // A sample's users are few: their training items are picked out before they are grouped.
+    Dataset<Row> rated = (sampled ? train.join(broadcast(relevant.select(EncodeStage.USER_INDEX)),
+        Joins.using(EncodeStage.USER_INDEX), "left_semi") : train)
+        .groupBy(EncodeStage.USER_INDEX)
         .agg(collect_list(EncodeStage.ITEM_INDEX).as("exclude"));
     Dataset<Row> queries = spark.read().parquet(layout.modelUsers())
         .withColumnRenamed(ModelStore.INDEX, EncodeStage.USER_INDEX)

@@ -94,6 +94,14 @@ public record RunLayout(String outputDir, LocalDate runDate, String model)
     return work() + "/validation";
   }
 
+  /**
+   * The validation ratings with the stored model's predictions (user_index, item_index, rating,
+   * prediction), scored once by the evaluate stage for itself and the report.
+   */
+  public String scoredValidation() {
+    return work() + "/scored_validation";
+  }
+
   public String modelUsers() {
     return work() + "/model/users";
   }

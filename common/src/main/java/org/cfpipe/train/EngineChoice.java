@@ -36,12 +36,12 @@ public record EngineChoice(ModelSettings model, TrainSettings train, String reas
     } else if (estimate <= train.auto().budgetMinutes() * 60) {
       engine = Engine.GIBBS;
       reason = String.format(Locale.ROOT, "auto: the gibbs engine's estimated %.0f s fit "
-          + "cfpipe.train.budget (%s min)", estimate, plain(train.auto().budgetMinutes()));
+          + "cfpipe.train.budget (%s min)", estimate, RatingScale.plain(train.auto().budgetMinutes()));
     } else {
       engine = Engine.SPARSE;
       reason = String.format(Locale.ROOT, "auto: the gibbs engine's estimated %.0f s exceed "
           + "cfpipe.train.budget (%s min), so the sparse engine", estimate,
-          plain(train.auto().budgetMinutes()));
+          RatingScale.plain(train.auto().budgetMinutes()));
     }
     return new EngineChoice(model.forData(scale, engine), train.withEngine(engine), reason,
         estimate);
@@ -65,9 +65,5 @@ public record EngineChoice(ModelSettings model, TrainSettings train, String reas
         + rows * train.auto().rowCoreMicros() * 1e-6 * k * k * k;
     double implicitShare = g.implicit() ? 1.0 : 0.5;
     return (double) g.sweeps() * chainsInTurn * sweep * implicitShare / Math.max(1, cores);
-  }
-
-  private static String plain(double v) {
-    return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
   }
 }
