@@ -107,12 +107,14 @@ public final class EvaluateStage {
     Dataset<Row> eligible = spark.read().parquet(layout.validation())
         .filter(col("rating").geq(eval.relevantRating(scale)))
         .groupBy(EncodeStage.USER_INDEX)
-        .agg(collect_list(EncodeStage.ITEM_INDEX).as("relevant"));
+        .agg(collect_list(EncodeStage.ITEM_INDEX).as("relevant"))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    // Counted and sampled from the cache: the validation ratings are grouped once.
     long eligibleUsers = eligible.count();
     boolean sampled = eval.rankingUsers() > 0 && eligibleUsers > eval.rankingUsers();
-    Dataset<Row> relevant = (sampled ? eligible.orderBy(xxhash64(lit(eval.rankingSeed()),
+    Dataset<Row> relevant = sampled ? eligible.orderBy(xxhash64(lit(eval.rankingSeed()),
         col(EncodeStage.USER_INDEX)), col(EncodeStage.USER_INDEX)).limit(eval.rankingUsers())
-        : eligible).persist(StorageLevel.MEMORY_AND_DISK());
+        .persist(StorageLevel.MEMORY_AND_DISK()) : eligible;
     // A sample's users are few: their training items are picked out before they are grouped.
     Dataset<Row> rated = (sampled ? train.join(broadcast(relevant.select(EncodeStage.USER_INDEX)),
         Joins.using(EncodeStage.USER_INDEX), "left_semi") : train)
@@ -164,6 +166,7 @@ public final class EvaluateStage {
     } finally {
       lists.unpersist();
       relevant.unpersist();
+      eligible.unpersist();
     }
   }
 
