@@ -23,6 +23,9 @@ needs_build() {
 if needs_build; then
   echo "Building cfpipe (first run downloads Spark from Maven Central; later runs reuse it)..." >&2
   mvn -q -B -Dstyle.color=never -DskipTests package >&2
+  # Maven leaves an up-to-date jar as it was: without this, a change to common alone would
+  # rebuild on every run.
+  touch "$jar" "$classpath_file"
 fi
 
 if [ $# -eq 0 ]; then

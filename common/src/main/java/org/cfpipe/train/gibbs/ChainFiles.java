@@ -19,11 +19,14 @@ import org.cfpipe.train.Checkpoints;
  */
 final class ChainFiles implements Serializable {
   private static final long serialVersionUID = 1L;
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
 
   private final String dir;
   private final SerializableConfiguration conf;
-  /** What a file must have been written with to be reused: sweeps, burn-in, k, users, items. */
+  /**
+   * What a file must have been written with to be reused: sweeps, burn-in, factors, users, items
+   * and the stopping rule's fraction in millionths.
+   */
   private final int[] shape;
   private final long seed;
 
@@ -71,8 +74,8 @@ final class ChainFiles implements Serializable {
       }
       for (int value : shape) {
         if (in.readInt() != value) {
-          throw new IOException("written with other settings or data (sweeps, burn-in, factors,"
-              + " users or items); run without --resume");
+          throw new IOException("written with other settings or data (sweeps, burn-in, "
+              + "factors, users, items or stop-at-mc-error); run without --resume");
         }
       }
       if (in.readLong() != seed || in.readInt() != chain) {

@@ -50,7 +50,8 @@ public final class DistributedChains {
     ChainFiles files = new ChainFiles(checkpointDir,
         new SerializableConfiguration(jsc.hadoopConfiguration()),
         new int[] {settings.gibbs().sweeps(), settings.gibbs().burnIn(), modelSettings.factors(),
-            users, items}, settings.seed());
+            users, items, (int) Math.round(settings.gibbs().stopAtMcError() * 1e6)},
+        settings.seed());
     List<Integer> todo = new ArrayList<>();
     for (int c = 0; c < chains; c++) {
       if (!resume || !files.exists(c)) {

@@ -70,7 +70,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class GibbsSampler {
   private static final Logger LOG = LoggerFactory.getLogger(GibbsSampler.class);
-  private static final int CHECKPOINT_VERSION = 5;
+  private static final int CHECKPOINT_VERSION = 6;
   /** Rows a thread takes at a time. */
   static final int CHUNK = 256;
   /** Ratings a thread takes at a time in the passes over every rating. */
@@ -211,6 +211,8 @@ public final class GibbsSampler {
     final Scratch[] scratch;
     /** With cfpipe.train.gibbs.implicit; else null. */
     final ImplicitPrior implicit;
+    /** With cfpipe.train.gibbs.stop-at-mc-error above 0; else null. */
+    final McError mcError;
     /** Which chain: 0 draws from train.seed itself, the others from seeds derived from it. */
     final int index;
     final long seed;
@@ -244,6 +246,52 @@ public final class GibbsSampler {
       this.implicit = settings.gibbs().implicit() ? new ImplicitPrior(users, items, workers)
           : null;
       w0 = globalMean ? data.mean() : 0.0;
+      this.mcError = settings.gibbs().stopAtMcError() > 0
+          ? new McError(data.size(), settings.gibbs().sweeps() - settings.gibbs().burnIn())
+          : null;
+    }
+
+    /**
+     * Whether the mean of the samples so far has settled (its Monte Carlo variance below
+     * gibbs.stop-at-mc-error of the noise variance), checked at {@link McError}'s points; logs
+     * the check.
+     */
+    boolean settled(int sweep) {
+      if (mcError == null || !mcError.checkpoint()) {
+        return false;
+      }
+      // The noise variance of the traced ratings, each 1 / (alpha a_u c_i), on average.
+      int[] u = data.users();
+      int[] i = data.items();
+      double noise = 0;
+      for (int n : mcError.traced) {
+        noise += 1.0 / (alpha * users.noise[u[n]] * items.noise[i[n]]);
+      }
+      double fraction = mcError.variance() / (noise / mcError.traced.length);
+      boolean settled = fraction <= settings.gibbs().stopAtMcError();
+      LOG.info(String.format(java.util.Locale.ROOT, "sweep %d: Monte Carlo variance of the mean "
+              + "of %d samples %.2e of the noise variance (%s %s)%s", sweep, samples, fraction,
+          settled ? "at most" : "above", settings.gibbs().stopAtMcError(),
+          settled ? ": the mean has settled, the chain stops" : ""));
+      return settled;
+    }
+
+    /** Adds the current sample's predictions of the traced ratings to {@link #mcError}. */
+    void trace() {
+      int[] traced = mcError.traced;
+      int[] u = data.users();
+      int[] i = data.items();
+      int k = users.k;
+      double[] predictions = new double[traced.length];
+      for (int j = 0; j < traced.length; j++) {
+        int n = traced[j];
+        double p = w0 + users.bias[u[n]] + items.bias[i[n]];
+        for (int f = 0; f < k; f++) {
+          p += users.visible[u[n] * k + f] * items.visible[i[n] * k + f];
+        }
+        predictions[j] = p;
+      }
+      mcError.add(predictions);
     }
 
     void initGaussian(GibbsSide side, double std, int marker) {
@@ -287,12 +335,17 @@ public final class GibbsSampler {
       for (int sweep = sweepsDone + 1; sweep <= sweeps; sweep++) {
         long sweepStart = System.nanoTime();
         double mse = sweep(sweep);
+        boolean settled = false;
         if (sweep > settings.gibbs().burnIn()) {
           accumulate();
+          if (mcError != null) {
+            trace();
+            settled = settled(sweep);
+          }
         }
         sweepsDone = sweep;
         double seconds = (System.nanoTime() - sweepStart) / 1e9;
-        boolean last = sweep == sweeps;
+        boolean last = sweep == sweeps || settled;
         if (last) {
           chains.add(means(List.of()));
         }
@@ -325,6 +378,9 @@ public final class GibbsSampler {
               save(out);
             }
           });
+        }
+        if (last) {
+          break;
         }
       }
     }
@@ -550,6 +606,10 @@ public final class GibbsSampler {
       if (implicit != null) {
         implicit.save(out);
       }
+      out.writeBoolean(mcError != null);
+      if (mcError != null) {
+        mcError.save(out);
+      }
     }
 
     void restore(DataInputStream in) throws IOException {
@@ -570,6 +630,13 @@ public final class GibbsSampler {
       }
       if (implicit != null) {
         implicit.restore(in);
+      }
+      if (in.readBoolean() != (mcError != null)) {
+        throw new IOException("the checkpoint was written with cfpipe.train.gibbs."
+            + "stop-at-mc-error " + (mcError == null ? "above 0" : "0"));
+      }
+      if (mcError != null) {
+        mcError.restore(in);
       }
     }
   }

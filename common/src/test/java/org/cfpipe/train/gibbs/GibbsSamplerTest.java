@@ -118,6 +118,33 @@ class GibbsSamplerTest {
         "cfpipe.train.gibbs.chains=3"), 20, 27);
   }
 
+  @Test
+  void aChainStopsOnceItsMeanHasSettled() {
+    String[] common = {"cfpipe.train.gibbs.sweeps=400", "cfpipe.train.gibbs.burn-in=50"};
+    TrainResult<FactorModel> settled = sample(settings(common), 20_000, VALID);
+    TrainResult<FactorModel> all = sample(settings(append(common,
+        "cfpipe.train.gibbs.stop-at-mc-error=0")), 20_000, VALID);
+
+    int sweeps = settled.history().size();
+    int samples = sweeps - 50;
+    assertTrue(samples >= 100 && samples % 20 == 0 && sweeps < 400, "stopped after " + sweeps);
+    assertEquals(400, all.history().size());
+    // The setting bounds the cost at half its fraction of the RMSE (0.25%); the planted noise
+    // is small against this chain's error, so allow twice that.
+    double stopped = settled.last().validRmse();
+    double full = all.last().validRmse();
+    assertTrue(stopped <= 1.005 * full, "stopped after " + sweeps + " sweeps: " + stopped
+        + ", all 400: " + full);
+  }
+
+  @Test
+  void resumingBeforeTheStopStopsWhereTheChainWould() {
+    // A checkpoint every 10 sweeps; the crash before the first check (sweep 105).
+    PipelineSettings s = settings("cfpipe.train.gibbs.sweeps=200",
+        "cfpipe.train.gibbs.burn-in=5");
+    assertResumesExactly(s, 60);
+  }
+
   /** A run that crashed after each of {@code crashes}, resumed, ends as an uninterrupted one. */
   private static void assertResumesExactly(PipelineSettings s, int... crashes) {
     TrainingSet data = TrainingSets.slice(PLANTED, 0, 20_000);
