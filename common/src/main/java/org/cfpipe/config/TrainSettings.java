@@ -91,10 +91,12 @@ public record TrainSettings(
    * @param chains independent chains, one after another, their posterior means averaged
    * @param stopAtMcError a chain stops before {@code sweeps} once the Monte Carlo variance of its
    *     mean's predictions is at most this fraction of the noise variance; 0 runs every sweep
+   * @param raoBlackwell the posterior mean adds up each coordinate's conditional mean at its
+   *     draw rather than the draw
    */
   public record Gibbs(int sweeps, int burnIn, double initStd, double rowNoiseShape,
-      boolean alignSamples, boolean implicit, int chains, double stopAtMcError)
-      implements Serializable {
+      boolean alignSamples, boolean implicit, int chains, double stopAtMcError,
+      boolean raoBlackwell) implements Serializable {
     public Gibbs {
       if (rowNoiseShape != 0 && rowNoiseShape < 1) {
         throw new SettingsException("cfpipe.train.gibbs.row-noise-shape must be 0 (off) or at "
@@ -234,7 +236,8 @@ public record TrainSettings(
             Checks.bool(config, p + "gibbs.align-samples"),
             Checks.bool(config, p + "gibbs.implicit"),
             Checks.intIn(config, p + "gibbs.chains", 1, 64),
-            Checks.doubleIn(config, p + "gibbs.stop-at-mc-error", 0.0, 1.0)),
+            Checks.doubleIn(config, p + "gibbs.stop-at-mc-error", 0.0, 1.0),
+            Checks.bool(config, p + "gibbs.rao-blackwell")),
         new Auto(Checks.oneOf(config, p + "engine", EngineChoice.class) == EngineChoice.AUTO,
             Checks.doubleIn(config, p + "budget", 0.0, 1e6),
             Checks.doubleBetween(config, p + "gibbs.cost.rating-core-nanos", 0.0, 1e9),

@@ -208,6 +208,7 @@ public final class GibbsSampler {
     final double[] residual;
     final double noiseShape;
     final boolean align;
+    final boolean raoBlackwell;
     final Scratch[] scratch;
     /** With cfpipe.train.gibbs.implicit; else null. */
     final ImplicitPrior implicit;
@@ -236,6 +237,7 @@ public final class GibbsSampler {
       this.residual = new double[data.size()];
       this.noiseShape = settings.gibbs().rowNoiseShape();
       this.align = settings.gibbs().alignSamples();
+      this.raoBlackwell = settings.gibbs().raoBlackwell();
       this.scratch = new Scratch[workers.threads()];
       for (int t = 0; t < scratch.length; t++) {
         scratch[t] = new Scratch();
@@ -276,18 +278,22 @@ public final class GibbsSampler {
       return settled;
     }
 
-    /** Adds the current sample's predictions of the traced ratings to {@link #mcError}. */
+    /** Adds the accumulated sample's predictions of the traced ratings to {@link #mcError}. */
     void trace() {
       int[] traced = mcError.traced;
       int[] u = data.users();
       int[] i = data.items();
       int k = users.k;
       double[] predictions = new double[traced.length];
+      double[] userFactors = sampleFactors(users);
+      double[] itemFactors = sampleFactors(items);
+      double[] userBias = sampleBias(users);
+      double[] itemBias = sampleBias(items);
       for (int j = 0; j < traced.length; j++) {
         int n = traced[j];
-        double p = w0 + users.bias[u[n]] + items.bias[i[n]];
+        double p = w0 + userBias[u[n]] + itemBias[i[n]];
         for (int f = 0; f < k; f++) {
-          p += users.visible[u[n] * k + f] * items.visible[i[n] * k + f];
+          p += userFactors[u[n] * k + f] * itemFactors[i[n] * k + f];
         }
         predictions[j] = p;
       }
@@ -512,6 +518,11 @@ public final class GibbsSampler {
         }
         double precision = a * hh + side.lambda[f];
         double mean = (a * he + side.mu[f] * side.lambda[f]) / precision;
+        if (f == k) {
+          side.biasMean[r] = mean;
+        } else {
+          side.factorMean[r * k + f] = mean;
+        }
         double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
         double change = drawn - theta;
         if (f == k) {
@@ -537,19 +548,41 @@ public final class GibbsSampler {
       return new SplittableRandom(Seeds.mix(Seeds.mix(seed, sweep, column), chunk, 0));
     }
 
+    /**
+     * Adds the sweep's sample to the sums: the draws, or with gibbs.rao-blackwell their
+     * conditional means (users' plus their implicit offsets as they are now).
+     */
     void accumulate() {
       samples++;
       w0Sum += w0;
-      double[] rotation = align && samples > 1 ? rotationOntoMean() : null;
       int k = users.k;
-      for (GibbsSide side : new GibbsSide[] {users, items}) {
-        inChunks(side.rows, (t, c, from, to) -> {
-          addRotated(side.factorSum, side.visible, rotation, 1.0, k, from, to);
-          for (int r = from; r < to; r++) {
-            side.biasSum[r] += side.bias[r];
+      if (raoBlackwell && implicit != null) {
+        inChunks(users.rows, (t, c, from, to) -> {
+          for (int j = from * k; j < to * k; j++) {
+            users.factorMean[j] += users.visible[j] - users.factors[j];
           }
         });
       }
+      double[] rotation = align && samples > 1 ? rotationOntoMean() : null;
+      for (GibbsSide side : new GibbsSide[] {users, items}) {
+        double[] factors = sampleFactors(side);
+        double[] bias = sampleBias(side);
+        inChunks(side.rows, (t, c, from, to) -> {
+          addRotated(side.factorSum, factors, rotation, 1.0, k, from, to);
+          for (int r = from; r < to; r++) {
+            side.biasSum[r] += bias[r];
+          }
+        });
+      }
+    }
+
+    /** The factor rows {@link #accumulate} adds: the visible draws or their conditional means. */
+    double[] sampleFactors(GibbsSide side) {
+      return raoBlackwell ? side.factorMean : side.visible;
+    }
+
+    double[] sampleBias(GibbsSide side) {
+      return raoBlackwell ? side.biasMean : side.bias;
     }
 
     /**
@@ -565,7 +598,7 @@ public final class GibbsSampler {
       workers.inChunks(partial.length, 1, (t, part, from, to) -> {
         GibbsSide side = sides[part / ROTATION_PARTS];
         int slice = part % ROTATION_PARTS;
-        addCross(partial[part], side.visible, side.factorSum, k,
+        addCross(partial[part], sampleFactors(side), side.factorSum, k,
             (int) ((long) side.rows * slice / ROTATION_PARTS),
             (int) ((long) side.rows * (slice + 1) / ROTATION_PARTS));
       });

@@ -18,6 +18,12 @@ final class GibbsSide {
   final double[] lambda;
   final double[] factorSum;
   final double[] biasSum;
+  /**
+   * Each row's coordinates' conditional means at their last draw (the factors', then the bias):
+   * the Rao-Blackwellised sample the posterior mean adds up instead of the draws themselves.
+   */
+  final double[] factorMean;
+  final double[] biasMean;
   /** Each row's noise precision scale: a rating's precision is alpha * user's * item's. */
   final double[] noise;
   /** Ratings of each row: rating ids from start[row] to start[row + 1] of ids. */
@@ -46,6 +52,8 @@ final class GibbsSide {
     Arrays.fill(lambda, 1.0);
     this.factorSum = new double[rows * k];
     this.biasSum = new double[rows];
+    this.factorMean = new double[rows * k];
+    this.biasMean = new double[rows];
     this.noise = new double[rows];
     Arrays.fill(noise, 1.0);
     this.start = csr[0];

@@ -138,6 +138,23 @@ class GibbsSamplerTest {
   }
 
   @Test
+  void raoBlackwellisedMeansComeFromTheSameChainWithLessNoise() {
+    // Few samples of a small slice, where the rarely rated rows' draws are mostly noise.
+    String[] common = {"cfpipe.train.gibbs.sweeps=30", "cfpipe.train.gibbs.burn-in=20",
+        "cfpipe.train.gibbs.stop-at-mc-error=0"};
+    TrainResult<FactorModel> means = sample(settings(common), 3_000, VALID);
+    TrainResult<FactorModel> draws = sample(settings(append(common,
+        "cfpipe.train.gibbs.rao-blackwell=false")), 3_000, VALID);
+
+    for (int sweep = 0; sweep < 30; sweep++) {
+      assertEquals(draws.history().get(sweep).trainLoss(), means.history().get(sweep).trainLoss(),
+          "the chain's own sample after sweep " + (sweep + 1));
+    }
+    assertTrue(means.last().validRmse() < draws.last().validRmse(), "conditional means "
+        + means.last().validRmse() + ", draws " + draws.last().validRmse());
+  }
+
+  @Test
   void resumingBeforeTheStopStopsWhereTheChainWould() {
     // A checkpoint every 10 sweeps; the crash before the first check (sweep 105).
     PipelineSettings s = settings("cfpipe.train.gibbs.sweeps=200",
