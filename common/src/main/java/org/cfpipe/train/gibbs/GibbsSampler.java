@@ -259,7 +259,7 @@ public final class GibbsSampler {
      * the check.
      */
     boolean settled(int sweep) {
-      if (mcError == null || !mcError.checkpoint()) {
+      if (mcError == null || !mcError.due()) {
         return false;
       }
       // The noise variance of the traced ratings, each 1 / (alpha a_u c_i), on average.
@@ -291,13 +291,19 @@ public final class GibbsSampler {
       double[] itemBias = sampleBias(items);
       for (int j = 0; j < traced.length; j++) {
         int n = traced[j];
-        double p = w0 + userBias[u[n]] + itemBias[i[n]];
-        for (int f = 0; f < k; f++) {
-          p += userFactors[u[n] * k + f] * itemFactors[i[n] * k + f];
-        }
-        predictions[j] = p;
+        predictions[j] = predict(u[n], i[n], k, userFactors, itemFactors, userBias, itemBias);
       }
       mcError.add(predictions);
+    }
+
+    /** w0 + b_u + b_i + u.v from the tables given. */
+    double predict(int user, int item, int k, double[] userFactors, double[] itemFactors,
+        double[] userBias, double[] itemBias) {
+      double p = w0 + userBias[user] + itemBias[item];
+      for (int f = 0; f < k; f++) {
+        p += userFactors[user * k + f] * itemFactors[item * k + f];
+      }
+      return p;
     }
 
     void initGaussian(GibbsSide side, double std, int marker) {
@@ -316,11 +322,8 @@ public final class GibbsSampler {
       int k = users.k;
       workers.inChunks(residual.length, RATING_CHUNK, (t, c, from, to) -> {
         for (int n = from; n < to; n++) {
-          double p = w0 + users.bias[u[n]] + items.bias[i[n]];
-          for (int f = 0; f < k; f++) {
-            p += users.visible[u[n] * k + f] * items.visible[i[n] * k + f];
-          }
-          residual[n] = y[n] - p;
+          residual[n] = y[n] - predict(u[n], i[n], k, users.visible, items.visible, users.bias,
+              items.bias);
         }
       });
     }

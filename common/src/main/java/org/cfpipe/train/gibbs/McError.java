@@ -36,7 +36,7 @@ final class McError {
   private float[] trace;
   private int samples;
 
-  /** Traces {@link #TRACED} of {@code ratings} ratings, evenly spaced, for up to capacity samples. */
+  /** Traces {@link #TRACED} of {@code ratings} ratings, evenly spaced; room for capacity. */
   McError(int ratings, int capacity) {
     int count = Math.min(TRACED, ratings);
     traced = new int[count];
@@ -63,11 +63,11 @@ final class McError {
   }
 
   /** Whether this many samples is a point to check at. */
-  boolean checkpoint() {
+  boolean due() {
     return samples >= FIRST_CHECK && (samples - FIRST_CHECK) % CHECK_EVERY == 0;
   }
 
-  /** The Monte Carlo variance of the mean of the samples so far, averaged over the traced ratings. */
+  /** The Monte Carlo variance of the mean of the samples so far, averaged over the ratings. */
   double variance() {
     int batches = BATCHES;
     int b = samples / batches;

@@ -59,7 +59,7 @@ class McErrorTest {
     int checks = 0;
     for (int s = 1; s <= 160; s++) {
       error.add(new double[error.traced.length]);
-      if (error.checkpoint()) {
+      if (error.due()) {
         checks++;
         assertTrue(s == 100 || s == 120 || s == 140 || s == 160, "check at " + s);
       }
