@@ -29,7 +29,27 @@ public record TrainSettings(
     long seed,
     Dl4j dl4j,
     Gibbs gibbs,
-    Auto auto) implements Serializable {
+    Auto auto,
+    WarmStart warmStart) implements Serializable {
+
+  /**
+   * Starting from last night's model ({@code cfpipe.train.warm-start}).
+   *
+   * @param auto start from the run whose id maps the encode stage extended, when its model has
+   *     the same type, shape, output and engine; else train from scratch, the reason logged
+   * @param epochs the sparse and dl4j engines' epochs when warm
+   * @param sweeps the gibbs engine's sweeps when warm
+   * @param burnIn the gibbs engine's burn-in when warm
+   */
+  public record WarmStart(boolean auto, int epochs, int sweeps, int burnIn)
+      implements Serializable {
+    public WarmStart {
+      if (burnIn >= sweeps) {
+        throw new SettingsException("cfpipe.train.warm-start-gibbs.burn-in (" + burnIn
+            + ") must be below cfpipe.train.warm-start-gibbs.sweeps (" + sweeps + ")");
+      }
+    }
+  }
 
   /**
    * What {@code engine = auto} may choose between ({@code cfpipe.train.budget}).
@@ -48,7 +68,22 @@ public record TrainSettings(
     return new TrainSettings(other, epochs, batchSize, optimizer, learningRate, schedule,
         weightDecay, l2, biasL2, momentum, beta1, beta2, epsilon, oneCycle, cosineRestarts,
         earlyStopping, averageFromEpoch, threads, blocks, distributed, resume, seed, dl4j, gibbs,
-        auto);
+        auto, warmStart);
+  }
+
+  /**
+   * The settings of a warm night: {@code warm-start.epochs} epochs, and the gibbs engine's
+   * {@code warm-start-gibbs} sweeps and burn-in; the rest unchanged.
+   */
+  public TrainSettings warm() {
+    Gibbs g = gibbs;
+    Gibbs warmGibbs = new Gibbs(warmStart.sweeps(), warmStart.burnIn(), g.initStd(),
+        g.rowNoiseShape(), g.alignSamples(), g.implicit(), g.chains(), g.stopAtMcError(),
+        g.raoBlackwell());
+    return new TrainSettings(engine, warmStart.epochs(), batchSize, optimizer, learningRate,
+        schedule, weightDecay, l2, biasL2, momentum, beta1, beta2, epsilon, oneCycle,
+        cosineRestarts, earlyStopping, averageFromEpoch, threads, blocks, distributed, resume,
+        seed, dl4j, warmGibbs, auto, warmStart);
   }
 
   /** Training engines; {@link #from} resolves {@code auto} to one of these. */
@@ -241,7 +276,18 @@ public record TrainSettings(
         new Auto(Checks.oneOf(config, p + "engine", EngineChoice.class) == EngineChoice.AUTO,
             Checks.doubleIn(config, p + "budget", 0.0, 1e6),
             Checks.doubleBetween(config, p + "gibbs.cost.rating-core-nanos", 0.0, 1e9),
-            Checks.doubleBetween(config, p + "gibbs.cost.row-core-micros", 0.0, 1e9)));
+            Checks.doubleBetween(config, p + "gibbs.cost.row-core-micros", 0.0, 1e9)),
+        new WarmStart(
+            Checks.oneOf(config, p + "warm-start", WarmStartChoice.class) == WarmStartChoice.AUTO,
+            Checks.intIn(config, p + "warm-start-epochs", 1, 100_000),
+            Checks.intIn(config, p + "warm-start-gibbs.sweeps", 1, 1_000_000),
+            Checks.intIn(config, p + "warm-start-gibbs.burn-in", 0, 1_000_000)));
+  }
+
+  /** Values of {@code cfpipe.train.warm-start}. */
+  enum WarmStartChoice {
+    OFF,
+    AUTO
   }
 
   private static Engine engine(EngineChoice choice, ModelSettings.Type model, Config settings) {

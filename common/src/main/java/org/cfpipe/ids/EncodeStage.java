@@ -83,7 +83,7 @@ public final class EncodeStage {
         ids.minItemRatings()) : 0;
     EncodeReport report = new EncodeReport(users.count(), items.count(), encodedRows,
         input.count() - encodedRows, filteredUsers, filteredItems,
-        (System.nanoTime() - start) / 1e9);
+        (System.nanoTime() - start) / 1e9, previous.map(RunLayout::runDir).orElse(null));
     if (report.filteredRows() > 0) {
       LOG.info("encode: left out {} ratings of {} users with fewer than {} ratings and {} items "
           + "with fewer than {}", report.filteredRows(), filteredUsers, ids.minUserRatings(),

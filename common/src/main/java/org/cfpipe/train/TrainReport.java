@@ -29,7 +29,8 @@ public record TrainReport(
    * @param gibbsEstimateSeconds the gibbs engine's estimated training time, which auto compares
    *     with the budget
    * @param scale the training ratings' scale, which the y-range follows
+   * @param warmStart the run whose model training started from, or why none
    */
   public record Choice(String engine, String reason, double gibbsEstimateSeconds,
-      RatingScale scale) {}
+      RatingScale scale, WarmStart.Report warmStart) {}
 }

@@ -47,7 +47,14 @@ public final class TrainStage {
         split.trainRows(), (long) ids.users() + ids.items(),
         Runtime.getRuntime().availableProcessors());
     ModelSettings model = choice.model();
-    TrainSettings train = choice.train();
+    TrainSettings chosen = choice.train();
+    WarmStart warm = WarmStart.of(spark, files, layout, ids, model, chosen);
+    TrainSettings train = warm.warm() ? chosen.warm() : chosen;
+    LOG.info("train: {}", warm.warm() ? String.format(Locale.ROOT, "warm start from %s (%d "
+        + "users, %d items known); %d epochs, or %d gibbs sweeps after %d of burn-in",
+        warm.report().from(), warm.report().users(), warm.report().items(), train.epochs(),
+        train.gibbs().sweeps(), train.gibbs().burnIn()) : "from scratch: "
+        + warm.report().reason());
     LOG.info("train: engine {} ({}); ratings on {}, y-range {}", train.engine().spelling(),
         choice.reason(), split.scale(), model.yRange().map(r -> "(" + r.min() + ", " + r.max()
             + ")").orElse("off"));
@@ -82,9 +89,9 @@ public final class TrainStage {
         case DL4J -> new Dl4jTrainer(model, train).train(ratings, validation, users, items,
             checkpoints, train.resume());
         case GIBBS -> new GibbsSampler(model, train).train(ratings, validation, users, items,
-            checkpoints, train.resume());
+            checkpoints, train.resume(), warm);
         case SPARSE -> new SparseTrainer(model, train).train(ratings, validation, users, items,
-            checkpoints, train.resume());
+            checkpoints, train.resume(), warm);
       };
       trainRows = ratings.size();
       validRows = validation.size();
@@ -104,7 +111,7 @@ public final class TrainStage {
         result.model().users(), result.model().items(), trainRows, validRows,
         result.history().size(), result.bestEpoch(), result.seconds(), best.trainLoss(),
         best.validRmse(), result.history(), new TrainReport.Choice(train.engine().spelling(),
-            choice.reason(), choice.gibbsEstimateSeconds(), split.scale()),
+            choice.reason(), choice.gibbsEstimateSeconds(), split.scale(), warm.report()),
         (System.nanoTime() - start) / 1e9);
     files.writeJson(layout.report(NAME), report);
     LOG.info(String.format(Locale.ROOT, "train: %d epochs in %.1f s, kept epoch %d, "

@@ -19,6 +19,7 @@ import org.cfpipe.train.EpochStats;
 import org.cfpipe.train.Seeds;
 import org.cfpipe.train.TrainResult;
 import org.cfpipe.train.TrainingSet;
+import org.cfpipe.train.WarmStart;
 import org.cfpipe.train.Workers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +101,16 @@ public final class GibbsSampler {
    */
   public TrainResult<FactorModel> train(TrainingSet ratings, TrainingSet validation, int users,
       int items, Checkpoints checkpoints, boolean resume) {
+    return train(ratings, validation, users, items, checkpoints, resume,
+        WarmStart.cold("not asked"));
+  }
+
+  /**
+   * @param warm last night's posterior mean, which replaces the random start of the ids it
+   *     knows in every chain
+   */
+  public TrainResult<FactorModel> train(TrainingSet ratings, TrainingSet validation, int users,
+      int items, Checkpoints checkpoints, boolean resume, WarmStart warm) {
     TrainingSet grouped = ratings.byUser(users);
     try (Workers workers = new Workers(settings.threadCount())) {
       ChainPool chains = pool(users, items);
@@ -111,7 +122,7 @@ public final class GibbsSampler {
       long start = System.nanoTime();
       while (chains.done < settings.gibbs().chains()) {
         if (chain == null) {
-          chain = new Chain(grouped, users, items, workers, chains.done);
+          chain = new Chain(grouped, users, items, workers, chains.done, warm);
         }
         chain.run(validation, checkpoints, chains, start,
             settings.gibbs().chains() - chains.done - 1);
@@ -133,7 +144,8 @@ public final class GibbsSampler {
       int index, int chainsAfter) {
     try (Workers workers = new Workers(settings.threadCount())) {
       ChainPool own = pool(users, items);
-      Chain chain = new Chain(ratings.byUser(users), users, items, workers, index);
+      Chain chain = new Chain(ratings.byUser(users), users, items, workers, index,
+          WarmStart.cold("on an executor"));
       chain.run(validation, Checkpoints.NONE, own, System.nanoTime(), chainsAfter);
       return chain.means(own.history);
     }
@@ -180,7 +192,8 @@ public final class GibbsSampler {
       chains.restore(in);
       Chain chain = null;
       if (in.readBoolean()) {
-        chain = new Chain(ratings, chains.users(), chains.items(), workers, chains.done);
+        chain = new Chain(ratings, chains.users(), chains.items(), workers, chains.done,
+            WarmStart.cold("resumed"));
         chain.restore(in);
       }
       LOG.info("resumed from the checkpoint after sweep {}", chains.history.size());
@@ -224,7 +237,12 @@ public final class GibbsSampler {
     double alpha = 1.0;
     int samples;
 
-    Chain(TrainingSet ratings, int userCount, int itemCount, Workers workers, int index) {
+    /**
+     * A chain from its random start, or with {@code warm} from last night's posterior mean for
+     * the ids it knows.
+     */
+    Chain(TrainingSet ratings, int userCount, int itemCount, Workers workers, int index,
+        WarmStart warm) {
       int k = modelSettings.factors();
       this.index = index;
       this.seed = index == 0 ? settings.seed() : Seeds.mix(settings.seed(), -1, index);
@@ -245,12 +263,25 @@ public final class GibbsSampler {
       double std = settings.gibbs().initStd();
       initGaussian(users, std, FactorModel.USERS);
       initGaussian(items, std, FactorModel.ITEMS);
+      if (warm.warm()) {
+        warm.applyTo(users.factors, users.bias, k, biases, FactorModel.USERS);
+        warm.applyTo(items.factors, items.bias, k, biases, FactorModel.ITEMS);
+      }
       this.implicit = settings.gibbs().implicit() ? new ImplicitPrior(users, items, workers)
           : null;
       w0 = globalMean ? data.mean() : 0.0;
       this.mcError = settings.gibbs().stopAtMcError() > 0
           ? new McError(data.size(), settings.gibbs().sweeps() - settings.gibbs().burnIn())
           : null;
+      if (warm.warm()) {
+        // Last night's parameters come without their noise: draw it from them (as sweep 0)
+        // rather than start the first sweep at alpha = 1, far from the data's noise.
+        if (implicit != null) {
+          implicit.recompute();
+        }
+        recomputeResiduals();
+        drawNoise(0);
+      }
     }
 
     /**
@@ -431,6 +462,14 @@ public final class GibbsSampler {
         implicit.draw(alpha, residual, (column, chunk) -> stream(sweep, column, chunk));
       }
       drawSide(items, users, sweep, 1);
+      return drawNoise(sweep);
+    }
+
+    /**
+     * Draws the noise precision alpha and, with row-noise-shape, each row's scale, from their
+     * conditionals given the residuals; returns the training MSE.
+     */
+    double drawNoise(int sweep) {
       int[] u = data.users();
       int[] i = data.items();
       double squares = 0;

@@ -18,6 +18,7 @@ import org.cfpipe.train.LearningRateSchedule;
 import org.cfpipe.train.Seeds;
 import org.cfpipe.train.TrainResult;
 import org.cfpipe.train.TrainingSet;
+import org.cfpipe.train.WarmStart;
 import org.cfpipe.train.Workers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,11 +60,24 @@ public final class SparseTrainer {
    */
   public TrainResult<FactorModel> train(TrainingSet ratings, TrainingSet validation, int users, int items,
       Checkpoints checkpoints, boolean resume) {
+    return train(ratings, validation, users, items, checkpoints, resume,
+        WarmStart.cold("not asked"));
+  }
+
+  /**
+   * @param warm last night's rows, which replace the random start of the ids they know
+   */
+  public TrainResult<FactorModel> train(TrainingSet ratings, TrainingSet validation, int users,
+      int items, Checkpoints checkpoints, boolean resume, WarmStart warm) {
     double offset = modelSettings.globalMean()
         ? FactorModel.offsetFor(ratings.mean(), modelSettings.yRange()) : 0.0;
     FactorModel model = new FactorModel(modelSettings.factors(), modelSettings.type().hasBiases(),
         users, items, offset, modelSettings.yRange());
     model.initUniform(modelSettings.initRange(), settings.seed());
+    if (warm.warm()) {
+      warm.applyTo(model.userRows(), model.rowWidth(), FactorModel.USERS);
+      warm.applyTo(model.itemRows(), model.rowWidth(), FactorModel.ITEMS);
+    }
     try (Workers workers = new Workers(settings.threadCount())) {
       RowOptimizer optimizer = RowOptimizer.create(settings);
       long totalBytes = 4L * model.rowWidth() * (1 + optimizer.stateSlots()) * (users + items);

@@ -1,0 +1,184 @@
+package org.cfpipe.train;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Objects;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.cfpipe.config.ModelSettings;
+import org.cfpipe.config.TrainSettings;
+import org.cfpipe.ids.EncodeReport;
+import org.cfpipe.ids.EncodeStage;
+import org.cfpipe.model.ModelInfo;
+import org.cfpipe.model.ModelStore;
+import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.spark.RunLayout;
+
+/**
+ * Last night's model as tonight's starting point ({@code cfpipe.train.warm-start}). The encode
+ * stage extended the id maps of an earlier committed run; when that run's model has the same
+ * type, factors, biases, y-range and engine as tonight's, its published factor rows, joined to
+ * tonight's id maps by their original ids, replace the random start of every id it knew. New ids
+ * start as on a cold night. The rows are read into the driver, as the single-JVM engines read the
+ * ratings.
+ */
+public final class WarmStart {
+  /**
+   * Where a night started, for the log and {@code metadata.json}.
+   *
+   * @param from the run folder whose model was the start; null for a cold start
+   * @param reason why, in words
+   * @param users user rows taken from it
+   * @param items item rows taken from it
+   */
+  public record Report(String from, String reason, long users, long items) {}
+
+  private final Report report;
+  private final Side users;
+  private final Side items;
+
+  /** Known rows of one side: their indices and, per index, factors then bias. */
+  private record Side(int[] index, float[] rows) {}
+
+  private WarmStart(Report report, Side users, Side items) {
+    this.report = report;
+    this.users = users;
+    this.items = items;
+  }
+
+  /** A cold start, with the reason. */
+  public static WarmStart cold(String reason) {
+    return new WarmStart(new Report(null, reason, 0, 0), null, null);
+  }
+
+  /**
+   * Tonight's start: last night's model, or a cold start and why.
+   *
+   * @param ids the encode stage's report, naming the run whose id maps it extended
+   * @param model tonight's model settings, the y-range resolved
+   * @param train tonight's settings, the engine resolved
+   */
+  public static WarmStart of(SparkSession spark, HadoopFiles files, RunLayout layout,
+      EncodeReport ids, ModelSettings model, TrainSettings train) {
+    if (!train.warmStart().auto()) {
+      return cold("cfpipe.train.warm-start = off");
+    }
+    if (train.engine() == TrainSettings.Engine.DL4J) {
+      return cold("the dl4j engine starts from scratch");
+    }
+    if (train.distributed().workers() > 0) {
+      return cold("training on the executors (distributed.workers > 0) starts from scratch");
+    }
+    if (ids.extended() == null) {
+      return cold("the id maps were fitted afresh: no earlier committed run was extended "
+          + "(cfpipe.ids.previous)");
+    }
+    RunLayout.Tables previous = new RunLayout.Tables(ids.extended());
+    String mismatch = mismatch(files, previous, model, train);
+    if (mismatch != null) {
+      return cold("not from " + ids.extended() + ": " + mismatch);
+    }
+    int width = model.factors() + (model.type().hasBiases() ? 1 : 0);
+    Side userRows = side(spark, previous.userFactors(), layout.staged().userIds(),
+        EncodeStage.USER_ID, EncodeStage.USER_INDEX, model.factors(), width);
+    Side itemRows = side(spark, previous.itemFactors(), layout.staged().itemIds(),
+        EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX, model.factors(), width);
+    return new WarmStart(new Report(ids.extended(), "auto: the model of the run whose id maps "
+        + "were extended", userRows.index().length, itemRows.index().length), userRows,
+        itemRows);
+  }
+
+  /** What keeps the previous run's model from being tonight's start; null when nothing. */
+  private static String mismatch(HadoopFiles files, RunLayout.Tables previous,
+      ModelSettings model, TrainSettings train) {
+    ModelInfo info = files.readJson(previous.model() + "/model.json", ModelInfo.class);
+    if (!info.type().equals(model.type().spelling())) {
+      return "its model is " + info.type() + ", tonight's " + model.type().spelling();
+    }
+    if (info.factors() != model.factors()) {
+      return "it has " + info.factors() + " factors, tonight " + model.factors();
+    }
+    if (info.biases() != model.type().hasBiases()) {
+      return "its biases differ";
+    }
+    if (!Objects.equals(info.yRange(), model.yRange())) {
+      return "its y-range " + info.yRange().map(Object::toString).orElse("off") + " is not "
+          + "tonight's " + model.yRange().map(Object::toString).orElse("off");
+    }
+    try {
+      JsonNode engine = HadoopFiles.json().readTree(files.readString(previous.metadataJson()))
+          .path("choice").path("engine");
+      if (!engine.asText().equals(train.engine().spelling())) {
+        return "it was trained by the " + engine.asText() + " engine, tonight by the "
+            + train.engine().spelling();
+      }
+    } catch (java.io.IOException e) {
+      return "its metadata.json is unreadable (" + e.getMessage() + ")";
+    }
+    return null;
+  }
+
+  /** The rows of a published factor table, by tonight's index of their original id. */
+  private static Side side(SparkSession spark, String table, String idMap, String idColumn,
+      String indexColumn, int factors, int width) {
+    Dataset<Row> rows = spark.read().parquet(table).select(idColumn, ModelStore.BIAS,
+            ModelStore.FACTORS)
+        .join(spark.read().parquet(idMap).select(idColumn, indexColumn), idColumn)
+        .select(col(indexColumn), col(ModelStore.BIAS), col(ModelStore.FACTORS));
+    List<Row> collected = rows.collectAsList();
+    int[] index = new int[collected.size()];
+    float[] values = new float[collected.size() * width];
+    for (int r = 0; r < collected.size(); r++) {
+      Row row = collected.get(r);
+      index[r] = row.getInt(0);
+      List<Float> f = row.getList(2);
+      for (int j = 0; j < factors; j++) {
+        values[r * width + j] = f.get(j);
+      }
+      if (width > factors) {
+        values[r * width + factors] = row.isNullAt(1) ? 0f : row.getFloat(1);
+      }
+    }
+    return new Side(index, values);
+  }
+
+  public Report report() {
+    return report;
+  }
+
+  /** Whether there is a model to start from. */
+  public boolean warm() {
+    return users != null;
+  }
+
+  /**
+   * Overwrites the known rows of flat parameter rows ({@code factors} values, then the bias when
+   * {@code width} has room for it).
+   *
+   * @param side {@link org.cfpipe.model.FactorModel#USERS} or {@code ITEMS}
+   */
+  public void applyTo(float[] target, int width, int side) {
+    Side known = side == org.cfpipe.model.FactorModel.USERS ? users : items;
+    for (int r = 0; r < known.index().length; r++) {
+      System.arraycopy(known.rows(), r * width, target, known.index()[r] * width, width);
+    }
+  }
+
+  /** Overwrites the known rows of separate factor and bias arrays (the gibbs engine's). */
+  public void applyTo(double[] factors, double[] bias, int k, boolean biases, int side) {
+    Side known = side == org.cfpipe.model.FactorModel.USERS ? users : items;
+    int width = k + (biases ? 1 : 0);
+    for (int r = 0; r < known.index().length; r++) {
+      int at = known.index()[r];
+      for (int f = 0; f < k; f++) {
+        factors[at * k + f] = known.rows()[r * width + f];
+      }
+      if (biases) {
+        bias[at] = known.rows()[r * width + k];
+      }
+    }
+  }
+}
