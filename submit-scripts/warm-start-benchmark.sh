@@ -48,8 +48,8 @@ n2=$(($(wc -l < "$work/night2/ratings.csv") - 1))
 echo "date: $(date -u +%F), commit $(git -C "$root" rev-parse --short HEAD), $(nproc) cores"
 echo "night 1: $n1 ratings; night 2: $n2 ratings ($((n2 - n1)) new, $(python3 -c "print(f'{100 * ($n2 - $n1) / $n2:.2f}')")%)"
 echo
-echo "| engine | night 2 | valid RMSE | epochs or sweeps | train s | warm/cold time | from |"
-echo "|---|---|---|---|---|---|---|"
+echo "| engine | night 2 | valid RMSE | epochs or sweeps | train s | warm/cold | train stage s | warm/cold | from |"
+echo "|---|---|---|---|---|---|---|---|---|"
 run() {  # out, night, date, warm-start, engine
   "$root/submit-scripts/run-local.sh" pipeline --ratings "$work/$2/ratings.csv" \
     --format movielens-csv --output "$1" --run-date "$3" --set "cfpipe.train.engine=$5" \
@@ -65,12 +65,14 @@ for engine in $engines; do
   python3 - "$engine" "$out.night2.off.metadata.json" "$out.night2.auto.metadata.json" <<'EOF'
 import json, sys
 engine, cold, warm = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
-def row(name, m, share):
+def row(name, m, share, stage_share):
     w = m["choice"]["warm_start"]
     print(f"| {engine} | {name} | {m['metrics']['valid_rmse']:.4f} | {m['metrics']['epochs']} | "
-          f"{m['metrics']['train_seconds']:.1f} | {share} | {w['from'] or '-'} |")
-row("cold", cold, "")
-row("warm", warm, f"{warm['metrics']['train_seconds'] / cold['metrics']['train_seconds']:.2f}")
-print(f"| {engine} | warm - cold RMSE | {warm['metrics']['valid_rmse'] - cold['metrics']['valid_rmse']:+.4f} | | | | |")
+          f"{m['metrics']['train_seconds']:.1f} | {share} | {m['stage_seconds']['train']:.1f} | "
+          f"{stage_share} | {w['from'] or '-'} |")
+row("cold", cold, "", "")
+row("warm", warm, f"{warm['metrics']['train_seconds'] / cold['metrics']['train_seconds']:.2f}",
+    f"{warm['stage_seconds']['train'] / cold['stage_seconds']['train']:.2f}")
+print(f"| {engine} | warm - cold RMSE | {warm['metrics']['valid_rmse'] - cold['metrics']['valid_rmse']:+.4f} | | | | | | |")
 EOF
 done

@@ -1,9 +1,17 @@
 """The cfpipe nightly run as an Airflow DAG: one SparkSubmitOperator per stage, run date {{ ds }}.
 
-Safe to backfill and to retry: every stage reads and writes only its run date's folders
+Safe to retry: every stage reads and writes only its run date's folders
 (OUTPUT/_work/run_date=DATE/...), and export publishes OUTPUT/run_date=DATE/model=NAME whole
 (rename, then _SUCCESS), so a retried or re-run date replaces its output exactly and a failed one
 leaves nothing visible. Backfilled dates do not move OUTPUT/_latest, which names the newest date.
+
+Nights depend on each other: a night extends the id maps of the newest earlier committed night
+(cfpipe.ids.previous = auto) and, with cfpipe.train.warm-start = auto, starts from its model. So
+nights run one at a time and in date order (max_active_runs=1, catch-up in date order), and each
+task waits for its own previous night to have succeeded (depends_on_past). A night whose previous
+night started but did not commit fails in encode, naming it, instead of extending an older map
+(the encode stage refuses; docs/operations.md): clear the failed night, let it finish, then clear
+the nights after it.
 
 Set up (Airflow 2 with apache-airflow-providers-apache-spark):
   - a Spark connection "spark_cfpipe" whose host is the master (spark://host:7077, yarn, k8s://...);
@@ -27,7 +35,7 @@ default_args = {
     "owner": "data-engineering",
     "retries": 2,
     "retry_delay": timedelta(minutes=10),
-    "depends_on_past": False,
+    "depends_on_past": True,
 }
 
 with DAG(
@@ -36,7 +44,7 @@ with DAG(
     schedule="0 2 * * *",
     start_date=datetime(2024, 1, 1),
     catchup=True,
-    max_active_runs=2,
+    max_active_runs=1,
     default_args=default_args,
     tags=["cfpipe", "spark"],
 ) as dag:

@@ -141,7 +141,7 @@ public final class EncodeStage {
     if (!ids.auto()) {
       return Optional.empty();
     }
-    return files.list(layout.outputDir()).stream()
+    Optional<RunLayout> newest = files.list(layout.outputDir()).stream()
         .map(RUN_DATE_DIR::matcher)
         .filter(Matcher::matches)
         .map(m -> LocalDate.parse(m.group(2)))
@@ -150,6 +150,37 @@ public final class EncodeStage {
         .map(date -> new RunLayout(layout.outputDir(), date, layout.model()))
         .filter(previous -> committed(files, previous))
         .findFirst();
+    refuseUncommittedNightBetween(files, layout, newest);
+    return newest;
+  }
+
+  /**
+   * Fails when a run date between {@code newest} (the newest earlier committed run) and tonight
+   * started (its _work folder exists) but has not committed. Both nights would extend the same
+   * older maps and number their new ids apart, and the nights after them would inherit one
+   * numbering or the other: nights must commit in date order.
+   */
+  private static void refuseUncommittedNightBetween(HadoopFiles files, RunLayout layout,
+      Optional<RunLayout> newest) {
+    LocalDate after = newest.map(RunLayout::runDate).orElse(LocalDate.MIN);
+    Optional<RunLayout> pending = files.list(layout.outputDir() + "/_work").stream()
+        .map(RUN_DATE_DIR::matcher)
+        .filter(Matcher::matches)
+        .map(m -> LocalDate.parse(m.group(2)))
+        .filter(date -> date.isAfter(after) && date.isBefore(layout.runDate()))
+        .sorted()
+        .map(date -> new RunLayout(layout.outputDir(), date, layout.model()))
+        .filter(night -> files.exists(night.work()))
+        .findFirst();
+    if (pending.isPresent()) {
+      RunLayout night = pending.get();
+      throw new InputException("the night of " + night.runDate() + " started ("
+          + night.work() + ") but has not committed: extending "
+          + newest.map(r -> "the id maps of " + r.runDate()).orElse("fresh id maps")
+          + " tonight would number new ids apart from it (cfpipe.ids.previous = auto). Run "
+          + night.runDate() + " to its end first, or delete its _work folder to skip it, or "
+          + "name the run to extend with cfpipe.ids.previous");
+    }
   }
 
   private static final Pattern RUN_DATE_DIR =

@@ -70,13 +70,8 @@ public final class ExportStage {
     files.commitParquet(items, staged.itemFactors());
     ModelInfo model = files.readJson(layout.modelJson(), ModelInfo.class);
     files.writeJson(staged.model() + "/model.json", model);
-    if (files.exists(layout.network())) {
-      files.writeAtomically(staged.network(), out -> {
-        try (java.io.InputStream in = files.open(layout.network())) {
-          in.transferTo(out);
-        }
-      });
-    }
+    copyIfPresent(files, layout.network(), staged.network());
+    copyIfPresent(files, layout.chainState(), staged.chainState());
 
     RunMetrics metrics = metrics(files, layout, (System.nanoTime() - start) / 1e9);
     files.writeJson(staged.metricsJson(), metrics);
@@ -90,6 +85,16 @@ public final class ExportStage {
     RunCommit.commit(files, layout);
     LOG.info("export: factor tables, metadata.json and metrics in {}", layout.runDir());
     return metrics;
+  }
+
+  private static void copyIfPresent(HadoopFiles files, String from, String to) {
+    if (files.exists(from)) {
+      files.writeAtomically(to, out -> {
+        try (java.io.InputStream in = files.open(from)) {
+          in.transferTo(out);
+        }
+      });
+    }
   }
 
   /** The stages' reports, gathered. */

@@ -119,6 +119,11 @@ public record RunLayout(String outputDir, LocalDate runDate, String model)
     return work() + "/model/network.zip";
   }
 
+  /** The gibbs engine's last chain state ({@link Tables#chainState}); absent for the others. */
+  public String chainState() {
+    return work() + "/model/gibbs-chain.bin";
+  }
+
   /** Training checkpoints: outside _work, which a rerun of ingest clears. */
   public String checkpoints() {
     return outputDir + "/_checkpoints/" + partition();
@@ -172,6 +177,14 @@ public record RunLayout(String outputDir, LocalDate runDate, String model)
     /** The dl4j engine's network, loadable with DL4J's ModelSerializer. */
     public String network() {
       return model() + "/network.zip";
+    }
+
+    /**
+     * The gibbs engine's last chain state: every parameter, hyperparameter and noise scale of the
+     * chain's last sweep, by index, from which a warm start's chain continues.
+     */
+    public String chainState() {
+      return model() + "/gibbs-chain.bin";
     }
 
     /** The analyze stage's report.html and the PNG and CSV files it shows. */

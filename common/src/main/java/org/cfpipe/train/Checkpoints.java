@@ -91,6 +91,22 @@ public interface Checkpoints {
     }
   }
 
+  /**
+   * Reads what {@link #writeDoubles} wrote into the first values of {@code values}, which may be
+   * longer (a table that has grown since); returns how many were read.
+   */
+  static int readDoublesInto(DataInputStream in, double[] values) throws IOException {
+    int length = in.readInt();
+    if (length > values.length) {
+      throw new IOException(length + " values stored where at most " + values.length
+          + " fit");
+    }
+    for (int j = 0; j < length; j++) {
+      values[j] = in.readDouble();
+    }
+    return length;
+  }
+
   /** No checkpoints: nothing is saved and there is nothing to resume from. */
   Checkpoints NONE = new Checkpoints() {
     @Override

@@ -10,12 +10,19 @@ import org.cfpipe.model.RatingModel;
  *     stopping kept an earlier one)
  * @param network the dl4j engine's network with those parameters, as DL4J's ModelSerializer
  *     writes it (without the updater state); null from the sparse engine
+ * @param chainState the gibbs engine's last chain state (parameters, hyperparameters, noise), from
+ *     which the next night's chain continues with a warm start; null from the other engines
  */
 public record TrainResult<M extends RatingModel>(M model, List<EpochStats> history, int bestEpoch,
-    double seconds, byte[] network) {
+    double seconds, byte[] network, byte[] chainState) {
 
   public TrainResult(M model, List<EpochStats> history, int bestEpoch, double seconds) {
-    this(model, history, bestEpoch, seconds, null);
+    this(model, history, bestEpoch, seconds, null, null);
+  }
+
+  public TrainResult(M model, List<EpochStats> history, int bestEpoch, double seconds,
+      byte[] network) {
+    this(model, history, bestEpoch, seconds, network, null);
   }
 
   public EpochStats last() {

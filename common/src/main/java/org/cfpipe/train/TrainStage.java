@@ -100,12 +100,8 @@ public final class TrainStage {
     files.commitParquet(ModelStore.userTable(spark, result.model()), layout.modelUsers());
     files.commitParquet(ModelStore.itemTable(spark, result.model()), layout.modelItems());
     files.writeJson(layout.modelJson(), ModelInfo.of(model.type().spelling(), result.model()));
-    byte[] network = result.network();
-    if (network != null) {
-      files.writeAtomically(layout.network(), out -> out.write(network));
-    } else {
-      files.delete(layout.network());
-    }
+    writeOrDelete(files, layout.network(), result.network());
+    writeOrDelete(files, layout.chainState(), result.chainState());
     EpochStats best = result.best();
     TrainReport report = new TrainReport(model.type().spelling(), model.factors(),
         result.model().users(), result.model().items(), trainRows, validRows,
@@ -118,5 +114,13 @@ public final class TrainStage {
         + "valid_rmse %.4f", report.epochs(), report.trainSeconds(), report.bestEpoch(),
         report.finalValidRmse()));
     return report;
+  }
+
+  private static void writeOrDelete(HadoopFiles files, String path, byte[] bytes) {
+    if (bytes != null) {
+      files.writeAtomically(path, out -> out.write(bytes));
+    } else {
+      files.delete(path);
+    }
   }
 }

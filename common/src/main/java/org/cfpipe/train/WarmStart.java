@@ -23,7 +23,11 @@ import org.cfpipe.spark.RunLayout;
  * type, factors, biases, y-range and engine as tonight's, its published factor rows, joined to
  * tonight's id maps by their original ids, replace the random start of every id it knew. New ids
  * start as on a cold night. The rows are read into the driver, as the single-JVM engines read the
- * ratings.
+ * ratings. For the gibbs engine, the previous run's last chain state
+ * ({@link RunLayout.Tables#chainState}: every parameter, hyperparameter and noise scale of its last
+ * sweep) is read too when it is there, and tonight's chain continues from it, so that its samples
+ * are draws from the posterior from the first sweep on rather than drifting away from a
+ * posterior mean, which is smoother than any sample.
  */
 public final class WarmStart {
   /**
@@ -39,19 +43,21 @@ public final class WarmStart {
   private final Report report;
   private final Side users;
   private final Side items;
+  private final byte[] chainState;
 
   /** Known rows of one side: their indices and, per index, factors then bias. */
   private record Side(int[] index, float[] rows) {}
 
-  private WarmStart(Report report, Side users, Side items) {
+  private WarmStart(Report report, Side users, Side items, byte[] chainState) {
     this.report = report;
     this.users = users;
     this.items = items;
+    this.chainState = chainState;
   }
 
   /** A cold start, with the reason. */
   public static WarmStart cold(String reason) {
-    return new WarmStart(new Report(null, reason, 0, 0), null, null);
+    return new WarmStart(new Report(null, reason, 0, 0), null, null, null);
   }
 
   /**
@@ -86,9 +92,18 @@ public final class WarmStart {
         EncodeStage.USER_ID, EncodeStage.USER_INDEX, model.factors(), width);
     Side itemRows = side(spark, previous.itemFactors(), layout.staged().itemIds(),
         EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX, model.factors(), width);
-    return new WarmStart(new Report(ids.extended(), "auto: the model of the run whose id maps "
-        + "were extended", userRows.index().length, itemRows.index().length), userRows,
-        itemRows);
+    byte[] state = null;
+    if (train.engine() == TrainSettings.Engine.GIBBS && files.exists(previous.chainState())) {
+      try (java.io.InputStream in = files.open(previous.chainState())) {
+        state = in.readAllBytes();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read " + previous.chainState(), e);
+      }
+    }
+    return new WarmStart(new Report(ids.extended(), state != null
+        ? "auto: the last chain state of the run whose id maps were extended"
+        : "auto: the model of the run whose id maps were extended", userRows.index().length,
+        itemRows.index().length), userRows, itemRows, state);
   }
 
   /** What keeps the previous run's model from being tonight's start; null when nothing. */
@@ -147,6 +162,15 @@ public final class WarmStart {
 
   public Report report() {
     return report;
+  }
+
+  /**
+   * The gibbs engine's last chain state of the previous run ({@link RunLayout.Tables#chainState}),
+   * from which its chain continues; null when there is none (the chain then starts from the
+   * posterior mean's rows).
+   */
+  public byte[] chainState() {
+    return chainState;
   }
 
   /** Whether there is a model to start from. */

@@ -121,6 +121,25 @@ class DeploymentFilesIT {
   }
 
   @Test
+  void nightlyShRunsARangeOfNightsInDateOrderAndStopsAtTheFirstFailure() throws Exception {
+    Path out = Files.createTempDirectory("nightly-range");
+    Process p = run(ROOT.toFile(), "submit-scripts/nightly.sh", "2024-05-01", "2024-05-03",
+        "--set", "cfpipe.input.ratings=" + out.resolve("missing.csv"),
+        "--set", "cfpipe.output.dir=" + out.resolve("output"));
+    String log = output(p);
+    assertEquals(2, p.exitValue(), log);
+    assertTrue(log.contains("nightly.sh: ingest for 2024-05-01"), log);
+    assertTrue(log.contains("later stages and nights not run"), log);
+    assertFalse(log.contains("2024-05-02"), log);
+
+    Process backwards = run(ROOT.toFile(), "submit-scripts/nightly.sh", "2024-05-03",
+        "2024-05-01");
+    String refused = output(backwards);
+    assertEquals(1, backwards.exitValue(), refused);
+    assertTrue(refused.contains("2024-05-01 is before 2024-05-03"), refused);
+  }
+
+  @Test
   void theDagCompiles() throws Exception {
     Path pyc = Files.createTempDirectory("dag-pyc");
     Process p = new ProcessBuilder("python3", "-c", "import py_compile, sys; "

@@ -72,6 +72,8 @@ import org.slf4j.LoggerFactory;
 public final class GibbsSampler {
   private static final Logger LOG = LoggerFactory.getLogger(GibbsSampler.class);
   private static final int CHECKPOINT_VERSION = 6;
+  /** The version of {@link Chain#state()}'s format. */
+  private static final int STATE_VERSION = 1;
   /** Rows a thread takes at a time. */
   static final int CHUNK = 256;
   /** Ratings a thread takes at a time in the passes over every rating. */
@@ -120,16 +122,19 @@ public final class GibbsSampler {
             .orElse(null);
       }
       long start = System.nanoTime();
+      byte[] state = null;
       while (chains.done < settings.gibbs().chains()) {
         if (chain == null) {
           chain = new Chain(grouped, users, items, workers, chains.done, warm);
         }
         chain.run(validation, checkpoints, chains, start,
             settings.gibbs().chains() - chains.done - 1);
+        state = chain.state();
         chain = null;
       }
       double seconds = chains.previousSeconds + (System.nanoTime() - start) / 1e9;
-      return new TrainResult<>(chains.model(), chains.history, chains.history.size(), seconds);
+      return new TrainResult<>(chains.model(), chains.history, chains.history.size(), seconds,
+          null, state);
     }
   }
 
@@ -263,18 +268,19 @@ public final class GibbsSampler {
       double std = settings.gibbs().initStd();
       initGaussian(users, std, FactorModel.USERS);
       initGaussian(items, std, FactorModel.ITEMS);
-      if (warm.warm()) {
-        warm.applyTo(users.factors, users.bias, k, biases, FactorModel.USERS);
-        warm.applyTo(items.factors, items.bias, k, biases, FactorModel.ITEMS);
-      }
       this.implicit = settings.gibbs().implicit() ? new ImplicitPrior(users, items, workers)
           : null;
       w0 = globalMean ? data.mean() : 0.0;
       this.mcError = settings.gibbs().stopAtMcError() > 0
           ? new McError(data.size(), settings.gibbs().sweeps() - settings.gibbs().burnIn())
           : null;
+      if (warm.chainState() != null && continueFrom(warm.chainState())) {
+        return;
+      }
       if (warm.warm()) {
-        // Last night's parameters come without their noise: draw it from them (as sweep 0)
+        warm.applyTo(users.factors, users.bias, k, biases, FactorModel.USERS);
+        warm.applyTo(items.factors, items.bias, k, biases, FactorModel.ITEMS);
+        // Last night's posterior mean comes without its noise: draw it from them (as sweep 0)
         // rather than start the first sweep at alpha = 1, far from the data's noise.
         if (implicit != null) {
           implicit.recompute();
@@ -663,6 +669,66 @@ public final class GibbsSampler {
       copyRows(mean ? items.factorSum : items.visible, mean ? items.biasSum : items.bias,
           items.k, biases, scale, model.itemRows());
       return model;
+    }
+
+    /**
+     * The chain's last sample: every parameter, hyperparameter and noise scale, by index, which
+     * {@link #continueFrom} reads back (the running sums and the trace are left out).
+     */
+    byte[] state() {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(bytes))) {
+        out.writeInt(STATE_VERSION);
+        out.writeInt(users.k);
+        out.writeBoolean(biases);
+        out.writeBoolean(implicit != null);
+        out.writeDouble(w0);
+        out.writeDouble(alpha);
+        for (GibbsSide side : new GibbsSide[] {users, items}) {
+          for (double[] values : new double[][] {side.factors, side.bias, side.noise, side.mu,
+              side.lambda}) {
+            Checkpoints.writeDoubles(out, values);
+          }
+        }
+        if (implicit != null) {
+          implicit.save(out);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return bytes.toByteArray();
+    }
+
+    /**
+     * Continues last night's chain: its rows (tonight's indices extend last night's, so row r is
+     * the same id), hyperparameters and noise; the rows new tonight keep their random start.
+     * Returns false, leaving the chain as it was, when the state is of another shape.
+     */
+    boolean continueFrom(byte[] state) {
+      try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(state))) {
+        if (in.readInt() != STATE_VERSION || in.readInt() != users.k
+            || in.readBoolean() != biases || in.readBoolean() != (implicit != null)) {
+          LOG.warn("last night's chain state is of another version or shape: starting from "
+              + "its posterior mean instead");
+          return false;
+        }
+        w0 = in.readDouble();
+        alpha = in.readDouble();
+        for (GibbsSide side : new GibbsSide[] {users, items}) {
+          for (double[] values : new double[][] {side.factors, side.bias, side.noise}) {
+            Checkpoints.readDoublesInto(in, values);
+          }
+          Checkpoints.readDoubles(in, side.mu);
+          Checkpoints.readDoubles(in, side.lambda);
+        }
+        if (implicit != null) {
+          implicit.continueFrom(in);
+        }
+        return true;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read last night's chain state: "
+            + e.getMessage(), e);
+      }
     }
 
     void save(DataOutputStream out) throws IOException {

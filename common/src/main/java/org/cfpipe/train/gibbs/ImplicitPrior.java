@@ -196,6 +196,13 @@ final class ImplicitPrior {
     }
   }
 
+  /** The y_j of the items {@link #save} knew, and the prior's hyperparameters; new items keep 0. */
+  void continueFrom(DataInputStream in) throws IOException {
+    Checkpoints.readDoublesInto(in, y);
+    Checkpoints.readDoubles(in, yMu);
+    Checkpoints.readDoubles(in, yLambda);
+  }
+
   void restore(DataInputStream in) throws IOException {
     for (double[] values : new double[][] {y, yMu, yLambda}) {
       Checkpoints.readDoubles(in, values);
