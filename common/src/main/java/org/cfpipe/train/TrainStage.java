@@ -75,9 +75,9 @@ public final class TrainStage {
         case DL4J -> new Dl4jTrainer(model, train).train(spark, trainTable, validTable, users,
             items);
         case GIBBS -> new DistributedChains(model, train).train(spark, trainTable, validTable,
-            users, items, layout.checkpoints(), train.resume());
+            users, items, layout.checkpoints(), train.resume(), warm);
         case SPARSE -> new DistributedTrainer(model, train).train(spark, trainTable, validTable,
-            users, items, layout.checkpoints(), train.resume());
+            users, items, layout.checkpoints(), train.resume(), warm);
       };
       trainRows = trainTable.count();
       validRows = validTable.count();

@@ -29,7 +29,8 @@ import org.cfpipe.spark.RunLayout;
  * are draws from the posterior from the first sweep on rather than drifting away from a
  * posterior mean, which is smoother than any sample.
  */
-public final class WarmStart {
+public final class WarmStart implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   /**
    * Where a night started, for the log and {@code metadata.json}.
    *
@@ -38,26 +39,37 @@ public final class WarmStart {
    * @param users user rows taken from it
    * @param items item rows taken from it
    */
-  public record Report(String from, String reason, long users, long items) {}
+  public record Report(String from, String reason, long users, long items)
+      implements java.io.Serializable {}
 
   private final Report report;
-  private final Side users;
-  private final Side items;
+  /** Last night's rows by tonight's index (index, bias, factors); null for a cold start. */
+  private final transient Dataset<Row> userRows;
+  private final transient Dataset<Row> itemRows;
+  private final boolean warm;
+  private final int factors;
+  private final int width;
   private final byte[] chainState;
+  private Side users;
+  private Side items;
 
   /** Known rows of one side: their indices and, per index, factors then bias. */
-  private record Side(int[] index, float[] rows) {}
+  private record Side(int[] index, float[] rows) implements java.io.Serializable {}
 
-  private WarmStart(Report report, Side users, Side items, byte[] chainState) {
+  private WarmStart(Report report, Dataset<Row> userRows, Dataset<Row> itemRows, int factors,
+      int width, byte[] chainState) {
     this.report = report;
-    this.users = users;
-    this.items = items;
+    this.warm = userRows != null;
+    this.userRows = userRows;
+    this.itemRows = itemRows;
+    this.factors = factors;
+    this.width = width;
     this.chainState = chainState;
   }
 
   /** A cold start, with the reason. */
   public static WarmStart cold(String reason) {
-    return new WarmStart(new Report(null, reason, 0, 0), null, null, null);
+    return new WarmStart(new Report(null, reason, 0, 0), null, null, 0, 0, null);
   }
 
   /**
@@ -75,9 +87,6 @@ public final class WarmStart {
     if (train.engine() == TrainSettings.Engine.DL4J) {
       return cold("the dl4j engine starts from scratch");
     }
-    if (train.distributed().workers() > 0) {
-      return cold("training on the executors (distributed.workers > 0) starts from scratch");
-    }
     if (ids.extended() == null) {
       return cold("the id maps were fitted afresh: no earlier committed run was extended "
           + "(cfpipe.ids.previous)");
@@ -88,10 +97,14 @@ public final class WarmStart {
       return cold("not from " + ids.extended() + ": " + mismatch);
     }
     int width = model.factors() + (model.type().hasBiases() ? 1 : 0);
-    Side userRows = side(spark, previous.userFactors(), layout.staged().userIds(),
-        EncodeStage.USER_ID, EncodeStage.USER_INDEX, model.factors(), width);
-    Side itemRows = side(spark, previous.itemFactors(), layout.staged().itemIds(),
-        EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX, model.factors(), width);
+    // Tonight's maps as encode staged them, or as export published them when the train stage
+    // runs again after the night committed.
+    RunLayout.Tables tonight = files.exists(layout.staged().userIds()) ? layout.staged()
+        : layout.published();
+    Dataset<Row> userRows = rows(spark, previous.userFactors(), tonight.userIds(),
+        EncodeStage.USER_ID, EncodeStage.USER_INDEX);
+    Dataset<Row> itemRows = rows(spark, previous.itemFactors(), tonight.itemIds(),
+        EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX);
     byte[] state = null;
     if (train.engine() == TrainSettings.Engine.GIBBS && files.exists(previous.chainState())) {
       try (java.io.InputStream in = files.open(previous.chainState())) {
@@ -102,8 +115,8 @@ public final class WarmStart {
     }
     return new WarmStart(new Report(ids.extended(), state != null
         ? "auto: the last chain state of the run whose id maps were extended"
-        : "auto: the model of the run whose id maps were extended", userRows.index().length,
-        itemRows.index().length), userRows, itemRows, state);
+        : "auto: the model of the run whose id maps were extended", userRows.count(),
+        itemRows.count()), userRows, itemRows, model.factors(), width, state);
   }
 
   /** What keeps the previous run's model from being tonight's start; null when nothing. */
@@ -137,26 +150,60 @@ public final class WarmStart {
   }
 
   /** The rows of a published factor table, by tonight's index of their original id. */
-  private static Side side(SparkSession spark, String table, String idMap, String idColumn,
-      String indexColumn, int factors, int width) {
-    Dataset<Row> rows = spark.read().parquet(table).select(idColumn, ModelStore.BIAS,
-            ModelStore.FACTORS)
+  private static Dataset<Row> rows(SparkSession spark, String table, String idMap,
+      String idColumn, String indexColumn) {
+    return spark.read().parquet(table).select(idColumn, ModelStore.BIAS, ModelStore.FACTORS)
         .join(spark.read().parquet(idMap).select(idColumn, indexColumn), idColumn)
-        .select(col(indexColumn), col(ModelStore.BIAS), col(ModelStore.FACTORS));
-    List<Row> collected = rows.collectAsList();
+        .select(col(indexColumn).as(ModelStore.INDEX), col(ModelStore.BIAS),
+            col(ModelStore.FACTORS));
+  }
+
+  /**
+   * Last night's user rows (index, bias, factors) as a table, for engines that keep the users on
+   * the executors; null for a cold start.
+   */
+  public Dataset<Row> userRows() {
+    return userRows;
+  }
+
+  /** Writes rows of (index, bias, factors) into flat rows of {@code width} (factors, bias). */
+  public static void copyRows(java.util.Iterator<Row> rows, int factors, int width,
+      java.util.function.IntUnaryOperator offsetOf, float[] target) {
+    while (rows.hasNext()) {
+      Row row = rows.next();
+      int at = offsetOf.applyAsInt(row.getInt(0));
+      if (at < 0) {
+        continue;
+      }
+      List<Float> f = row.getList(2);
+      for (int j = 0; j < factors; j++) {
+        target[at + j] = f.get(j);
+      }
+      if (width > factors) {
+        target[at + factors] = row.isNullAt(1) ? 0f : row.getFloat(1);
+      }
+    }
+  }
+
+  /** One side's rows, collected into the driver the first time they are asked for. */
+  private Side side(int side) {
+    if (side == org.cfpipe.model.FactorModel.USERS) {
+      users = users != null ? users : collect(userRows);
+      return users;
+    }
+    items = items != null ? items : collect(itemRows);
+    return items;
+  }
+
+  private Side collect(Dataset<Row> table) {
+    List<Row> collected = table.collectAsList();
     int[] index = new int[collected.size()];
     float[] values = new float[collected.size() * width];
     for (int r = 0; r < collected.size(); r++) {
-      Row row = collected.get(r);
-      index[r] = row.getInt(0);
-      List<Float> f = row.getList(2);
-      for (int j = 0; j < factors; j++) {
-        values[r * width + j] = f.get(j);
-      }
-      if (width > factors) {
-        values[r * width + factors] = row.isNullAt(1) ? 0f : row.getFloat(1);
-      }
+      index[r] = collected.get(r).getInt(0);
     }
+    int[] position = {0};
+    copyRows(collected.iterator(), factors, width, i -> position[0]++ * width, values);
     return new Side(index, values);
   }
 
@@ -175,7 +222,16 @@ public final class WarmStart {
 
   /** Whether there is a model to start from. */
   public boolean warm() {
-    return users != null;
+    return warm;
+  }
+
+  /** This start with both sides collected, to be shipped to executors. */
+  public WarmStart collected() {
+    if (warm) {
+      side(org.cfpipe.model.FactorModel.USERS);
+      side(org.cfpipe.model.FactorModel.ITEMS);
+    }
+    return this;
   }
 
   /**
@@ -185,7 +241,7 @@ public final class WarmStart {
    * @param side {@link org.cfpipe.model.FactorModel#USERS} or {@code ITEMS}
    */
   public void applyTo(float[] target, int width, int side) {
-    Side known = side == org.cfpipe.model.FactorModel.USERS ? users : items;
+    Side known = side(side);
     for (int r = 0; r < known.index().length; r++) {
       System.arraycopy(known.rows(), r * width, target, known.index()[r] * width, width);
     }
@@ -193,7 +249,7 @@ public final class WarmStart {
 
   /** Overwrites the known rows of separate factor and bias arrays (the gibbs engine's). */
   public void applyTo(double[] factors, double[] bias, int k, boolean biases, int side) {
-    Side known = side == org.cfpipe.model.FactorModel.USERS ? users : items;
+    Side known = side(side);
     int width = k + (biases ? 1 : 0);
     for (int r = 0; r < known.index().length; r++) {
       int at = known.index()[r];

@@ -119,6 +119,18 @@ class NightsIT extends SparkFixture {
     assertTrue(warm.validRmse() < short3.finalValidRmse() - 0.02,
         "warm " + warm.validRmse() + " against 3 cold epochs " + short3.finalValidRmse());
 
+    // On the executors: each shard joins last night's rows of its users.
+    TrainReport distributed = retrain(night(night2, out, "2024-05-02",
+        "cfpipe.train.engine=sparse", "cfpipe.train.warm-start=auto",
+        "cfpipe.train.distributed.workers=2", "cfpipe.train.early-stopping.enabled=false"));
+    assertEquals(RunLayout.of(first).runDir(), distributed.choice().warmStart().from());
+    assertTrue(distributed.finalValidRmse() < short3.finalValidRmse() - 0.02,
+        "distributed warm " + distributed.finalValidRmse() + " against 3 cold epochs "
+            + short3.finalValidRmse());
+    assertTrue(distributed.finalValidRmse() < cold.finalValidRmse() + 0.01,
+        "distributed warm " + distributed.finalValidRmse() + " against cold "
+            + cold.finalValidRmse());
+
     // A model of another shape is no start.
     TrainReport other = retrain(night(night2, out, "2024-05-02", "cfpipe.train.engine=sparse",
         "cfpipe.train.epochs=2", "cfpipe.model.factors=8", "cfpipe.train.warm-start=auto"));
@@ -153,6 +165,13 @@ class NightsIT extends SparkFixture {
     assertTrue(warm.history().get(0).trainLoss() < 1.5 * lastNight,
         "first warm sweep " + warm.history().get(0).trainLoss() + " against night 1's last "
             + lastNight);
+
+    // Its chain on an executor is the same chain, to the last bit.
+    TrainReport onExecutor = retrain(night(night2, out, "2024-05-02",
+        "cfpipe.train.engine=gibbs", "cfpipe.model.factors=10", "cfpipe.train.warm-start=auto",
+        "cfpipe.train.warm-start-gibbs.sweeps=80", "cfpipe.train.warm-start-gibbs.burn-in=10",
+        "cfpipe.train.gibbs.stop-at-mc-error=0", "cfpipe.train.distributed.workers=1"));
+    assertEquals(warm.history().get(79).validRmse(), onExecutor.finalValidRmse(), 1e-12);
 
     TrainReport cold = retrain(night(night2, out, "2024-05-02", gibbs));
     TrainReport short80 = retrain(night(night2, out, "2024-05-02", "cfpipe.train.engine=gibbs",

@@ -13,6 +13,7 @@ import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.FactorModel;
 import org.cfpipe.train.TrainResult;
 import org.cfpipe.train.TrainingSet;
+import org.cfpipe.train.WarmStart;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,13 +45,25 @@ public final class DistributedChains {
    */
   public TrainResult<FactorModel> train(SparkSession spark, Dataset<Row> ratings,
       Dataset<Row> validation, int users, int items, String checkpointDir, boolean resume) {
+    return train(spark, ratings, validation, users, items, checkpointDir, resume,
+        WarmStart.cold("not asked"));
+  }
+
+  /**
+   * @param warm last night's start, broadcast with the ratings to every task. The chains' last
+   *     states stay on the executors, so the next night starts from this one's posterior mean.
+   */
+  public TrainResult<FactorModel> train(SparkSession spark, Dataset<Row> ratings,
+      Dataset<Row> validation, int users, int items, String checkpointDir, boolean resume,
+      WarmStart warm) {
     long start = System.nanoTime();
     int chains = settings.gibbs().chains();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     ChainFiles files = new ChainFiles(checkpointDir,
         new SerializableConfiguration(jsc.hadoopConfiguration()),
         new int[] {settings.gibbs().sweeps(), settings.gibbs().burnIn(), modelSettings.factors(),
-            users, items, (int) Math.round(settings.gibbs().stopAtMcError() * 1e6)},
+            users, items, (int) Math.round(settings.gibbs().stopAtMcError() * 1e6),
+            warm.warm() ? 1 : 0},
         settings.seed());
     List<Integer> todo = new ArrayList<>();
     for (int c = 0; c < chains; c++) {
@@ -60,7 +73,8 @@ public final class DistributedChains {
     }
     TrainingSet valid = TrainingSet.collect(validation);
     if (!todo.isEmpty()) {
-      sample(jsc, TrainingSet.collect(ratings), valid, users, items, todo, files);
+      sample(jsc, TrainingSet.collect(ratings), valid, users, items, todo, files,
+          warm.collected());
     } else {
       LOG.info("every chain was sampled before: combining them");
     }
@@ -71,7 +85,7 @@ public final class DistributedChains {
 
   /** Samples the chains {@code todo} in Spark tasks, each writing its chains' files. */
   private void sample(JavaSparkContext jsc, TrainingSet train, TrainingSet valid, int users,
-      int items, List<Integer> todo, ChainFiles files) {
+      int items, List<Integer> todo, ChainFiles files, WarmStart warm) {
     int tasks = Math.min(settings.distributed().workers(), todo.size());
     if (tasks < settings.distributed().workers()) {
       LOG.warn("cfpipe.train.distributed.workers = {}, but the chains to sample are {}: one "
@@ -81,6 +95,7 @@ public final class DistributedChains {
         valid.size(), todo, tasks);
     Broadcast<TrainingSet> trainShared = jsc.broadcast(train);
     Broadcast<TrainingSet> validShared = jsc.broadcast(valid);
+    Broadcast<WarmStart> warmShared = jsc.broadcast(warm);
     ModelSettings model = modelSettings;
     TrainSettings trainSettings = settings;
     try {
@@ -91,12 +106,13 @@ public final class DistributedChains {
         GibbsSampler sampler = new GibbsSampler(model, trainSettings);
         for (int j = 0; j < mine.size(); j++) {
           files.write(sampler.sampleChain(trainShared.value(), validShared.value(), users,
-              items, mine.get(j), mine.size() - j - 1));
+              items, mine.get(j), mine.size() - j - 1, warmShared.value()));
         }
       });
     } finally {
       trainShared.destroy();
       validShared.destroy();
+      warmShared.destroy();
     }
   }
 }

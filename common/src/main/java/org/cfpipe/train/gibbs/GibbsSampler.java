@@ -144,13 +144,13 @@ public final class GibbsSampler {
    * would run as its chain {@code index}.
    *
    * @param chainsAfter the chains this task runs after this one, for the logged ETA
+   * @param warm last night's start, collected ({@link WarmStart#collected}), or a cold one
    */
   ChainMeans sampleChain(TrainingSet ratings, TrainingSet validation, int users, int items,
-      int index, int chainsAfter) {
+      int index, int chainsAfter, WarmStart warm) {
     try (Workers workers = new Workers(settings.threadCount())) {
       ChainPool own = pool(users, items);
-      Chain chain = new Chain(ratings.byUser(users), users, items, workers, index,
-          WarmStart.cold("on an executor"));
+      Chain chain = new Chain(ratings.byUser(users), users, items, workers, index, warm);
       chain.run(validation, Checkpoints.NONE, own, System.nanoTime(), chainsAfter);
       return chain.means(own.history);
     }

@@ -24,6 +24,7 @@ import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.ErrorStats;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.model.ModelStore;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.train.Checkpoints;
 import org.cfpipe.train.EarlyStopping;
@@ -33,6 +34,7 @@ import org.cfpipe.train.LearningRateSchedule;
 import org.cfpipe.train.Seeds;
 import org.cfpipe.train.TrainResult;
 import org.cfpipe.train.TrainingSet;
+import org.cfpipe.train.WarmStart;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -73,6 +75,17 @@ public final class DistributedTrainer {
    */
   public TrainResult<FactorModel> train(SparkSession spark, Dataset<Row> ratings,
       Dataset<Row> validation, int users, int items, String checkpointDir, boolean resume) {
+    return train(spark, ratings, validation, users, items, checkpointDir, resume,
+        WarmStart.cold("not asked"));
+  }
+
+  /**
+   * @param warm last night's rows, which replace the random start of the ids they know: the
+   *     items' in the driver, the users' in their shards (joined there, never in the driver)
+   */
+  public TrainResult<FactorModel> train(SparkSession spark, Dataset<Row> ratings,
+      Dataset<Row> validation, int users, int items, String checkpointDir, boolean resume,
+      WarmStart warm) {
     long start = System.nanoTime();
     int workers = settings.distributed().workers();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -84,11 +97,14 @@ public final class DistributedTrainer {
     FactorModel model = new FactorModel(modelSettings.factors(), modelSettings.type().hasBiases(),
         0, items, offset, modelSettings.yRange());
     model.initUniform(modelSettings.initRange(), settings.seed());
+    if (warm.warm()) {
+      warm.applyTo(model.itemRows(), model.rowWidth(), FactorModel.ITEMS);
+    }
     Spec spec = new Spec(modelSettings, settings, items, model.offset());
     ParameterTable itemTable = new ParameterTable(items, spec.width(), spec.slots());
     itemTable.load(model.itemRows());
 
-    JavaRDD<Shard> base = shards(ratings, validation, spec, workers);
+    JavaRDD<Shard> base = shards(ratings, validation, spec, workers, warm);
     long trainRows = base.map(s -> (long) s.ratings.size()).reduce(Long::sum);
     ShardCheckpoints shardFiles = new ShardCheckpoints(checkpointDir,
         new SerializableConfiguration(jsc.hadoopConfiguration()));
@@ -223,15 +239,23 @@ public final class DistributedTrainer {
   }
 
   private static JavaRDD<Shard> shards(Dataset<Row> ratings, Dataset<Row> validation, Spec spec,
-      int workers) {
+      int workers, WarmStart warm) {
     Dataset<Row> train = ratings.select(col("user_index"), col("item_index"),
         col("rating").cast("float")).repartition(workers, col("user_index"));
     Dataset<Row> valid = validation.select(col("user_index"), col("item_index"),
         col("rating").cast("float")).repartition(workers, col("user_index"));
-    JavaRDD<Shard> shards = train.javaRDD().zipPartitions(valid.javaRDD(), (t, v) -> List.of(
+    JavaRDD<Shard> built = train.javaRDD().zipPartitions(valid.javaRDD(), (t, v) -> List.of(
         Shard.build(TaskContext.getPartitionId(), t, v, spec.width(), spec.stride(),
-            spec.model.initRange(), spec.train.seed())).iterator())
-        .persist(StorageLevel.MEMORY_AND_DISK());
+            spec.model.initRange(), spec.train.seed())).iterator());
+    if (warm.warm()) {
+      // Hashed on the same int values into as many partitions: each user's row lands in the
+      // partition of his ratings.
+      JavaRDD<Row> rows = warm.userRows().repartition(workers, col(ModelStore.INDEX)).javaRDD();
+      int factors = spec.model().factors();
+      built = built.zipPartitions(rows, (s, w) -> List.of(s.next().startFrom(w, factors,
+          spec.width(), spec.stride())).iterator());
+    }
+    JavaRDD<Shard> shards = built.persist(StorageLevel.MEMORY_AND_DISK());
     shards.count();
     return shards;
   }

@@ -52,6 +52,18 @@ final class Shard implements Serializable {
     return new Shard(id, users, trainRows.local(users), validRows.local(users), table);
   }
 
+  /**
+   * Replaces the random start of this shard's users that {@code rows} (index, bias, factors:
+   * last night's rows, partitioned as the ratings are) knows; returns this shard.
+   */
+  Shard startFrom(Iterator<Row> rows, int factors, int width, int stride) {
+    org.cfpipe.train.WarmStart.copyRows(rows, factors, width, index -> {
+      int local = Arrays.binarySearch(users, index);
+      return local < 0 ? -1 : local * stride;
+    }, userTable.data());
+    return this;
+  }
+
   /** Rows as sorted (user << 32 | item) keys with their ratings. */
   private record Packed(long[] keys, float[] ratings) {
 
