@@ -50,11 +50,11 @@ public final class TrainStage {
     TrainSettings chosen = choice.train();
     WarmStart warm = WarmStart.of(spark, files, layout, ids, model, chosen);
     TrainSettings train = warm.warm() ? chosen.warm() : chosen;
-    LOG.info("train: {}", warm.warm() ? String.format(Locale.ROOT, "warm start from %s (%d "
-        + "users, %d items known); %d epochs, or %d gibbs sweeps after %d of burn-in",
-        warm.report().from(), warm.report().users(), warm.report().items(), train.epochs(),
-        train.gibbs().sweeps(), train.gibbs().burnIn()) : "from scratch: "
-        + warm.report().reason());
+    LOG.info("train: {}", warm.warm() ? String.format(Locale.ROOT, "warm start from %s (%s; "
+        + "%d users, %d items known): %s", warm.report().from(), warm.report().reason(),
+        warm.report().users(), warm.report().items(), train.engine() == TrainSettings.Engine.GIBBS
+            ? train.gibbs().sweeps() + " sweeps after " + train.gibbs().burnIn() + " of burn-in"
+            : train.epochs() + " epochs") : "from scratch: " + warm.report().reason());
     LOG.info("train: engine {} ({}); ratings on {}, y-range {}", train.engine().spelling(),
         choice.reason(), split.scale(), model.yRange().map(r -> "(" + r.min() + ", " + r.max()
             + ")").orElse("off"));
