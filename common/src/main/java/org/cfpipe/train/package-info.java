@@ -7,7 +7,8 @@
  * what they share: the train stage and the engine choice ({@code TrainStage},
  * {@code EngineChoice}), the ratings as primitive arrays ({@code TrainingSet}), the result, its
  * history and report, the checkpoint interfaces and their Hadoop-filesystem form, the
- * learning-rate schedules and early stopping, the seeds and the worker threads. Only the train
- * stage and the distributed trainers read Spark tables.
+ * learning-rate schedules and early stopping, the seeds, the worker threads, and the start from
+ * last night's model ({@code WarmStart}). Only the train stage, the warm start and the
+ * distributed trainers read Spark tables.
  */
 package org.cfpipe.train;
