@@ -141,10 +141,7 @@ public final class EncodeStage {
     if (!ids.auto()) {
       return Optional.empty();
     }
-    Optional<RunLayout> newest = files.list(layout.outputDir()).stream()
-        .map(RUN_DATE_DIR::matcher)
-        .filter(Matcher::matches)
-        .map(m -> LocalDate.parse(m.group(2)))
+    Optional<RunLayout> newest = runDates(files, layout.outputDir()).stream()
         .filter(date -> date.isBefore(layout.runDate()))
         .sorted(Comparator.reverseOrder())
         .map(date -> new RunLayout(layout.outputDir(), date, layout.model()))
@@ -163,10 +160,7 @@ public final class EncodeStage {
   private static void refuseUncommittedNightBetween(HadoopFiles files, RunLayout layout,
       Optional<RunLayout> newest) {
     LocalDate after = newest.map(RunLayout::runDate).orElse(LocalDate.MIN);
-    Optional<RunLayout> pending = files.list(layout.outputDir() + "/_work").stream()
-        .map(RUN_DATE_DIR::matcher)
-        .filter(Matcher::matches)
-        .map(m -> LocalDate.parse(m.group(2)))
+    Optional<RunLayout> pending = runDates(files, layout.outputDir() + "/_work").stream()
         .filter(date -> date.isAfter(after) && date.isBefore(layout.runDate()))
         .sorted()
         .map(date -> new RunLayout(layout.outputDir(), date, layout.model()))
@@ -181,6 +175,15 @@ public final class EncodeStage {
           + night.runDate() + " to its end first, or delete its _work folder to skip it, or "
           + "name the run to extend with cfpipe.ids.previous");
     }
+  }
+
+  /** The dates of the run_date=DATE folders in {@code dir}. */
+  private static java.util.List<LocalDate> runDates(HadoopFiles files, String dir) {
+    return files.list(dir).stream()
+        .map(RUN_DATE_DIR::matcher)
+        .filter(Matcher::matches)
+        .map(m -> LocalDate.parse(m.group(2)))
+        .toList();
   }
 
   private static final Pattern RUN_DATE_DIR =

@@ -23,7 +23,8 @@ import org.cfpipe.spark.RunLayout;
  * type, factors, biases, y-range and engine as tonight's, its published factor rows, joined to
  * tonight's id maps by their original ids, replace the random start of every id it knew. New ids
  * start as on a cold night. The rows are read into the driver, as the single-JVM engines read the
- * ratings. For the gibbs engine, the previous run's last chain state
+ * ratings, except the users' for the sparse engine on executors, whose shards join them. For the
+ * gibbs engine, the previous run's last chain state
  * ({@link RunLayout.Tables#chainState}: every parameter, hyperparameter and noise scale of its last
  * sweep) is read too when it is there, and tonight's chain continues from it, so that its samples
  * are draws from the posterior from the first sweep on rather than drifting away from a
@@ -43,33 +44,31 @@ public final class WarmStart implements java.io.Serializable {
       implements java.io.Serializable {}
 
   private final Report report;
-  /** Last night's rows by tonight's index (index, bias, factors); null for a cold start. */
-  private final transient Dataset<Row> userRows;
-  private final transient Dataset<Row> itemRows;
-  private final boolean warm;
-  private final int factors;
-  private final int width;
+  /**
+   * Last night's user rows by tonight's index (index, bias, factors) while they stay on the
+   * executors (the sparse engine's shards); null otherwise.
+   */
+  private final transient Dataset<Row> userTable;
+  /** Last night's rows in the driver; users null while they stay on the executors. */
+  private final Side users;
+  private final Side items;
   private final byte[] chainState;
-  private Side users;
-  private Side items;
 
   /** Known rows of one side: their indices and, per index, factors then bias. */
   private record Side(int[] index, float[] rows) implements java.io.Serializable {}
 
-  private WarmStart(Report report, Dataset<Row> userRows, Dataset<Row> itemRows, int factors,
-      int width, byte[] chainState) {
+  private WarmStart(Report report, Dataset<Row> userTable, Side users, Side items,
+      byte[] chainState) {
     this.report = report;
-    this.warm = userRows != null;
-    this.userRows = userRows;
-    this.itemRows = itemRows;
-    this.factors = factors;
-    this.width = width;
+    this.userTable = userTable;
+    this.users = users;
+    this.items = items;
     this.chainState = chainState;
   }
 
   /** A cold start, with the reason. */
   public static WarmStart cold(String reason) {
-    return new WarmStart(new Report(null, reason, 0, 0), null, null, 0, 0, null);
+    return new WarmStart(new Report(null, reason, 0, 0), null, null, null, null);
   }
 
   /**
@@ -103,8 +102,12 @@ public final class WarmStart implements java.io.Serializable {
         : layout.published();
     Dataset<Row> userRows = rows(spark, previous.userFactors(), tonight.userIds(),
         EncodeStage.USER_ID, EncodeStage.USER_INDEX);
-    Dataset<Row> itemRows = rows(spark, previous.itemFactors(), tonight.itemIds(),
-        EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX);
+    Side items = collect(rows(spark, previous.itemFactors(), tonight.itemIds(),
+        EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX), model.factors(), width);
+    // The sparse engine's shards join the user rows themselves; every other engine holds them.
+    boolean usersOnExecutors = train.engine() == TrainSettings.Engine.SPARSE
+        && train.distributed().workers() > 0;
+    Side users = usersOnExecutors ? null : collect(userRows, model.factors(), width);
     byte[] state = null;
     if (train.engine() == TrainSettings.Engine.GIBBS && files.exists(previous.chainState())) {
       try (java.io.InputStream in = files.open(previous.chainState())) {
@@ -115,8 +118,9 @@ public final class WarmStart implements java.io.Serializable {
     }
     return new WarmStart(new Report(ids.extended(), state != null
         ? "auto: the last chain state of the run whose id maps were extended"
-        : "auto: the model of the run whose id maps were extended", userRows.count(),
-        itemRows.count()), userRows, itemRows, model.factors(), width, state);
+        : "auto: the model of the run whose id maps were extended",
+        users != null ? users.index().length : userRows.count(), items.index().length),
+        usersOnExecutors ? userRows : null, users, items, state);
   }
 
   /** What keeps the previous run's model from being tonight's start; null when nothing. */
@@ -159,11 +163,11 @@ public final class WarmStart implements java.io.Serializable {
   }
 
   /**
-   * Last night's user rows (index, bias, factors) as a table, for engines that keep the users on
-   * the executors; null for a cold start.
+   * Last night's user rows (index, bias, factors) as a table, for the sparse engine's shards on
+   * the executors; null otherwise.
    */
   public Dataset<Row> userRows() {
-    return userRows;
+    return userTable;
   }
 
   /** Writes rows of (index, bias, factors) into flat rows of {@code width} (factors, bias). */
@@ -172,38 +176,31 @@ public final class WarmStart implements java.io.Serializable {
     while (rows.hasNext()) {
       Row row = rows.next();
       int at = offsetOf.applyAsInt(row.getInt(0));
-      if (at < 0) {
-        continue;
-      }
-      List<Float> f = row.getList(2);
-      for (int j = 0; j < factors; j++) {
-        target[at + j] = f.get(j);
-      }
-      if (width > factors) {
-        target[at + factors] = row.isNullAt(1) ? 0f : row.getFloat(1);
+      if (at >= 0) {
+        copyRow(row, factors, width, target, at);
       }
     }
   }
 
-  /** One side's rows, collected into the driver the first time they are asked for. */
-  private Side side(int side) {
-    if (side == org.cfpipe.model.FactorModel.USERS) {
-      users = users != null ? users : collect(userRows);
-      return users;
+  /** One row of (index, bias, factors) into {@code target} at {@code at}: factors, then bias. */
+  private static void copyRow(Row row, int factors, int width, float[] target, int at) {
+    List<Float> f = row.getList(2);
+    for (int j = 0; j < factors; j++) {
+      target[at + j] = f.get(j);
     }
-    items = items != null ? items : collect(itemRows);
-    return items;
+    if (width > factors) {
+      target[at + factors] = row.isNullAt(1) ? 0f : row.getFloat(1);
+    }
   }
 
-  private Side collect(Dataset<Row> table) {
+  private static Side collect(Dataset<Row> table, int factors, int width) {
     List<Row> collected = table.collectAsList();
     int[] index = new int[collected.size()];
     float[] values = new float[collected.size() * width];
     for (int r = 0; r < collected.size(); r++) {
       index[r] = collected.get(r).getInt(0);
+      copyRow(collected.get(r), factors, width, values, r * width);
     }
-    int[] position = {0};
-    copyRows(collected.iterator(), factors, width, i -> position[0]++ * width, values);
     return new Side(index, values);
   }
 
@@ -222,16 +219,7 @@ public final class WarmStart implements java.io.Serializable {
 
   /** Whether there is a model to start from. */
   public boolean warm() {
-    return warm;
-  }
-
-  /** This start with both sides collected, to be shipped to executors. */
-  public WarmStart collected() {
-    if (warm) {
-      side(org.cfpipe.model.FactorModel.USERS);
-      side(org.cfpipe.model.FactorModel.ITEMS);
-    }
-    return this;
+    return items != null;
   }
 
   /**
@@ -241,7 +229,7 @@ public final class WarmStart implements java.io.Serializable {
    * @param side {@link org.cfpipe.model.FactorModel#USERS} or {@code ITEMS}
    */
   public void applyTo(float[] target, int width, int side) {
-    Side known = side(side);
+    Side known = side == org.cfpipe.model.FactorModel.USERS ? users : items;
     for (int r = 0; r < known.index().length; r++) {
       System.arraycopy(known.rows(), r * width, target, known.index()[r] * width, width);
     }
@@ -249,7 +237,7 @@ public final class WarmStart implements java.io.Serializable {
 
   /** Overwrites the known rows of separate factor and bias arrays (the gibbs engine's). */
   public void applyTo(double[] factors, double[] bias, int k, boolean biases, int side) {
-    Side known = side(side);
+    Side known = side == org.cfpipe.model.FactorModel.USERS ? users : items;
     int width = k + (biases ? 1 : 0);
     for (int r = 0; r < known.index().length; r++) {
       int at = known.index()[r];

@@ -73,8 +73,7 @@ public final class DistributedChains {
     }
     TrainingSet valid = TrainingSet.collect(validation);
     if (!todo.isEmpty()) {
-      sample(jsc, TrainingSet.collect(ratings), valid, users, items, todo, files,
-          warm.collected());
+      sample(jsc, TrainingSet.collect(ratings), valid, users, items, todo, files, warm);
     } else {
       LOG.info("every chain was sampled before: combining them");
     }

@@ -108,8 +108,8 @@ public final class GibbsSampler {
   }
 
   /**
-   * @param warm last night's posterior mean, which replaces the random start of the ids it
-   *     knows in every chain
+   * @param warm last night's start for every chain: its last chain state, or its posterior
+   *     mean's rows for the ids it knows
    */
   public TrainResult<FactorModel> train(TrainingSet ratings, TrainingSet validation, int users,
       int items, Checkpoints checkpoints, boolean resume, WarmStart warm) {
@@ -129,7 +129,9 @@ public final class GibbsSampler {
         }
         chain.run(validation, checkpoints, chains, start,
             settings.gibbs().chains() - chains.done - 1);
-        state = chain.state();
+        if (chains.done == settings.gibbs().chains()) {
+          state = chain.state();
+        }
         chain = null;
       }
       double seconds = chains.previousSeconds + (System.nanoTime() - start) / 1e9;
@@ -144,7 +146,7 @@ public final class GibbsSampler {
    * would run as its chain {@code index}.
    *
    * @param chainsAfter the chains this task runs after this one, for the logged ETA
-   * @param warm last night's start, collected ({@link WarmStart#collected}), or a cold one
+   * @param warm last night's start, or a cold one
    */
   ChainMeans sampleChain(TrainingSet ratings, TrainingSet validation, int users, int items,
       int index, int chainsAfter, WarmStart warm) {
@@ -243,8 +245,8 @@ public final class GibbsSampler {
     int samples;
 
     /**
-     * A chain from its random start, or with {@code warm} from last night's posterior mean for
-     * the ids it knows.
+     * A chain from its random start or, with {@code warm}, continuing last night's chain state,
+     * else from last night's posterior mean for the ids it knows.
      */
     Chain(TrainingSet ratings, int userCount, int itemCount, Workers workers, int index,
         WarmStart warm) {
