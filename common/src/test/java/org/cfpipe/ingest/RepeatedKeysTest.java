@@ -1,0 +1,49 @@
+package org.cfpipe.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class RepeatedKeysTest {
+  @Test
+  void everyRepeatedKeyIsFlaggedWhetherItsCopiesShareAPartitionOrNotAndFewSingleKeysAre() {
+    int partitions = 4;
+    int singles = 200_000;
+    long expected = 2L * singles;
+    RepeatedKeys[] parts = new RepeatedKeys[partitions];
+    for (int p = 0; p < partitions; p++) {
+      parts[p] = new RepeatedKeys(expected);
+    }
+    SplittableRandom random = new SplittableRandom(7);
+    // Keys 0..singles-1 occur once; keys 10^9 + j twice, in the same partition (j even) or in
+    // two partitions (j odd).
+    for (long key = 0; key < singles; key++) {
+      parts[random.nextInt(partitions)].add(mix(key));
+    }
+    for (long j = 0; j < 2000; j++) {
+      long key = mix(1_000_000_000L + j);
+      int first = random.nextInt(partitions);
+      parts[first].add(key);
+      parts[j % 2 == 0 ? first : (first + 1) % partitions].add(key);
+    }
+    RepeatedKeys merged = parts[0].merge(parts[1]).merge(parts[2].merge(parts[3]));
+
+    for (long j = 0; j < 2000; j++) {
+      assertTrue(merged.mightRepeat(mix(1_000_000_000L + j)), "repeated key " + j);
+    }
+    long flagged = 0;
+    for (long key = 0; key < singles; key++) {
+      flagged += merged.mightRepeat(mix(key)) ? 1 : 0;
+    }
+    // Half the filters' capacity used: a single key is flagged with probability well under 1%.
+    assertTrue(flagged < singles / 100, flagged + " of " + singles + " single keys flagged");
+  }
+
+  /** The pipeline's keys are 64-bit hashes; spread the test's counters likewise. */
+  private static long mix(long x) {
+    x = (x ^ (x >>> 33)) * 0xff51afd7ed558ccdL;
+    x = (x ^ (x >>> 33)) * 0xc4ceb9fe1a85ec53L;
+    return x ^ (x >>> 33);
+  }
+}
