@@ -253,7 +253,7 @@ public final class AnalyzeStage {
           meta.at("/metrics/valid_rmse").asDouble(), meta.at("/metrics/valid_mae").asDouble()));
       rows.add(errors("training mean", validation.withColumn("prediction", lit(mean))));
       rows.add(errors("user and item biases", Baselines.biases(train, validation, mean,
-          meta.at("/data/users").asLong(), meta.at("/data/items").asLong())));
+          meta.at("/data/items").asLong())));
       if (settings.als()) {
         rows.add(errors("Spark ALS (rank " + meta.at("/model/factors").asInt() + ")",
             Baselines.als(train, validation, meta.at("/model/factors").asInt())));

@@ -18,40 +18,35 @@ final class Baselines {
   /** Koren's shrinkage for the item and the user biases. */
   private static final double ITEM_SHRINK = 25;
   private static final double USER_SHRINK = 10;
-  private static final int ROUNDS = 5;
 
   private Baselines() {}
 
   /**
    * Bias tables of at most this many rows are broadcast to the tasks (about 40 MB as Spark
-   * holds them), so a round reads the training ratings once without shuffling them; larger
+   * holds them), so the users' pass reads the training ratings without shuffling them; larger
    * ones are joined by a shuffle.
    */
   static final long BROADCAST_ROWS = 1_000_000;
 
   /**
-   * mean + b_u + b_i, the biases fitted by alternating regularised means
-   * (b_i = sum(r - mean - b_u) / (25 + n_i), then b_u likewise with 10), five rounds.
+   * mean + b_u + b_i, Koren's baseline predictor as published (Koren 2010, "Factor in the
+   * neighbors", section 2.1): b_i = sum(r - mean) / (25 + n_i), then b_u = sum(r - mean - b_i) /
+   * (10 + n_u), one pass each. Alternating the two means four rounds more, as this report did
+   * before, gave the bundled sample's validation RMSE 0.8935 against 0.8926, and took 43 s of
+   * analyze's 71 s at 25M ratings.
    *
-   * @param userCount the number of users, which decides how their biases are joined
-   * @param itemCount the same for the items
+   * @param itemCount the number of items, which decides how their biases are joined
    */
   static Dataset<Row> biases(Dataset<Row> train, Dataset<Row> validation, double mean,
-      long userCount, long itemCount) {
-    Dataset<Row> users = train.select("user_index").distinct().withColumn("b_u", lit(0.0));
-    Dataset<Row> items = null;
-    for (int round = 0; round < ROUNDS; round++) {
-      items = train.join(small(users, userCount), "user_index").groupBy("item_index")
-          .agg(sum(col("rating").minus(lit(mean)).minus(col("b_u"))).as("s"),
-              count(lit(1)).as("n"))
-          .select(col("item_index"), col("s").divide(col("n").plus(lit(ITEM_SHRINK))).as("b_i"))
-          .localCheckpoint();
-      users = train.join(small(items, itemCount), "item_index").groupBy("user_index")
-          .agg(sum(col("rating").minus(lit(mean)).minus(col("b_i"))).as("s"),
-              count(lit(1)).as("n"))
-          .select(col("user_index"), col("s").divide(col("n").plus(lit(USER_SHRINK))).as("b_u"))
-          .localCheckpoint();
-    }
+      long itemCount) {
+    Dataset<Row> items = train.groupBy("item_index")
+        .agg(sum(col("rating").minus(lit(mean))).as("s"), count(lit(1)).as("n"))
+        .select(col("item_index"), col("s").divide(col("n").plus(lit(ITEM_SHRINK))).as("b_i"))
+        .localCheckpoint();
+    Dataset<Row> users = train.join(small(items, itemCount), "item_index").groupBy("user_index")
+        .agg(sum(col("rating").minus(lit(mean)).minus(col("b_i"))).as("s"),
+            count(lit(1)).as("n"))
+        .select(col("user_index"), col("s").divide(col("n").plus(lit(USER_SHRINK))).as("b_u"));
     return validation.join(users, Joins.using("user_index"), "left")
         .join(items, Joins.using("item_index"), "left")
         .withColumn("prediction", lit(mean).plus(coalesce(col("b_u"), lit(0.0)))
