@@ -3,13 +3,12 @@ package org.cfpipe.train;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -38,13 +37,15 @@ public final class TrainingSet implements java.io.Serializable {
 
   /**
    * Brings (user_index, item_index, rating) of {@code table} to the driver, packed per partition
-   * into one byte array rather than a Row per rating, and sorted, so the set is the same
-   * whatever order the files were read in.
+   * into one byte array rather than a Row per rating, and sorted by user, item and rating, so the
+   * set is the same whatever order the files were read in. Each partition is sorted where it is
+   * and the driver merges them: a global sort would shuffle every rating first (a sampling job
+   * and a shuffle, most of the 32 s this took for 23M ratings).
    */
   public static TrainingSet collect(Dataset<Row> table) {
     List<byte[]> blocks = table
         .select(col("user_index"), col("item_index"), col("rating").cast("float"))
-        .orderBy("user_index", "item_index", "rating")
+        .sortWithinPartitions("user_index", "item_index", "rating")
         .mapPartitions((MapPartitionsFunction<Row, byte[]>) TrainingSet::pack, Encoders.BINARY())
         .collectAsList();
     int size = 0;
@@ -54,19 +55,36 @@ public final class TrainingSet implements java.io.Serializable {
     int[] users = new int[size];
     int[] items = new int[size];
     float[] ratings = new float[size];
-    int n = 0;
-    for (byte[] block : blocks) {
-      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(block))) {
-        for (int j = 0; j < block.length / 12; j++, n++) {
-          users[n] = in.readInt();
-          items[n] = in.readInt();
-          ratings[n] = in.readFloat();
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+    // A k-way merge: the heap holds each unfinished block, ordered by its next rating.
+    ByteBuffer[] cursors = blocks.stream().map(ByteBuffer::wrap).toArray(ByteBuffer[]::new);
+    PriorityQueue<ByteBuffer> heap = new PriorityQueue<>(Math.max(1, cursors.length),
+        TrainingSet::compareNext);
+    for (ByteBuffer cursor : cursors) {
+      if (cursor.hasRemaining()) {
+        heap.add(cursor);
+      }
+    }
+    for (int n = 0; n < size; n++) {
+      ByteBuffer next = heap.poll();
+      users[n] = next.getInt();
+      items[n] = next.getInt();
+      ratings[n] = next.getFloat();
+      if (next.hasRemaining()) {
+        heap.add(next);
       }
     }
     return new TrainingSet(users, items, ratings);
+  }
+
+  /** Orders two blocks by the (user, item, rating) at their positions, as Spark sorted them. */
+  private static int compareNext(ByteBuffer a, ByteBuffer b) {
+    int at = a.position();
+    int bt = b.position();
+    int c = Integer.compare(a.getInt(at), b.getInt(bt));
+    if (c == 0) {
+      c = Integer.compare(a.getInt(at + 4), b.getInt(bt + 4));
+    }
+    return c != 0 ? c : Float.compare(a.getFloat(at + 8), b.getFloat(bt + 8));
   }
 
   private static Iterator<byte[]> pack(Iterator<Row> rows) throws IOException {

@@ -62,6 +62,22 @@ class DistributedTrainerIT extends SparkFixture {
   }
 
   @Test
+  void theCollectedRatingsAreInOneOrderHoweverTheTableIsPartitioned() {
+    Dataset<Row> train = spark.read().parquet(layout.train());
+    TrainingSet one = TrainingSet.collect(train.coalesce(1));
+    TrainingSet shuffled = TrainingSet.collect(train.repartition(7));
+    assertEquals(train.count(), shuffled.size());
+    assertArrayEquals(one.users(), shuffled.users());
+    assertArrayEquals(one.items(), shuffled.items());
+    assertArrayEquals(one.ratings(), shuffled.ratings());
+    for (int n = 1; n < shuffled.size(); n++) {
+      long previous = ((long) shuffled.users()[n - 1] << 32) | shuffled.items()[n - 1];
+      long current = ((long) shuffled.users()[n] << 32) | shuffled.items()[n];
+      assertTrue(previous <= current, "out of order at " + n);
+    }
+  }
+
+  @Test
   void fourShardsLandWithinHalfAPercentOfOneJvm() {
     Dataset<Row> train = spark.read().parquet(layout.train());
     Dataset<Row> valid = spark.read().parquet(layout.validation());
