@@ -130,8 +130,6 @@ public final class IngestStage {
       IngestSettings ingest, long expectedRows) {
     try {
       return RowVerdicts.of(parsed, ingest.duplicates(), expectedRows);
-    } catch (InputException e) {
-      throw e;
     } catch (Exception e) {
       String paths = input.ratings() + input.validationRatings().map(v -> " or " + v).orElse("");
       throw InputException.unreadable(paths, "cfpipe.input.ratings", input.format().spelling(),

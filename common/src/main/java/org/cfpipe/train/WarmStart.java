@@ -217,6 +217,11 @@ public final class WarmStart implements java.io.Serializable {
     return chainState;
   }
 
+  /** The collected rows of {@link org.cfpipe.model.FactorModel#USERS} or {@code ITEMS}. */
+  private Side side(int side) {
+    return side == org.cfpipe.model.FactorModel.USERS ? users : items;
+  }
+
   /** Whether there is a model to start from. */
   public boolean warm() {
     return items != null;
@@ -229,7 +234,7 @@ public final class WarmStart implements java.io.Serializable {
    * @param side {@link org.cfpipe.model.FactorModel#USERS} or {@code ITEMS}
    */
   public void applyTo(float[] target, int width, int side) {
-    Side known = side == org.cfpipe.model.FactorModel.USERS ? users : items;
+    Side known = side(side);
     for (int r = 0; r < known.index().length; r++) {
       System.arraycopy(known.rows(), r * width, target, known.index()[r] * width, width);
     }
@@ -237,7 +242,7 @@ public final class WarmStart implements java.io.Serializable {
 
   /** Overwrites the known rows of separate factor and bias arrays (the gibbs engine's). */
   public void applyTo(double[] factors, double[] bias, int k, boolean biases, int side) {
-    Side known = side == org.cfpipe.model.FactorModel.USERS ? users : items;
+    Side known = side(side);
     int width = k + (biases ? 1 : 0);
     for (int r = 0; r < known.index().length; r++) {
       int at = known.index()[r];
