@@ -123,7 +123,8 @@ public record TrainSettings(
    * @param alignSamples rotate each sample's factors onto the running mean before adding them in
    * @param implicit whether a user's vector is his own factors plus |R(u)|^-1/2 sum of y_j over
    *     the items he rated (SVD++'s implicit feedback, as a prior)
-   * @param chains independent chains, one after another, their posterior means averaged
+   * @param chains independent chains, side by side as threads allow, their posterior means
+   *     averaged
    * @param stopAtMcError a chain stops before {@code sweeps} once the Monte Carlo variance of its
    *     mean's predictions is at most this fraction of the noise variance; 0 runs every sweep
    * @param raoBlackwell the posterior mean adds up each coordinate's conditional mean at its

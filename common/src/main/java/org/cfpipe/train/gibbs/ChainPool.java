@@ -159,8 +159,9 @@ final class ChainPool {
     return model;
   }
 
-  void save(DataOutputStream out) throws IOException {
-    out.writeDouble(history.get(history.size() - 1).elapsedSeconds());
+  /** Writes the chains added so far, {@code seconds} into the run. */
+  void save(DataOutputStream out, double seconds) throws IOException {
+    out.writeDouble(seconds);
     Checkpoints.writeHistory(out, history);
     out.writeInt(done);
     out.writeDouble(w0);

@@ -4,9 +4,11 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntFunction;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.RealMatrix;
@@ -63,15 +65,18 @@ import org.slf4j.LoggerFactory;
  * the current sample's training error and the validation RMSE of the mean so far, and writes a
  * checkpoint.
  *
- * <p>With {@code gibbs.chains} above 1, independent chains from their own random starts run one
- * after another and the model is the mean of their posterior means. Chains may settle in any
+ * <p>With {@code gibbs.chains} above 1, independent chains from their own random starts run side
+ * by side, as many at once as there are threads, each with its share of them (in lockstep, a
+ * sweep each, so that a checkpoint holds every running chain after the same round), and the
+ * model is the mean of their posterior means, added in the order of the chains: the same model
+ * however many run at once. Chains may settle in any
  * invertible transformation of each other's factor space, so each chain's mean is first brought
  * to its balanced form (U^T U = V^T V diagonal, the same predictions) and then rotated onto the
  * sum of the chains before it ({@link ChainPool}).
  */
 public final class GibbsSampler {
   private static final Logger LOG = LoggerFactory.getLogger(GibbsSampler.class);
-  private static final int CHECKPOINT_VERSION = 6;
+  private static final int CHECKPOINT_VERSION = 7;
   /** The version of {@link Chain#state()}'s format. */
   private static final int STATE_VERSION = 1;
   /** Rows a thread takes at a time. */
@@ -114,29 +119,104 @@ public final class GibbsSampler {
   public TrainResult<FactorModel> train(TrainingSet ratings, TrainingSet validation, int users,
       int items, Checkpoints checkpoints, boolean resume, WarmStart warm) {
     TrainingSet grouped = ratings.byUser(users);
-    try (Workers workers = new Workers(settings.threadCount())) {
-      ChainPool chains = pool(users, items);
-      Chain chain = null;
-      if (resume) {
-        chain = checkpoints.latest().map(in -> restore(in, chains, grouped, workers))
-            .orElse(null);
-      }
-      long start = System.nanoTime();
-      byte[] state = null;
-      while (chains.done < settings.gibbs().chains()) {
-        if (chain == null) {
-          chain = new Chain(grouped, users, items, workers, chains.done, warm);
+    int total = settings.gibbs().chains();
+    int threads = settings.threadCount();
+    // As many chains at once as there are threads, each with its share of them: a chain's sweep
+    // waits for its threads several times over (and the implicit prior's columns run in one
+    // thread), so two chains of one thread each do more in the same time than one of two.
+    int concurrent = Math.max(1, Math.min(total, threads));
+    ChainPool chains = pool(users, items);
+    List<Chain> running = new ArrayList<>();
+    if (resume) {
+      checkpoints.latest().ifPresent(in -> restore(in, chains, grouped, running));
+    }
+    long start = System.nanoTime();
+    DoubleSupplier elapsed = () -> chains.previousSeconds + (System.nanoTime() - start) / 1e9;
+    byte[] state = null;
+    try (Workers team = new Workers(concurrent)) {
+      while (chains.done < total) {
+        int started = chains.done + running.size();
+        while (started < total && unfinished(running) < concurrent) {
+          int share = Math.max(1, threads / Math.min(concurrent, total - started
+              + unfinished(running)));
+          running.add(new Chain(grouped, users, items, new Workers(share), started, warm));
+          started++;
         }
-        chain.run(validation, checkpoints, chains, start,
-            settings.gibbs().chains() - chains.done - 1);
-        if (chains.done == settings.gibbs().chains()) {
-          state = chain.state();
+        List<Chain> stepping = running.stream().filter(c -> !c.finished).toList();
+        int queued = total - started;
+        boolean[] logged = new boolean[stepping.size()];
+        team.run(t -> {
+          for (int c = t; c < stepping.size(); c += concurrent) {
+            logged[c] = stepping.get(c).step(validation, elapsed,
+                (queued + concurrent - 1) / concurrent);
+          }
+        });
+        while (!running.isEmpty() && running.get(0).finished) {
+          Chain chain = running.remove(0);
+          chain.workers.close();
+          add(chains, chain.means(chain.history), validation);
+          if (chains.done == total) {
+            state = chain.state();
+          }
         }
-        chain = null;
+        boolean save = false;
+        for (boolean b : logged) {
+          save |= b;
+        }
+        if (save) {
+          int number = chains.history.size();
+          for (Chain chain : running) {
+            number += chain.history.size();
+          }
+          double seconds = elapsed.getAsDouble();
+          checkpoints.save(number, out -> {
+            out.writeInt(CHECKPOINT_VERSION);
+            chains.save(out, seconds);
+            out.writeInt(running.size());
+            for (Chain chain : running) {
+              out.writeInt(chain.index);
+              out.writeBoolean(chain.finished);
+              Checkpoints.writeHistory(out, chain.history);
+              chain.save(out);
+            }
+          });
+        }
       }
-      double seconds = chains.previousSeconds + (System.nanoTime() - start) / 1e9;
-      return new TrainResult<>(chains.model(), chains.history, chains.history.size(), seconds,
-          null, state);
+    } finally {
+      for (Chain chain : running) {
+        chain.workers.close();
+      }
+    }
+    return new TrainResult<>(chains.model(), chains.history, chains.history.size(),
+        elapsed.getAsDouble(), null, state);
+  }
+
+  private static int unfinished(List<Chain> chains) {
+    int count = 0;
+    for (Chain chain : chains) {
+      count += chain.finished ? 0 : 1;
+    }
+    return count;
+  }
+
+  /**
+   * Adds a finished chain to the pool (chains are added in the order of their index) with its
+   * sweeps' history: the last sweep of each chain scores the mean of the chains up to it, the
+   * model the sampler would return then.
+   */
+  private void add(ChainPool chains, ChainMeans means, TrainingSet validation) {
+    chains.add(means);
+    org.cfpipe.model.ErrorStats valid = org.cfpipe.model.ErrorStats.of(chains.model(),
+        validation.users(), validation.items(), validation.ratings());
+    List<EpochStats> history = means.history();
+    chains.history.addAll(history.subList(0, history.size() - 1));
+    EpochStats last = history.get(history.size() - 1);
+    chains.history.add(new EpochStats(last.epoch(), last.trainLoss(), valid.rmse(),
+        valid.mae(), last.learningRate(), last.ratingsPerSecond(), last.elapsedSeconds()));
+    if (settings.gibbs().chains() > 1) {
+      LOG.info(String.format(java.util.Locale.ROOT, "chain %d added: valid_rmse %.4f (mean of "
+          + "%d %s)", means.index() + 1, valid.rmse(), chains.done,
+          chains.done == 1 ? "chain" : "chains"));
     }
   }
 
@@ -150,35 +230,26 @@ public final class GibbsSampler {
    */
   ChainMeans sampleChain(TrainingSet ratings, TrainingSet validation, int users, int items,
       int index, int chainsAfter, WarmStart warm) {
-    try (Workers workers = new Workers(settings.threadCount())) {
-      ChainPool own = pool(users, items);
-      Chain chain = new Chain(ratings.byUser(users), users, items, workers, index, warm);
-      chain.run(validation, Checkpoints.NONE, own, System.nanoTime(), chainsAfter);
-      return chain.means(own.history);
+    Chain chain = new Chain(ratings.byUser(users), users, items,
+        new Workers(settings.threadCount()), index, warm);
+    try (Workers workers = chain.workers) {
+      long start = System.nanoTime();
+      while (!chain.finished) {
+        chain.step(validation, () -> (System.nanoTime() - start) / 1e9, chainsAfter);
+      }
+      return chain.means(chain.history);
     }
   }
 
   /**
    * The model of {@code count} finished chains, read one at a time in the order of their index
-   * and added as {@link #train} adds them, with their sweeps' history; the last sweep of each
-   * chain scores the mean of the chains up to it, as in {@link #train}.
+   * and added as {@link #train} adds them, with their sweeps' history.
    */
   TrainResult<FactorModel> combine(int count, IntFunction<ChainMeans> finished,
       TrainingSet validation, int users, int items, double seconds) {
     ChainPool chains = pool(users, items);
     for (int c = 0; c < count; c++) {
-      ChainMeans means = finished.apply(c);
-      chains.add(means);
-      org.cfpipe.model.ErrorStats valid = org.cfpipe.model.ErrorStats.of(chains.model(),
-          validation.users(), validation.items(), validation.ratings());
-      List<EpochStats> history = means.history();
-      chains.history.addAll(history.subList(0, history.size() - 1));
-      EpochStats last = history.get(history.size() - 1);
-      chains.history.add(new EpochStats(last.epoch(), last.trainLoss(), valid.rmse(),
-          valid.mae(), last.learningRate(), last.ratingsPerSecond(), last.elapsedSeconds()));
-      LOG.info(String.format(java.util.Locale.ROOT, "chain %d added: valid_rmse %.4f (mean of "
-          + "%d %s)", means.index() + 1, valid.rmse(), chains.done,
-          chains.done == 1 ? "chain" : "chains"));
+      add(chains, finished.apply(c), validation);
     }
     return new TrainResult<>(chains.model(), chains.history, chains.history.size(), seconds);
   }
@@ -189,22 +260,26 @@ public final class GibbsSampler {
         settings.gibbs().alignSamples());
   }
 
-  /** Reads a checkpoint into {@code chains}; returns the chain that was running, or null. */
-  private Chain restore(DataInputStream in, ChainPool chains, TrainingSet ratings,
-      Workers workers) {
+  /** Reads a checkpoint into {@code chains} and the chains that were running then. */
+  private void restore(DataInputStream in, ChainPool chains, TrainingSet ratings,
+      List<Chain> running) {
     try (in) {
       if (in.readInt() != CHECKPOINT_VERSION) {
         throw new IOException("the checkpoint was written by another version of the sampler");
       }
       chains.restore(in);
-      Chain chain = null;
-      if (in.readBoolean()) {
-        chain = new Chain(ratings, chains.users(), chains.items(), workers, chains.done,
-            WarmStart.cold("resumed"));
+      int count = in.readInt();
+      int share = Math.max(1, settings.threadCount() / Math.max(1, count));
+      for (int c = 0; c < count; c++) {
+        Chain chain = new Chain(ratings, chains.users(), chains.items(), new Workers(share),
+            in.readInt(), WarmStart.cold("resumed"));
+        chain.finished = in.readBoolean();
+        chain.history.addAll(Checkpoints.readHistory(in));
         chain.restore(in);
+        running.add(chain);
       }
-      LOG.info("resumed from the checkpoint after sweep {}", chains.history.size());
-      return chain;
+      LOG.info("resumed from the checkpoint after {} chain(s) and {} running", chains.done,
+          count);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot resume from the checkpoint: " + e.getMessage(), e);
     }
@@ -239,6 +314,13 @@ public final class GibbsSampler {
     final long seed;
     /** Sweeps of this chain done. */
     int sweepsDone;
+    /** Set after the chain's last sweep. */
+    boolean finished;
+    /** The chain's sweeps so far. */
+    final List<EpochStats> history = new ArrayList<>();
+    /** When this process ran the chain's first sweep, and the sweeps done before it. */
+    long firstStep;
+    int firstSweep;
     double w0;
     double w0Sum;
     double alpha = 1.0;
@@ -368,69 +450,54 @@ public final class GibbsSampler {
     }
 
     /**
-     * Runs the chain's remaining sweeps, then adds its posterior mean to {@code chains}. Sweeps
-     * are numbered across the chains in the history and the checkpoints. A sweep's validation
-     * RMSE is that of the chain's mean so far, except after a chain's last sweep, when it is
-     * that of the mean of the chains so far: the model the sampler would return then.
+     * Runs the chain's next sweep and adds it to {@link #history}; after the chain's last sweep
+     * (all of them, or its mean has settled) {@link #finished} is set. A sweep's validation RMSE
+     * is that of the chain's mean so far. Sweeps are numbered across the chains. Returns whether
+     * the sweep is one to log, and to checkpoint after: every twentieth of the sweeps, and the
+     * last.
+     *
+     * @param elapsed the seconds of training so far, for the history
+     * @param chainsAfter how many chains' time the run takes after this one, for the ETA
      */
-    void run(TrainingSet validation, Checkpoints checkpoints, ChainPool chains, long start,
-        int chainsAfter) {
+    boolean step(TrainingSet validation, DoubleSupplier elapsed, int chainsAfter) {
       int sweeps = settings.gibbs().sweeps();
-      boolean several = settings.gibbs().chains() > 1;
       int logEvery = Math.max(1, sweeps / 20);
-      int first = sweepsDone;
-      long chainStart = System.nanoTime();
-      for (int sweep = sweepsDone + 1; sweep <= sweeps; sweep++) {
-        long sweepStart = System.nanoTime();
-        double mse = sweep(sweep);
-        boolean settled = false;
-        if (sweep > settings.gibbs().burnIn()) {
-          accumulate();
-          if (mcError != null) {
-            trace();
-            settled = settled(sweep);
-          }
-        }
-        sweepsDone = sweep;
-        double seconds = (System.nanoTime() - sweepStart) / 1e9;
-        boolean last = sweep == sweeps || settled;
-        if (last) {
-          chains.add(means(List.of()));
-        }
-        FactorModel current = last ? chains.model() : model(samples > 0);
-        org.cfpipe.model.ErrorStats valid = org.cfpipe.model.ErrorStats.of(current,
-            validation.users(), validation.items(), validation.ratings());
-        double elapsed = chains.previousSeconds + (System.nanoTime() - start) / 1e9;
-        int number = index * sweeps + sweep;
-        EpochStats stats = new EpochStats(number, mse, valid.rmse(), valid.mae(), 0.0,
-            data.size() / seconds, elapsed);
-        chains.history.add(stats);
-        if (sweep % logEvery == 0 || last) {
-          String chain = several
-              ? "chain " + (index + 1) + "/" + settings.gibbs().chains() + "  " : "";
-          double perSweep = (System.nanoTime() - chainStart) / 1e9 / (sweep - first);
-          double eta = perSweep * (sweeps - sweep + (long) sweeps * chainsAfter);
-          String model = last && several
-              ? "mean of " + chains.done + (chains.done == 1 ? " chain" : " chains")
-              : samples > 0 ? "mean of " + samples + " samples" : "burn-in sample";
-          LOG.info(String.format(java.util.Locale.ROOT, "%ssweep %d/%d  train_mse %.4f  "
-                  + "valid_rmse %.4f (%s)  noise_sd %.3f  %,.0f ratings/s  elapsed %.1f s  "
-                  + "eta %.1f s", chain, sweep, sweeps, mse, valid.rmse(), model,
-              1 / Math.sqrt(alpha), stats.ratingsPerSecond(), elapsed,
-              eta));
-          checkpoints.save(number, out -> {
-            out.writeInt(CHECKPOINT_VERSION);
-            chains.save(out);
-            out.writeBoolean(!last);
-            if (!last) {
-              save(out);
-            }
-          });
-        }
-        if (last) {
-          break;
+      int sweep = sweepsDone + 1;
+      long sweepStart = System.nanoTime();
+      if (firstStep == 0) {
+        firstStep = sweepStart;
+        firstSweep = sweepsDone;
+      }
+      double mse = sweep(sweep);
+      boolean settled = false;
+      if (sweep > settings.gibbs().burnIn()) {
+        accumulate();
+        if (mcError != null) {
+          trace();
+          settled = settled(sweep);
         }
       }
+      sweepsDone = sweep;
+      double seconds = (System.nanoTime() - sweepStart) / 1e9;
+      finished = sweep == sweeps || settled;
+      org.cfpipe.model.ErrorStats valid = org.cfpipe.model.ErrorStats.of(model(samples > 0),
+          validation.users(), validation.items(), validation.ratings());
+      EpochStats stats = new EpochStats(index * sweeps + sweep, mse, valid.rmse(), valid.mae(),
+          0.0, data.size() / seconds, elapsed.getAsDouble());
+      history.add(stats);
+      if (sweep % logEvery != 0 && !finished) {
+        return false;
+      }
+      String chain = settings.gibbs().chains() > 1
+          ? "chain " + (index + 1) + "/" + settings.gibbs().chains() + "  " : "";
+      double perSweep = (System.nanoTime() - firstStep) / 1e9 / (sweep - firstSweep);
+      double eta = perSweep * (finished ? 0 : sweeps - sweep + (long) sweeps * chainsAfter);
+      LOG.info(String.format(java.util.Locale.ROOT, "%ssweep %d/%d  train_mse %.4f  "
+              + "valid_rmse %.4f (%s)  noise_sd %.3f  %,.0f ratings/s  elapsed %.1f s  "
+              + "eta %.1f s", chain, sweep, sweeps, mse, valid.rmse(),
+          samples > 0 ? "mean of " + samples + " samples" : "burn-in sample",
+          1 / Math.sqrt(alpha), stats.ratingsPerSecond(), stats.elapsedSeconds(), eta));
+      return true;
     }
 
     /** This chain's sums so far, with {@code history}. */

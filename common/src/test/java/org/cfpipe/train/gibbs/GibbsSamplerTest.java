@@ -113,9 +113,28 @@ class GibbsSamplerTest {
 
   @Test
   void resumingContinuesTheChainsWhereTheyStopped() {
-    // At the end of the first chain, and in the middle of the second.
+    // Two threads: chains 1 and 2 side by side, one thread each, then chain 3 (a checkpoint's
+    // number counts the sweeps of every chain). In the middle of the first two, and of the third.
     assertResumesExactly(settings("cfpipe.train.gibbs.sweeps=20", "cfpipe.train.gibbs.burn-in=5",
-        "cfpipe.train.gibbs.chains=3"), 20, 27);
+        "cfpipe.train.gibbs.chains=3", "cfpipe.train.threads=2"), 20, 47);
+  }
+
+  @Test
+  void chainsSideBySideAreTheChainsOneAfterAnother() {
+    String[] common = {"cfpipe.train.gibbs.sweeps=12", "cfpipe.train.gibbs.burn-in=4",
+        "cfpipe.train.gibbs.chains=3"};
+    TrainResult<FactorModel> apart = sample(settings(append(common, "cfpipe.train.threads=1")),
+        20_000, VALID);
+    TrainResult<FactorModel> together = sample(settings(append(common,
+        "cfpipe.train.threads=2")), 20_000, VALID);
+    assertArrayEquals(apart.model().userRows(), together.model().userRows());
+    assertArrayEquals(apart.model().itemRows(), together.model().itemRows());
+    assertEquals(apart.history().size(), together.history().size());
+    for (int sweep = 0; sweep < apart.history().size(); sweep++) {
+      assertEquals(apart.history().get(sweep).epoch(), together.history().get(sweep).epoch());
+      assertEquals(apart.history().get(sweep).validRmse(),
+          together.history().get(sweep).validRmse());
+    }
   }
 
   @Test
