@@ -23,6 +23,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.cfpipe.config.AnalyzeSettings;
 import org.cfpipe.config.RatingScale;
+import org.cfpipe.ids.EncodeReport;
+import org.cfpipe.ids.EncodeStage;
+import org.cfpipe.ids.IdIndexer;
 import org.cfpipe.ingest.InputException;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
@@ -57,16 +60,25 @@ public final class AnalyzeStage {
           + ": rerun the pipeline for this date and model");
     }
     JsonNode meta = json(files.readString(run.metadataJson()));
+    // Read where a section needs them, not cached: a section reads one or two of the columns
+    // (the histogram only the rating, the crosstab 225 pairs found by their ids), and building
+    // a cache of 25M rows with their ids cost more than the passes it served.
     Dataset<Row> ratings = spark.read().parquet(layout.ratings())
-        .select("user_id", "item_id", "rating").cache();
+        .select("user_id", "item_id", "rating");
     Dataset<Row> items = spark.read().parquet(run.itemFactors()).cache();
     try {
       HtmlReport report = new HtmlReport("cfpipe: " + meta.get("model_name").asText() + ", run "
           + meta.get("run_date").asText());
       RatingScale scale = files.readJson(layout.report(SplitStage.NAME), SplitReport.class)
           .scale();
-      timed("overview", () -> Sections.overview(report, meta, ratings, scale));
-      timed("crosstab", () -> Sections.crosstab(report, ratings, items));
+      // The id maps count every id's ratings as encode read them; when encode left none out
+      // (no minimum-count filter took any), these are the counts of the ingested ratings, and
+      // the report takes them from the maps instead of grouping the ratings again.
+      boolean mapsCount = files.readJson(layout.report(EncodeStage.NAME), EncodeReport.class)
+          .filteredRows() == 0;
+      Counts counts = new Counts(spark, run, ratings, mapsCount);
+      timed("overview", () -> Sections.overview(report, meta, ratings, counts, scale));
+      timed("crosstab", () -> Sections.crosstab(report, ratings, counts));
       timed("learning curves", () -> Sections.learningCurves(report, meta));
       timed("predictions", () -> Sections.predictions(report, spark, layout, scale));
       timed("baselines", () -> Sections.baselines(report, spark, layout, meta, settings));
@@ -109,11 +121,41 @@ public final class AnalyzeStage {
     }
   }
 
+  /**
+   * The number of ratings of each user and of each item (columns {@code user_id} or
+   * {@code item_id}, and {@code n}): from the id maps when they count exactly the ingested
+   * ratings, else grouped from them.
+   */
+  static final class Counts {
+    private final SparkSession spark;
+    private final RunLayout.Tables run;
+    private final Dataset<Row> ratings;
+    private final boolean fromMaps;
+
+    Counts(SparkSession spark, RunLayout.Tables run, Dataset<Row> ratings, boolean fromMaps) {
+      this.spark = spark;
+      this.run = run;
+      this.ratings = ratings;
+      this.fromMaps = fromMaps;
+    }
+
+    /** @param side "user" or "item" */
+    Dataset<Row> of(String side) {
+      String id = side + "_id";
+      if (!fromMaps) {
+        return ratings.groupBy(id).agg(count(lit(1)).as("n"));
+      }
+      // An extended map keeps last night's ids that have no rating tonight, at count 0.
+      return spark.read().parquet(side.equals("user") ? run.userIds() : run.itemIds())
+          .select(col(id), col(IdIndexer.COUNT).as("n")).filter(col("n").gt(0));
+    }
+  }
+
   /** The report's sections, in order. */
   static final class Sections {
     private Sections() {}
 
-    static void overview(HtmlReport report, JsonNode meta, Dataset<Row> ratings,
+    static void overview(HtmlReport report, JsonNode meta, Dataset<Row> ratings, Counts counts,
         RatingScale scale) {
       JsonNode data = meta.get("data");
       JsonNode metrics = meta.get("metrics");
@@ -142,7 +184,7 @@ public final class AnalyzeStage {
           "rating", "ratings", histogram.stream().map(r -> labels.get(r.getInt(0))).toList(),
           histogram.stream().map(r -> r.getLong(1)).toList()));
       for (String side : List.of("user", "item")) {
-        List<Row> perId = ratings.groupBy(side + "_id").agg(count(lit(1)).as("n"))
+        List<Row> perId = counts.of(side)
             .selectExpr(BINS + " AS bin", BIN_ORDER + " AS bin_order")
             .groupBy("bin", "bin_order").agg(count(lit(1)).as(side + "s"))
             .orderBy("bin_order").collectAsList();
@@ -162,13 +204,11 @@ public final class AnalyzeStage {
         + "WHEN n <= 200 THEN 6 WHEN n <= 500 THEN 7 WHEN n <= 1000 THEN 8 ELSE 9 END";
 
     /** The seeds' crosstab: the 15 most active users by the 15 most rated items. */
-    static void crosstab(HtmlReport report, Dataset<Row> ratings, Dataset<Row> items) {
-      List<Object> users = ratings.groupBy("user_id").agg(count(lit(1)).as("n"))
-          .orderBy(desc("n"), col("user_id")).limit(15).collectAsList().stream()
-          .map(r -> r.get(0)).toList();
-      List<Object> top = ratings.groupBy("item_id").agg(count(lit(1)).as("n"))
-          .orderBy(desc("n"), col("item_id")).limit(15).collectAsList().stream()
-          .map(r -> r.get(0)).toList();
+    static void crosstab(HtmlReport report, Dataset<Row> ratings, Counts counts) {
+      List<Object> users = counts.of("user").orderBy(desc("n"), col("user_id")).limit(15)
+          .collectAsList().stream().map(r -> r.get(0)).toList();
+      List<Object> top = counts.of("item").orderBy(desc("n"), col("item_id")).limit(15)
+          .collectAsList().stream().map(r -> r.get(0)).toList();
       Map<String, Double> cells = new java.util.HashMap<>();
       for (Row r : ratings.filter(col("user_id").isin(users.toArray()))
           .filter(col("item_id").isin(top.toArray())).select("user_id", "item_id", "rating")
@@ -243,11 +283,15 @@ public final class AnalyzeStage {
      */
     static void baselines(HtmlReport report, SparkSession spark, RunLayout layout,
         JsonNode meta, AnalyzeSettings settings) {
+      // Two passes over the training ratings, read from their Parquet files each time (three
+      // numeric columns): cheaper than caching 20M rows first, at 25M ratings.
       Dataset<Row> train = spark.read().parquet(layout.train())
-          .select("user_index", "item_index", "rating").cache();
+          .select("user_index", "item_index", "rating");
       Dataset<Row> validation = spark.read().parquet(layout.validation())
           .select("user_index", "item_index", "rating");
-      double mean = train.agg(functions.avg("rating")).first().getDouble(0);
+      JsonNode trainMean = meta.at("/data/train_mean");
+      double mean = trainMean.isNumber() ? trainMean.asDouble()
+          : train.agg(functions.avg("rating")).first().getDouble(0);
       List<List<Object>> rows = new ArrayList<>();
       rows.add(List.of("this run: " + meta.at("/model/type").asText(),
           meta.at("/metrics/valid_rmse").asDouble(), meta.at("/metrics/valid_mae").asDouble()));
@@ -258,7 +302,6 @@ public final class AnalyzeStage {
         rows.add(errors("Spark ALS (rank " + meta.at("/model/factors").asInt() + ")",
             Baselines.als(train, validation, meta.at("/model/factors").asInt())));
       }
-      train.unpersist();
       report.heading("Against simpler models");
       report.table("baselines", "Validation RMSE and MAE on the same split",
           List.of("model", "rmse", "mae"), rows);
