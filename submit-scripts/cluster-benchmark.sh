@@ -64,12 +64,14 @@ trap cleanup EXIT
   org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" --webui-port 0 \
   > "$out/cluster/master.log" 2>&1 &
 daemons+=($!)
+disown
 for w in $(seq 1 "$workers"); do
   "$java_bin" @"$root/conf/jvm-module-opens.txt" -Xmx512m -cp "$classpath" \
     org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores 1 --memory "$executor_memory" \
     --webui-port 0 --work-dir "$out/cluster/work$w" "spark://127.0.0.1:$port" \
     > "$out/cluster/worker$w.log" 2>&1 &
   daemons+=($!)
+  disown
 done
 for _ in $(seq 1 180); do
   [ "$(grep -c "Registering worker" "$out/cluster/master.log" || true)" -ge "$workers" ] && break
@@ -94,12 +96,12 @@ EOF
 peaks="$out/peaks.txt"
 (
   while true; do
-    for pid in $(pgrep -f "$out" || true); do
+    for pid in $(pgrep -f "org.apache.spark.deploy|CoarseGrainedExecutorBackend" || true); do
       cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
       case "$cmd" in
         *deploy.master.Master*) role=master ;;
-        *deploy.worker.Worker*) role="worker-$(grep -o 'work[0-9]*' <<< "$cmd" | head -1)" ;;
-        *CoarseGrainedExecutorBackend*) role="executor-$(grep -o 'executor-id [0-9]*' <<< "$cmd" | tr -d ' ')" ;;
+        *deploy.worker.Worker*) role="worker-$(grep -o 'work[0-9][0-9]*' <<< "$cmd" | head -1)" ;;
+        *CoarseGrainedExecutorBackend*) role="executor-$(grep -o 'executor-id [0-9]*' <<< "$cmd" | grep -o '[0-9]*$')" ;;
         *org.apache.spark.deploy.SparkSubmit*) role=driver ;;
         *) continue ;;
       esac
