@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
@@ -27,11 +26,13 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.cfpipe.config.IngestSettings.Duplicates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,10 +90,13 @@ final class RowVerdicts implements AutoCloseable {
     // One task per core: each builds a pair of filters the size of the whole input's.
     int tasks = parsed.sparkSession().sparkContext().defaultParallelism();
     long expected = Math.max(1000, expectedRows);
+    // Spark's own rows, not Rows: converting each row's file name and reason to Java strings
+    // and back cost more than the counting (the counts are of runs of equal rows, whose strings
+    // are compared as bytes and converted once a run).
     Counts counts = parsed.select(col(ROLE), col("source_file"), col(REASON),
             when(col(REASON).isNull(), key).as("key"))
         .coalesce(tasks)
-        .javaRDD()
+        .queryExecution().toRdd().toJavaRDD()
         .mapPartitions(rows -> List.of(Counts.of(rows, dedup ? expected : 0)).iterator())
         .treeReduce(Counts::merge);
     List<Row> tally = counts.rows();
@@ -204,20 +208,24 @@ final class RowVerdicts implements AutoCloseable {
     private final Map<List<Object>, Long> byFile = new HashMap<>();
     private RepeatedKeys keys;
 
-    /** @param expected the filters' size in keys, 0 for no filters */
-    static Counts of(Iterator<Row> rows, long expected) {
+    /**
+     * @param rows (role, source_file, reject_reason, key) as Spark holds them: one object
+     *     reused from row to row
+     * @param expected the filters' size in keys, 0 for no filters
+     */
+    static Counts of(Iterator<InternalRow> rows, long expected) {
       Counts out = new Counts();
       out.keys = expected > 0 ? new RepeatedKeys(expected) : null;
       // A partition's rows come file by file, mostly accepted: count runs of one key, not rows.
-      List<Object> last = null;
+      UTF8String[] last = null;
       long run = 0;
       while (rows.hasNext()) {
-        Row row = rows.next();
+        InternalRow row = rows.next();
         if (last == null || !sameKey(last, row)) {
           if (last != null) {
-            out.byFile.merge(last, run, Long::sum);
+            out.add(last, run);
           }
-          last = key(row.get(0), row.get(1), row.get(2));
+          last = new UTF8String[] {string(row, 0), string(row, 1), string(row, 2)};
           run = 0;
         }
         run++;
@@ -226,16 +234,33 @@ final class RowVerdicts implements AutoCloseable {
         }
       }
       if (last != null) {
-        out.byFile.merge(last, run, Long::sum);
+        out.add(last, run);
       }
       return out;
     }
 
-    private static boolean sameKey(List<Object> key, Row row) {
+    /** Column c of the row, copied out of the reused row; null stays null. */
+    private static UTF8String string(InternalRow row, int c) {
+      return row.isNullAt(c) ? null : row.getUTF8String(c).copy();
+    }
+
+    private static boolean sameKey(UTF8String[] key, InternalRow row) {
       // The reason first, the file name (the longest) last: neighbouring rows differ most often
       // in their reason.
-      return Objects.equals(key.get(2), row.get(2)) && Objects.equals(key.get(0), row.get(0))
-          && Objects.equals(key.get(1), row.get(1));
+      return same(key, row, 2) && same(key, row, 0) && same(key, row, 1);
+    }
+
+    private static boolean same(UTF8String[] key, InternalRow row, int c) {
+      return row.isNullAt(c) ? key[c] == null
+          : key[c] != null && key[c].equals(row.getUTF8String(c));
+    }
+
+    private void add(UTF8String[] key, long run) {
+      byFile.merge(key(text(key[0]), text(key[1]), text(key[2])), run, Long::sum);
+    }
+
+    private static String text(UTF8String value) {
+      return value == null ? null : value.toString();
     }
 
     Counts merge(Counts other) {
