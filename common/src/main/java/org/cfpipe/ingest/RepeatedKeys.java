@@ -1,11 +1,6 @@
 package org.cfpipe.ingest;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import org.apache.parquet.column.values.bloomfilter.BlockSplitBloomFilter;
 
 /**
@@ -19,81 +14,85 @@ import org.apache.parquet.column.values.bloomfilter.BlockSplitBloomFilter;
  *
  * <p>The filters are Parquet's split-block Bloom filters (the ones Parquet writes into its
  * files): all the bits of a key lie in one 32-byte block, one cache line, where a classic filter
- * of this size (30 MB at 25M ratings) touches a line per hash function. Adding 25M keys with
- * Spark's sketch, one cache miss after another, took about a fifth of ingest's first pass.
+ * of this size (30 MB at 25M ratings) touches a line per hash function. A filter is at most
+ * Parquet's 128 MB, whatever the number of keys. The pair is its two bit arrays, which any Spark
+ * serializer writes as they are; the filters over them are made where they are used, one per
+ * thread, since a filter keeps scratch state of its own.
  */
 final class RepeatedKeys implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
   /** The false positive rate of {@code seen} alone. */
   private static final double FPP = 0.05;
 
-  private transient BlockSplitBloomFilter seen;
-  private transient BlockSplitBloomFilter twice;
+  /** The bits of seen, null once {@link #repeatedOnly} dropped them, and of twice. */
+  private byte[] seen;
+  private byte[] twice;
+  private transient BlockSplitBloomFilter seenFilter;
+  private transient BlockSplitBloomFilter twiceFilter;
+  private transient volatile ThreadLocal<BlockSplitBloomFilter> probes;
 
   /** Empty filters for about {@code expected} keys; every pair to merge needs the same. */
   RepeatedKeys(long expected) {
-    int bytes = BlockSplitBloomFilter.optimalNumOfBits(expected, FPP) / 8;
-    this.seen = new BlockSplitBloomFilter(bytes, BlockSplitBloomFilter.UPPER_BOUND_BYTES);
-    this.twice = new BlockSplitBloomFilter(bytes, BlockSplitBloomFilter.UPPER_BOUND_BYTES);
+    int bytes = bytes(expected);
+    this.seen = new byte[bytes];
+    this.twice = new byte[bytes];
   }
 
-  /** Adds a key of this pair's partition; the key is a 64-bit hash. */
+  /** Parquet's size for the keys: a power of two between its bounds. */
+  static int bytes(long expected) {
+    long wanted = Math.max(BlockSplitBloomFilter.LOWER_BOUND_BYTES,
+        Math.min(BlockSplitBloomFilter.UPPER_BOUND_BYTES,
+            BlockSplitBloomFilter.optimalNumOfBits(expected, FPP) / 8L));
+    int bytes = Integer.highestOneBit((int) wanted);
+    return bytes == wanted ? bytes : Math.min(bytes << 1, BlockSplitBloomFilter.UPPER_BOUND_BYTES);
+  }
+
+  /** Adds a key of this pair's partition, in one thread; the key is a 64-bit hash. */
   void add(long key) {
-    if (seen.findHash(key)) {
+    if (seenFilter == null) {
+      seenFilter = new BlockSplitBloomFilter(seen);
+      twiceFilter = new BlockSplitBloomFilter(twice);
+    }
+    if (seenFilter.findHash(key)) {
       // Met before (or a false positive of seen).
-      twice.insertHash(key);
+      twiceFilter.insertHash(key);
     } else {
-      seen.insertHash(key);
+      seenFilter.insertHash(key);
     }
   }
 
   /** Merges other into this: twice |= other.twice | (seen & other.seen); seen |= other.seen. */
   RepeatedKeys merge(RepeatedKeys other) {
-    try {
-      byte[] both = bits(seen);
-      byte[] theirs = bits(other.seen);
-      for (int b = 0; b < both.length; b++) {
-        both[b] &= theirs[b];
-      }
-      twice.merge(other.twice);
-      twice.merge(new BlockSplitBloomFilter(both));
-      seen.merge(other.seen);
-      return this;
-    } catch (IOException e) {
-      throw new IllegalStateException("repeated-key filters made with different sizes", e);
+    if (seen == null || other.seen == null || seen.length != other.seen.length) {
+      throw new IllegalStateException("repeated-key filters of different sizes, or without "
+          + "their seen keys");
     }
+    for (int b = 0; b < seen.length; b++) {
+      twice[b] |= (byte) (other.twice[b] | (seen[b] & other.seen[b]));
+      seen[b] |= other.seen[b];
+    }
+    return this;
+  }
+
+  /** Drops seen, which only merging needs: half the bytes to send. */
+  RepeatedKeys repeatedOnly() {
+    seen = null;
+    seenFilter = null;
+    return this;
   }
 
   /** False for every key that occurs once, but for a few; true for every key that repeats. */
   boolean mightRepeat(long key) {
-    return twice.findHash(key);
-  }
-
-  private static byte[] bits(BlockSplitBloomFilter filter) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(filter.getBitsetSize());
-    try {
-      filter.writeTo(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    ThreadLocal<BlockSplitBloomFilter> local = probes;
+    if (local == null) {
+      synchronized (this) {
+        if (probes == null) {
+          byte[] bits = twice;
+          probes = ThreadLocal.withInitial(() -> new BlockSplitBloomFilter(bits));
+        }
+        local = probes;
+      }
     }
-    return out.toByteArray();
-  }
-
-  private void writeObject(ObjectOutputStream out) throws IOException {
-    for (BlockSplitBloomFilter filter : new BlockSplitBloomFilter[] {seen, twice}) {
-      out.writeInt(filter.getBitsetSize());
-      filter.writeTo(out);
-    }
-  }
-
-  private void readObject(ObjectInputStream in) throws IOException {
-    seen = read(in);
-    twice = read(in);
-  }
-
-  private static BlockSplitBloomFilter read(ObjectInputStream in) throws IOException {
-    byte[] bits = new byte[in.readInt()];
-    in.readFully(bits);
-    return new BlockSplitBloomFilter(bits);
+    return local.get().findHash(key);
   }
 }

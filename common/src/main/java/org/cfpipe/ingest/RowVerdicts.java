@@ -15,6 +15,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -93,12 +94,18 @@ final class RowVerdicts implements AutoCloseable {
     // Spark's own rows, not Rows: converting each row's file name and reason to Java strings
     // and back cost more than the counting (the counts are of runs of equal rows, whose strings
     // are compared as bytes and converted once a run).
-    Counts counts = parsed.select(col(ROLE), col("source_file"), col(REASON),
+    // The tasks' filters are merged in one task on the executors, and only what the later
+    // passes ask (twice) comes to the driver, to be broadcast: two pairs of filters of up to
+    // 128 MB each arriving at once overflowed a 2 GB driver at 100M ratings.
+    List<Counts> merged = parsed.select(col(ROLE), col("source_file"), col(REASON),
             when(col(REASON).isNull(), key).as("key"))
         .coalesce(tasks)
         .queryExecution().toRdd().toJavaRDD()
         .mapPartitions(rows -> List.of(Counts.of(rows, dedup ? expected : 0)).iterator())
-        .treeReduce(Counts::merge);
+        .repartition(1)
+        .mapPartitions(Counts::mergeAll)
+        .collect();
+    Counts counts = merged.isEmpty() ? new Counts() : merged.get(0);
     List<Row> tally = counts.rows();
     long accepted = tally.stream().filter(r -> r.isNullAt(2)).mapToLong(r -> r.getLong(3)).sum();
     if (!dedup || accepted < 2) {
@@ -261,6 +268,21 @@ final class RowVerdicts implements AutoCloseable {
 
     private static String text(UTF8String value) {
       return value == null ? null : value.toString();
+    }
+
+    /** The partitions' counts merged, their filters reduced to what the later passes ask. */
+    static Iterator<Counts> mergeAll(Iterator<Counts> all) {
+      if (!all.hasNext()) {
+        return Collections.emptyIterator();
+      }
+      Counts merged = all.next();
+      while (all.hasNext()) {
+        merged.merge(all.next());
+      }
+      if (merged.keys != null) {
+        merged.keys.repeatedOnly();
+      }
+      return List.of(merged).iterator();
     }
 
     Counts merge(Counts other) {

@@ -3,7 +3,15 @@ package org.cfpipe.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.SplittableRandom;
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.JavaSerializer;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.Serializer;
+import org.apache.spark.serializer.SerializerInstance;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 import org.junit.jupiter.api.Test;
 
 class RepeatedKeysTest {
@@ -47,22 +55,28 @@ class RepeatedKeysTest {
     for (long key = 0; key < 5_000; key++) {
       keys.add(mix(key % 4_000));
     }
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
-      out.writeObject(keys);
+    // Spark's two serializers: Java's, and Kryo (which users may set, conf/yarn.conf does).
+    SparkConf conf = new SparkConf();
+    for (Serializer serializer : List.of(new JavaSerializer(conf), new KryoSerializer(conf))) {
+      SerializerInstance instance = serializer.newInstance();
+      ClassTag<RepeatedKeys> tag = ClassTag$.MODULE$.apply(RepeatedKeys.class);
+      RepeatedKeys copy = instance.deserialize(instance.serialize(keys, tag), tag);
+      long repeated = 0;
+      for (long key = 0; key < 20_000; key++) {
+        assertEquals(keys.mightRepeat(mix(key)), copy.mightRepeat(mix(key)), "key " + key);
+        repeated += copy.mightRepeat(mix(key)) ? 1 : 0;
+      }
+      // Keys 0..999 were added twice; a few others may answer true.
+      assertTrue(repeated >= 1_000 && repeated < 1_200, serializer + ": " + repeated
+          + " keys answer true");
     }
-    RepeatedKeys copy;
-    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
-        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
-      copy = (RepeatedKeys) in.readObject();
-    }
-    long repeated = 0;
-    for (long key = 0; key < 20_000; key++) {
-      assertEquals(keys.mightRepeat(mix(key)), copy.mightRepeat(mix(key)), "key " + key);
-      repeated += copy.mightRepeat(mix(key)) ? 1 : 0;
-    }
-    // Keys 0..999 were added twice; a few others may answer true.
-    assertTrue(repeated >= 1_000 && repeated < 1_200, repeated + " keys answer true");
+  }
+
+  @Test
+  void theFiltersAreAPowerOfTwoWithinParquetsBounds() {
+    assertEquals(32, RepeatedKeys.bytes(1));
+    assertEquals(1 << 21, RepeatedKeys.bytes(2_000_000));
+    assertEquals(128 << 20, RepeatedKeys.bytes(5_000_000_000L));
   }
 
   /** The pipeline's keys are 64-bit hashes; spread the test's counters likewise. */
