@@ -120,11 +120,10 @@ public final class GibbsSampler {
       int items, Checkpoints checkpoints, boolean resume, WarmStart warm) {
     TrainingSet grouped = ratings.byUser(users);
     int total = settings.gibbs().chains();
-    int threads = settings.threadCount();
     // As many chains at once as there are threads, each with its share of them: a chain's sweep
     // waits for its threads several times over (and the implicit prior's columns run in one
     // thread), so two chains of one thread each do more in the same time than one of two.
-    int concurrent = Math.max(1, Math.min(total, threads));
+    int concurrent = Math.max(1, Math.min(total, settings.threadCount()));
     ChainPool chains = pool(users, items);
     List<Chain> running = new ArrayList<>();
     if (resume) {
@@ -137,9 +136,9 @@ public final class GibbsSampler {
       while (chains.done < total) {
         int started = chains.done + running.size();
         while (started < total && unfinished(running) < concurrent) {
-          int share = Math.max(1, threads / Math.min(concurrent, total - started
-              + unfinished(running)));
-          running.add(new Chain(grouped, users, items, new Workers(share), started, warm));
+          running.add(new Chain(grouped, users, items,
+              workers(Math.min(concurrent, total - started + unfinished(running))), started,
+              warm));
           started++;
         }
         List<Chain> stepping = running.stream().filter(c -> !c.finished).toList();
@@ -189,6 +188,11 @@ public final class GibbsSampler {
     }
     return new TrainResult<>(chains.model(), chains.history, chains.history.size(),
         elapsed.getAsDouble(), null, state);
+  }
+
+  /** A chain's threads, its share of train.threads when {@code sideBySide} chains run at once. */
+  private Workers workers(int sideBySide) {
+    return new Workers(Math.max(1, settings.threadCount() / Math.max(1, sideBySide)));
   }
 
   private static int unfinished(List<Chain> chains) {
@@ -269,9 +273,8 @@ public final class GibbsSampler {
       }
       chains.restore(in);
       int count = in.readInt();
-      int share = Math.max(1, settings.threadCount() / Math.max(1, count));
       for (int c = 0; c < count; c++) {
-        Chain chain = new Chain(ratings, chains.users(), chains.items(), new Workers(share),
+        Chain chain = new Chain(ratings, chains.users(), chains.items(), workers(count),
             in.readInt(), WarmStart.cold("resumed"));
         chain.finished = in.readBoolean();
         chain.history.addAll(Checkpoints.readHistory(in));
