@@ -126,15 +126,7 @@ sort -k1,1 -k2,2n "$peaks.raw" | awk '{peak[$1] = $2 > peak[$1] ? $2 : peak[$1]}
   END {for (r in peak) printf "  %s %.2f GB\n", r, peak[r] / 1048576}' | sort
 metrics="$out/output/run_date=2024-01-01/model=dot-bias/metrics.json"
 if [ -f "$metrics" ]; then
-  python3 - "$metrics" "$data/oracle.json" <<'EOF'
-import json, sys
-m = json.load(open(sys.argv[1]))
-oracle = json.load(open(sys.argv[2]))
-print("| stage | seconds |\n|---|---|")
-for stage, seconds in m["stage_seconds"].items():
-    print(f"| {stage} | {seconds:.1f} |")
-print(f"\nvalidation RMSE {m['valid_rmse']:.4f} (noise floor {oracle['oracle_rmse']:.4f})")
-EOF
+  python3 "$root/submit-scripts/stage-table.py" "$metrics" "$data/oracle.json"
 fi
 grep -E "Exception|Error|engine" "$out.log" | grep -v "^\s" | head -20 | cut -c1-240
 exit "$status"

@@ -34,14 +34,6 @@ log="$out.log"
   --ratings "$data/ratings" --output "$out" --run-date 2024-01-01 "${sets[@]}" > "$log" 2>&1
 echo "date: $(date -u +%F), commit $(git -C "$root" rev-parse --short HEAD), $(nproc) cores"
 grep -E "Elapsed \(wall|Maximum resident" "$out.time" | sed 's/^\s*/  /'
-python3 - "$out/run_date=2024-01-01/model=dot-bias/metrics.json" "$data/oracle.json" <<'EOF'
-import json, sys
-m = json.load(open(sys.argv[1]))
-oracle = json.load(open(sys.argv[2]))
-print("| stage | seconds |\n|---|---|")
-for stage, seconds in m["stage_seconds"].items():
-    print(f"| {stage} | {seconds:.1f} |")
-print(f"\nvalidation RMSE {m['valid_rmse']:.4f} (noise floor {oracle['oracle_rmse']:.4f}); "
-      f"ranking: {m['ranking']} over {m['ranking_users']} users, sample {m['ranking_sample']}")
-EOF
+python3 "$root/submit-scripts/stage-table.py" "$out/run_date=2024-01-01/model=dot-bias/metrics.json" \
+  "$data/oracle.json"
 grep -E "analyze: |evaluate: |engine|CfPipe: stage analyze done" "$log" | grep -v "^ " | cut -c1-240
