@@ -32,6 +32,13 @@ final class GibbsSide {
   /** For each rating, the row on the other side. */
   final int[] other;
   /**
+   * Bounds of chunks of rows with about as many ratings each (chunk c is rows bounds[c] to
+   * bounds[c + 1]), for the passes over the ratings that draw nothing: the ids number rows by
+   * rating count, so equal counts of rows would put most ratings in the first chunk, and one
+   * thread would do most of a pass while the others wait.
+   */
+  final int[] ratingChunks;
+  /**
    * The factor rows the other side and the predictions see: the factors themselves, or for
    * users with the implicit prior, their factors plus the implicit offsets.
    */
@@ -59,6 +66,31 @@ final class GibbsSide {
     this.start = csr[0];
     this.ids = csr[1];
     this.other = otherOf;
+    this.ratingChunks = ratingChunks(start, GibbsSampler.CHUNK, RATINGS_PER_CHUNK);
+  }
+
+  /** About how many ratings a chunk of {@link #ratingChunks} holds. */
+  static final int RATINGS_PER_CHUNK = 4096;
+
+  /**
+   * Chunk bounds over the rows of {@code start}: a chunk ends once it holds {@code ratings}
+   * ratings or {@code maxRows} rows.
+   */
+  static int[] ratingChunks(int[] start, int maxRows, int ratings) {
+    int rows = start.length - 1;
+    int[] bounds = new int[rows + 2];
+    int chunks = 0;
+    int from = 0;
+    for (int r = 0; r < rows; r++) {
+      if (start[r + 1] - start[from] >= ratings || r + 1 - from >= maxRows) {
+        bounds[++chunks] = r + 1;
+        from = r + 1;
+      }
+    }
+    if (from < rows || chunks == 0) {
+      bounds[++chunks] = rows;
+    }
+    return Arrays.copyOf(bounds, chunks + 1);
   }
 
   /** Start offsets per row and rating ids grouped by row (compressed sparse rows). */

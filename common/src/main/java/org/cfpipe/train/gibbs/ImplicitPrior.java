@@ -5,6 +5,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.cfpipe.train.Checkpoints;
 import org.cfpipe.train.Workers;
 
@@ -19,8 +20,11 @@ import org.cfpipe.train.Workers;
  * <p>y_jf moves z_uf of every user u who rated j by y_jf / sqrt|N(u)|, and so every rating of
  * those users: h = v_if / sqrt|N(u)| on rating (u, i). Per user, sum w h^2 and sum w h e are kept
  * up to date as the y_jf change, so an item costs its raters, not their ratings. The items share
- * users, so a column's items are drawn in turn, in one thread; the residuals follow in the
- * parallel pass over the ratings that prepares the next column.
+ * users, so a column's items are drawn in turn, in one thread. Everything else runs on all
+ * threads before that loop (each item's sum over its raters of sum w h^2, which the column's
+ * draws leave unchanged, its precision and its Gaussian draw) or after it (each user's moves,
+ * and the residuals, in the pass over the ratings that prepares the next column), so the loop
+ * reads a rater's two sums and writes one.
  */
 final class ImplicitPrior {
   private static final int CHUNK = GibbsSampler.CHUNK;
@@ -42,11 +46,20 @@ final class ImplicitPrior {
   private final int[] ratersStart;
   private final int[] raters;
   /**
-   * Per user u, for the column being drawn, at 3u, 3u + 1 and 3u + 2: sum w h^2 and sum w h e
-   * over his ratings, and the sum of the changes of the y_jf of his items. Side by side, since
-   * the items' draws jump from rater to rater: one or two cache lines per rater, not three.
+   * Per user u, for the column being drawn, at 2u and 2u + 1: sum w h^2 and sum w h e over his
+   * ratings. Side by side, since the items' draws jump from rater to rater.
    */
   private final double[] sums;
+  /**
+   * Per item, for the column being drawn: the sum over its raters of sum w h^2, the precision of
+   * its conditional and that precision's square root, its standard Gaussian draw, and (once
+   * drawn) the change of its y_jf.
+   */
+  private final double[] raterSquares;
+  private final double[] precision;
+  private final double[] precisionRoot;
+  private final double[] gaussian;
+  private final double[] moves;
   /** The items' factors column by column, for the passes over one column. */
   private final double[] itemColumns;
 
@@ -72,7 +85,12 @@ final class ImplicitPrior {
       int count = pickedStart[u + 1] - pickedStart[u];
       userScale[u] = count == 0 ? 0.0 : 1 / Math.sqrt(count);
     }
-    this.sums = new double[3 * users.rows];
+    this.sums = new double[2 * users.rows];
+    this.raterSquares = new double[items.rows];
+    this.precision = new double[items.rows];
+    this.precisionRoot = new double[items.rows];
+    this.gaussian = new double[items.rows];
+    this.moves = new double[items.rows];
     this.itemColumns = new double[items.rows * k];
     users.visible = new double[users.rows * k];
   }
@@ -80,7 +98,7 @@ final class ImplicitPrior {
   /** z_u from the y_j, and the users' visible rows, from scratch. */
   void recompute() {
     int k = users.k;
-    workers.inChunks(users.rows, CHUNK, (t, c, from, to) -> {
+    workers.inChunks(users.ratingChunks, (t, c, from, to) -> {
       for (int u = from; u < to; u++) {
         int row = u * k;
         Arrays.fill(offsets, row, row + k, 0.0);
@@ -126,9 +144,16 @@ final class ImplicitPrior {
     for (int f = 0; f <= k; f++) {
       int next = f;
       int done = f - 1;
-      workers.inChunks(users.rows, CHUNK, (t, c, from, to) -> {
+      workers.inChunks(users.ratingChunks, (t, c, from, to) -> {
         for (int u = from; u < to; u++) {
-          double moved = done >= 0 ? sums[3 * u + 2] * userScale[u] : 0.0;
+          double moved = 0.0;
+          if (done >= 0) {
+            // The moves of his items in item order, as the column's loop would have added them.
+            for (int x = pickedStart[u]; x < pickedStart[u + 1]; x++) {
+              moved += moves[picked[x]];
+            }
+            moved *= userScale[u];
+          }
           double squares = 0;
           double products = 0;
           for (int x = users.start[u]; x < users.start[u + 1]; x++) {
@@ -150,9 +175,8 @@ final class ImplicitPrior {
           }
           // Scaled by |N(u)|^-1/2 once per user: h = v_if / sqrt|N(u)| on each of u's ratings.
           double scale = userScale[u];
-          sums[3 * u] = users.noise[u] * squares * scale * scale;
-          sums[3 * u + 1] = users.noise[u] * products * scale;
-          sums[3 * u + 2] = 0;
+          sums[2 * u] = users.noise[u] * squares * scale * scale;
+          sums[2 * u + 1] = users.noise[u] * products * scale;
         }
       });
       if (f < k) {
@@ -161,33 +185,61 @@ final class ImplicitPrior {
     }
   }
 
-  /** Draws column f of the y_j given the users' sums; records their changes. */
+  /** Draws column f of the y_j given the users' sums; records their changes in moves. */
   private void drawColumn(int f, double alpha, Streams streams) {
     int k = users.k;
     int column = 2 * (k + 1) + f;
     GibbsSide.drawHyper(yMu, yLambda, f, items.rows, j -> y[j * k + f],
         streams.stream(column, -1));
-    SplittableRandom random = streams.stream(column, 0);
+    prepareColumn(f, alpha, streams.stream(column, 0));
+    double prior = yMu[f] * yLambda[f];
     for (int j = 0; j < items.rows; j++) {
       double theta = y[j * k + f];
-      double squares = 0;
       double products = 0;
       for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
-        int at = 3 * raters[x];
-        squares += sums[at];
-        products += sums[at + 1];
+        products += sums[2 * raters[x] + 1];
       }
-      double precision = alpha * squares + yLambda[f];
-      double mean = (alpha * (products + theta * squares) + yMu[f] * yLambda[f]) / precision;
-      double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
+      double mean = (alpha * (products + theta * raterSquares[j]) + prior) / precision[j];
+      double drawn = mean + gaussian[j] / precisionRoot[j];
       double moved = drawn - theta;
       for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
-        int at = 3 * raters[x];
+        int at = 2 * raters[x];
         sums[at + 1] -= moved * sums[at];
-        sums[at + 2] += moved;
       }
       y[j * k + f] = drawn;
+      moves[j] = moved;
     }
+  }
+
+  /**
+   * What column f's draws need that they do not change, on all threads: each item's sum of its
+   * raters' sum w h^2, its precision and that precision's root, and the column's Gaussians, drawn
+   * from {@code random} in item order by the last thread while the others take the items.
+   */
+  private void prepareColumn(int f, double alpha, SplittableRandom random) {
+    int itemCount = items.rows;
+    int[] bounds = items.ratingChunks;
+    int chunks = bounds.length - 1;
+    int last = workers.threads() - 1;
+    AtomicInteger next = new AtomicInteger();
+    workers.run(t -> {
+      if (t == last) {
+        for (int j = 0; j < itemCount; j++) {
+          gaussian[j] = random.nextGaussian();
+        }
+      }
+      for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+        for (int j = bounds[c]; j < bounds[c + 1]; j++) {
+          double squares = 0;
+          for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
+            squares += sums[2 * raters[x]];
+          }
+          raterSquares[j] = squares;
+          precision[j] = alpha * squares + yLambda[f];
+          precisionRoot[j] = Math.sqrt(precision[j]);
+        }
+      }
+    });
   }
 
   void save(DataOutputStream out) throws IOException {
