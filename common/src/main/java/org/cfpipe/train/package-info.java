@@ -7,8 +7,10 @@
  * what they share: the train stage and the engine choice ({@code TrainStage},
  * {@code EngineChoice}), the ratings as primitive arrays ({@code TrainingSet}), the result, its
  * history and report, the checkpoint interfaces and their Hadoop-filesystem form, the
- * learning-rate schedules and early stopping, the seeds, the worker threads, and the start from
- * last night's model ({@code WarmStart}). Only the train stage, the warm start and the
+ * learning-rate schedules and early stopping, the seeds, the worker threads, the start from
+ * last night's model ({@code WarmStart}), and the tables of rows a mini-batch step touches with
+ * their lazy optimizers ({@code ParameterTable}, {@code TouchedRows}, {@code RowOptimizer}: the
+ * sparse engine's, and the dl4j engine's embeddings). Only the train stage, the warm start and the
  * distributed trainers read Spark tables.
  */
 package org.cfpipe.train;

@@ -1,6 +1,8 @@
 package org.cfpipe.train.sparse;
 
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.ParameterTable;
+import org.cfpipe.train.TouchedRows;
 import org.cfpipe.train.TrainingSet;
 
 /**

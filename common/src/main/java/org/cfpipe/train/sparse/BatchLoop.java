@@ -1,6 +1,9 @@
 package org.cfpipe.train.sparse;
 
 import org.cfpipe.train.LearningRateSchedule;
+import org.cfpipe.train.ParameterTable;
+import org.cfpipe.train.RowOptimizer;
+import org.cfpipe.train.TouchedRows;
 import org.cfpipe.train.TrainingSet;
 
 /**

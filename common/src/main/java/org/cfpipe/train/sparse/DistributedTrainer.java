@@ -31,6 +31,8 @@ import org.cfpipe.train.EarlyStopping;
 import org.cfpipe.train.EpochStats;
 import org.cfpipe.train.HadoopCheckpoints;
 import org.cfpipe.train.LearningRateSchedule;
+import org.cfpipe.train.ParameterTable;
+import org.cfpipe.train.RowOptimizer;
 import org.cfpipe.train.Seeds;
 import org.cfpipe.train.TrainResult;
 import org.cfpipe.train.TrainingSet;

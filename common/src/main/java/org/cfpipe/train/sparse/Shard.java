@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import org.apache.spark.sql.Row;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.ParameterTable;
 import org.cfpipe.train.TrainingSet;
 
 /**

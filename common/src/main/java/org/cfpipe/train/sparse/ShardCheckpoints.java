@@ -18,6 +18,7 @@ import org.apache.spark.util.SerializableConfiguration;
 import org.cfpipe.model.FactorModel;
 import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.train.Checkpoints;
+import org.cfpipe.train.ParameterTable;
 import org.cfpipe.train.Seeds;
 import org.cfpipe.train.TrainingSet;
 

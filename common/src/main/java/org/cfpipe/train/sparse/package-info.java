@@ -1,6 +1,6 @@
 /**
  * The sparse engine: plain Java over primitive arrays. Each side's parameters and optimizer state
- * share one row-interleaved table ({@code ParameterTable}), and a mini-batch step touches only the
+ * share one row-interleaved table ({@code train.ParameterTable}), and a mini-batch step touches only the
  * rows its batch names (compact gradients, lazy Adam or SGD state), so its cost is proportional
  * to the batch and never to the number of users or items. Ratings are grouped into the P x P
  * blocks of DSGD (Gemulla et al. 2011); the P blocks of a stratum share no rows, so threads train

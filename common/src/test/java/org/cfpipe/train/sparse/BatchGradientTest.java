@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.Optional;
 import org.cfpipe.config.ModelSettings.Range;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.ParameterTable;
+import org.cfpipe.train.TouchedRows;
 import org.cfpipe.train.TrainingSet;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,4 +1,4 @@
-package org.cfpipe.train.sparse;
+package org.cfpipe.train;
 
 /**
  * SGD with heavy-ball momentum (Polyak 1964, in PyTorch's form) and decoupled weight decay,
@@ -8,10 +8,10 @@ package org.cfpipe.train.sparse;
  *   w &larr; w (1 - lr wd)      b &larr; mu b + g      w &larr; w - lr b
  * </pre>
  */
-final class LazySgd implements RowOptimizer {
+public final class LazySgd implements RowOptimizer {
   private final double weightDecay;
 
-  LazySgd(double weightDecay) {
+  public LazySgd(double weightDecay) {
     this.weightDecay = weightDecay;
   }
 

@@ -1,11 +1,11 @@
-package org.cfpipe.train.sparse;
+package org.cfpipe.train;
 
 /**
  * One side's (the users' or the items') training state in one flat array: each row holds its
  * parameters (factors, then the bias) followed by its optimizer state, so that a step reads and
  * writes one contiguous run of memory per touched row instead of one per array.
  */
-final class ParameterTable implements java.io.Serializable {
+public final class ParameterTable implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
   private final int rows;
@@ -16,13 +16,13 @@ final class ParameterTable implements java.io.Serializable {
   /**
    * @param stateSlots optimizer floats per parameter (Adam 2, SGD 1)
    */
-  ParameterTable(int rows, int width, int stateSlots) {
+  public ParameterTable(int rows, int width, int stateSlots) {
     this(rows, width, width * (1 + stateSlots), new float[Math.multiplyExact(rows,
         width * (1 + stateSlots))]);
   }
 
   /** A table over existing data (a copy made by the caller, or one to share). */
-  ParameterTable(int rows, int width, int stride, float[] data) {
+  public ParameterTable(int rows, int width, int stride, float[] data) {
     if (data.length != (long) rows * stride) {
       throw new IllegalArgumentException("table data of " + data.length + " floats for " + rows
           + " rows of " + stride);
@@ -34,38 +34,38 @@ final class ParameterTable implements java.io.Serializable {
   }
 
   /** A deep copy. */
-  ParameterTable copy() {
+  public ParameterTable copy() {
     return new ParameterTable(rows, width, stride, data.clone());
   }
 
   /** Copies a model's rows (width floats each) into the parameter part of each row. */
-  void load(float[] params) {
+  public void load(float[] params) {
     for (int r = 0; r < rows; r++) {
       System.arraycopy(params, r * width, data, r * stride, width);
     }
   }
 
   /** Copies the parameter part of each row out into a model's rows. */
-  void store(float[] params) {
+  public void store(float[] params) {
     for (int r = 0; r < rows; r++) {
       System.arraycopy(data, r * stride, params, r * width, width);
     }
   }
 
-  int rows() {
+  public int rows() {
     return rows;
   }
 
-  int width() {
+  public int width() {
     return width;
   }
 
   /** Floats from one row to the next. */
-  int stride() {
+  public int stride() {
     return stride;
   }
 
-  float[] data() {
+  public float[] data() {
     return data;
   }
 }

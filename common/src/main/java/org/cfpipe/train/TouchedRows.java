@@ -1,4 +1,4 @@
-package org.cfpipe.train.sparse;
+package org.cfpipe.train;
 
 import java.util.Arrays;
 
@@ -8,7 +8,7 @@ import java.util.Arrays;
  * and clearing is O(1), so a batch costs time in proportion to the rows it touches, not to the
  * size of the table.
  */
-final class TouchedRows {
+public final class TouchedRows {
   private final int width;
   private final int[] stampAndSlot;
   private int[] rows;
@@ -16,7 +16,7 @@ final class TouchedRows {
   private int count;
   private int batch = 1;
 
-  TouchedRows(int tableRows, int width, int expectedRows) {
+  public TouchedRows(int tableRows, int width, int expectedRows) {
     this.width = width;
     this.stampAndSlot = new int[Math.multiplyExact(tableRows, 2)];
     this.rows = new int[Math.max(1, expectedRows)];
@@ -24,13 +24,13 @@ final class TouchedRows {
   }
 
   /** Forgets every touched row: the next batch starts empty. */
-  void clear() {
+  public void clear() {
     batch++;
     count = 0;
   }
 
   /** The offset in {@link #gradients()} of {@code row}'s gradient, opening a zeroed slot. */
-  int gradientOffset(int row) {
+  public int gradientOffset(int row) {
     int at = row << 1;
     if (stampAndSlot[at] != batch) {
       stampAndSlot[at] = batch;
@@ -46,16 +46,16 @@ final class TouchedRows {
     return stampAndSlot[at + 1] * width;
   }
 
-  int count() {
+  public int count() {
     return count;
   }
 
   /** Table row of slot {@code slot}. */
-  int row(int slot) {
+  public int row(int slot) {
     return rows[slot];
   }
 
-  float[] gradients() {
+  public float[] gradients() {
     return gradients;
   }
 }

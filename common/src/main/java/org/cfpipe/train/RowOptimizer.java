@@ -1,4 +1,4 @@
-package org.cfpipe.train.sparse;
+package org.cfpipe.train;
 
 import org.cfpipe.config.TrainSettings;
 
@@ -6,7 +6,7 @@ import org.cfpipe.config.TrainSettings;
  * A lazy optimizer over one {@link ParameterTable}: a step updates only the rows its batch
  * touched. Its state lives in the table, beside each row's parameters.
  */
-interface RowOptimizer {
+public interface RowOptimizer {
 
   /** Optimizer floats per parameter. */
   int stateSlots();

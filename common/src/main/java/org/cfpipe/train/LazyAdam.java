@@ -1,4 +1,4 @@
-package org.cfpipe.train.sparse;
+package org.cfpipe.train;
 
 /**
  * Adam (Kingma and Ba 2015) with decoupled weight decay (AdamW, Loshchilov and Hutter 2019),
@@ -13,12 +13,12 @@ package org.cfpipe.train.sparse;
  *   w &larr; w - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
  * </pre>
  */
-final class LazyAdam implements RowOptimizer {
+public final class LazyAdam implements RowOptimizer {
   private final double beta2;
   private final double epsilon;
   private final double weightDecay;
 
-  LazyAdam(double beta2, double epsilon, double weightDecay) {
+  public LazyAdam(double beta2, double epsilon, double weightDecay) {
     this.beta2 = beta2;
     this.epsilon = epsilon;
     this.weightDecay = weightDecay;

@@ -1,4 +1,4 @@
-package org.cfpipe.train.sparse;
+package org.cfpipe.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
