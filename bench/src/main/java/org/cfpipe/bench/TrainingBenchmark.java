@@ -29,6 +29,7 @@ import org.cfpipe.train.EpochStats;
 import org.cfpipe.train.TrainResult;
 import org.cfpipe.train.TrainingSet;
 import org.cfpipe.train.dl4j.Dl4jTrainer;
+import org.cfpipe.train.dl4j.SparseEmbeddingStep;
 import org.cfpipe.train.gibbs.GibbsSampler;
 import org.cfpipe.train.sparse.SparseTrainer;
 import picocli.CommandLine;
@@ -55,10 +56,12 @@ public final class TrainingBenchmark implements Callable<Integer> {
       List.of(10_000, 100_000, 1_000_000, 3_000_000);
   @Option(names = "--dl4j-ratings", description = "Ratings of each DL4J engine run.")
   int dl4jRatings = 1_000_000;
+  @Option(names = "--dl4j-steps", description = "Timed steps of each sparse-embedding step run.")
+  int dl4jStepCount = 300;
   @Option(names = "--gibbs-sweeps", description = "Sweeps of each gibbs engine run.")
   int gibbsSweeps = 5;
-  @Option(names = "--only", description = "all, sparse (engine against ALS, step time), dl4j or "
-      + "gibbs.")
+  @Option(names = "--only", description = "all, sparse (engine against ALS, step time), dl4j, "
+      + "dl4j-step (only its sparse-embedding step) or gibbs.")
   String only = "all";
   @Option(names = "--out") Path out;
 
@@ -87,6 +90,9 @@ public final class TrainingBenchmark implements Callable<Integer> {
       }
       if (only.equals("all") || only.equals("dl4j")) {
         dl4j();
+      }
+      if (only.equals("all") || only.equals("dl4j") || only.equals("dl4j-step")) {
+        sparseEmbeddingStep();
       }
       if (only.equals("all") || only.equals("gibbs")) {
         gibbs();
@@ -233,6 +239,53 @@ public final class TrainingBenchmark implements Callable<Integer> {
       line(String.format(Locale.ROOT, "| %,d | %,d | %.2f | %,.0f | %.2f |", shape[0], shape[1],
           s.train().batchSize() / epoch.ratingsPerSecond() * 1e3, epoch.ratingsPerSecond(),
           Dl4jTrainer.denseStepMillis(model, s.train(), shape[0], shape[1])));
+    }
+  }
+
+  /**
+   * The neural model's step with its embeddings outside the network ({@link SparseEmbeddingStep},
+   * issue 18): the step alone, timed over steps on planted ratings after a warm-up, at the batch
+   * size of the defaults and at larger ones, from small tables to 3M users.
+   */
+  private void sparseEmbeddingStep() {
+    PipelineSettings s = settings("cfpipe.model.type=neural");
+    ModelSettings model = s.model().withYRange(new ModelSettings.Range(0, 5.5));
+    int warmUp = 50;
+    line("");
+    line("## The sparse-embedding step (issue 18)");
+    line("");
+    line(String.format(Locale.ROOT, "SparseEmbeddingStep alone: the batch's rows gathered from "
+            + "the tables, the head network's gradient and its gradient with respect to its "
+            + "input (DL4J), the head's Adam update, the rows' lazy Adam update. Neural model "
+            + "with its defaults (embeddings %d + %d, hidden %d, dropout %s and %s), %d ND4J "
+            + "thread(s) per operation, one JVM thread; %d timed steps after %d of warm-up, over "
+            + "planted ratings (rank 10, item exponent 0.8). No epoch bookkeeping, no "
+            + "validation.", model.neural().userFactors(), model.neural().itemFactors(),
+        model.neural().hidden(), model.neural().embeddingDropout(),
+        model.neural().hiddenDropout(), s.train().dl4j().opThreads(), dl4jStepCount, warmUp));
+    line("");
+    line("| users | items | batch | ms per step | ratings/s |");
+    line("|---|---|---|---|---|");
+    for (int[] shape : List.of(new int[] {10_000, 5_000}, new int[] {users, items},
+        new int[] {3_000_000, items})) {
+      for (int batch : List.of(s.train().batchSize(), 2048)) {
+        int count = (warmUp + dl4jStepCount) * batch;
+        PlantedRatings.Sample sample = PlantedRatings.plant(shape[0], shape[1], 10, 3)
+            .sample(count, 0.5, 0.8, 0.5, 4);
+        SparseEmbeddingStep step = new SparseEmbeddingStep(model, s.train(), shape[0], shape[1],
+            warmUp + dl4jStepCount, batch);
+        long start = 0;
+        for (int n = 0; n < warmUp + dl4jStepCount; n++) {
+          if (n == warmUp) {
+            start = System.nanoTime();
+          }
+          step.step(sample.users(), sample.items(), sample.ratings(), n * batch,
+              (n + 1) * batch, 0);
+        }
+        double millis = (System.nanoTime() - start) / 1e6 / dl4jStepCount;
+        line(String.format(Locale.ROOT, "| %,d | %,d | %,d | %.2f | %,.0f |", shape[0],
+            shape[1], batch, millis, batch / millis * 1e3));
+      }
     }
   }
 

@@ -1,0 +1,222 @@
+package org.cfpipe.train.dl4j;
+
+import java.util.Arrays;
+import org.cfpipe.config.ModelSettings;
+import org.cfpipe.config.TrainSettings;
+import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.ParameterTable;
+import org.cfpipe.train.RowOptimizer;
+import org.cfpipe.train.TouchedRows;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * One mini-batch step of the neural model (fastai's EmbeddingNet) whose embedding tables live
+ * outside the network, so that a step costs its batch and not the vocabulary (issue 18). The
+ * Deeplearning4j network is only the head: concat(u, v) -> dropout -> hidden (relu) -> dropout
+ * -> score, then the y-range's sigmoid and a frozen affine layer (max - min, min), trained by mean
+ * squared error. A step:
+ * <ol>
+ *   <li>gathers the batch's user and item rows from their {@link ParameterTable}s into the
+ *       network's input, batch x (user width + item width);
+ *   <li>asks the network for its parameters' gradient and its gradient with respect to that
+ *       input ({@code MultiLayerNetwork.calculateGradients}), and applies the first with the
+ *       network's own DL4J updater (Adam or Nesterov, the rate schedule by step);
+ *   <li>adds each rating's input gradient, plus the per-rating L2 penalty's 2 l2 x, into the rows
+ *       the batch names ({@link TouchedRows}), divided by the batch size as DL4J divides the
+ *       network's, and updates only those rows with a lazy optimizer ({@link RowOptimizer}:
+ *       Adam's moments or SGD's velocity kept per row, beside its values).
+ * </ol>
+ * The loss is the one {@link ModelGraph} trains: (1 / B) sum over the batch of the squared error
+ * plus l2 (|u|^2 + |v|^2).
+ */
+public final class SparseEmbeddingStep {
+  private final MultiLayerNetwork head;
+  private final ParameterTable users;
+  private final ParameterTable items;
+  private final TouchedRows touchedUsers;
+  private final TouchedRows touchedItems;
+  private final RowOptimizer optimizer;
+  private final RateSchedule rate;
+  private final TrainSettings train;
+  private final int userWidth;
+  private final int itemWidth;
+  private float[] inputs = new float[0];
+  private float[] labels = new float[0];
+  private int steps;
+
+  /**
+   * @param stepsPerEpoch optimizer steps of one epoch, for the rate schedule
+   * @param batchSize the largest batch a step will be given, to size the touched rows
+   */
+  public SparseEmbeddingStep(ModelSettings model, TrainSettings train, int userCount, int itemCount,
+      long stepsPerEpoch, int batchSize) {
+    Dl4jRuntime.prepare(train.dl4j());
+    ModelSettings.Neural shape = model.neural();
+    this.train = train;
+    this.userWidth = shape.userFactors();
+    this.itemWidth = shape.itemFactors();
+    this.rate = RateSchedule.of(train, stepsPerEpoch);
+    this.optimizer = RowOptimizer.create(train);
+    this.users = new ParameterTable(userCount, userWidth, optimizer.stateSlots());
+    this.items = new ParameterTable(itemCount, itemWidth, optimizer.stateSlots());
+    initialise(users, model.initRange(), FactorModel.USERS, train.seed());
+    initialise(items, model.initRange(), FactorModel.ITEMS, train.seed());
+    this.touchedUsers = new TouchedRows(userCount, userWidth, batchSize);
+    this.touchedItems = new TouchedRows(itemCount, itemWidth, batchSize);
+    this.head = new MultiLayerNetwork(head(model, train, stepsPerEpoch));
+    head.init();
+    model.yRange().ifPresent(r -> {
+      int last = head.getnLayers() - 2;
+      head.getLayer(last).setParam("W", Nd4j.valueArrayOf(new long[] {1, 1},
+          r.max() - r.min(), DataType.FLOAT));
+      head.getLayer(last).setParam("b", Nd4j.valueArrayOf(new long[] {1, 1}, r.min(),
+          DataType.FLOAT));
+    });
+  }
+
+  /** Each row's values drawn as the other engines draw them, from the row's own seed. */
+  private static void initialise(ParameterTable table, double range, int side, long seed) {
+    float[] row = new float[table.width()];
+    float[] data = table.data();
+    for (int r = 0; r < table.rows(); r++) {
+      FactorModel.initRow(row, 0, table.width(), range, FactorModel.rowSeed(seed, side, r));
+      System.arraycopy(row, 0, data, r * table.stride(), table.width());
+    }
+  }
+
+  /** The head: the neural model's layers after its embeddings. */
+  static MultiLayerConfiguration head(ModelSettings model, TrainSettings train,
+      long stepsPerEpoch) {
+    ModelSettings.Neural n = model.neural();
+    NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder()
+        .seed(train.seed())
+        .dataType(DataType.FLOAT)
+        .updater(updater(train, RateSchedule.of(train, stepsPerEpoch)))
+        .list();
+    if (n.embeddingDropout() > 0) {
+      // DL4J's dropout argument is the probability of keeping a value.
+      layers.layer(new DropoutLayer.Builder(1.0 - n.embeddingDropout()).build());
+    }
+    layers.layer(new DenseLayer.Builder().nOut(n.hidden()).activation(Activation.RELU)
+        .weightInit(WeightInit.RELU).build());
+    if (n.hiddenDropout() > 0) {
+      layers.layer(new DropoutLayer.Builder(1.0 - n.hiddenDropout()).build());
+    }
+    boolean yRange = model.yRange().isPresent();
+    layers.layer(new DenseLayer.Builder().nOut(1)
+        .activation(yRange ? Activation.SIGMOID : Activation.IDENTITY)
+        .weightInit(WeightInit.XAVIER).build());
+    if (yRange) {
+      // sigmoid -> (max - min) x + min, by a 1 x 1 layer whose rate is 0; its values are set
+      // after init.
+      layers.layer(new DenseLayer.Builder().nOut(1).activation(Activation.IDENTITY)
+          .updater(new Sgd(0.0)).build());
+    }
+    layers.layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE)
+        .activation(Activation.IDENTITY).build());
+    return layers.setInputType(InputType.feedForward(n.userFactors() + n.itemFactors()))
+        .build();
+  }
+
+  private static IUpdater updater(TrainSettings train, RateSchedule rate) {
+    return switch (train.optimizer()) {
+      case ADAM -> new Adam.Builder().learningRateSchedule(rate).beta1(train.beta1())
+          .beta2(train.beta2()).epsilon(train.epsilon()).build();
+      case SGD -> new Nesterovs(rate, train.momentum());
+    };
+  }
+
+  public MultiLayerNetwork head() {
+    return head;
+  }
+
+  public ParameterTable users() {
+    return users;
+  }
+
+  public ParameterTable items() {
+    return items;
+  }
+
+  /**
+   * One step on ratings {@code from} to {@code to} of the arrays. (DL4J computes no loss with the
+   * input gradient; the training loss is for whoever runs the epochs to measure.)
+   */
+  public void step(int[] user, int[] item, float[] rating, int from, int to, int epoch) {
+    int batch = to - from;
+    int width = userWidth + itemWidth;
+    if (inputs.length < batch * width) {
+      inputs = new float[batch * width];
+      labels = new float[batch];
+    }
+    float[] userData = users.data();
+    float[] itemData = items.data();
+    for (int b = 0; b < batch; b++) {
+      int n = from + b;
+      System.arraycopy(userData, user[n] * users.stride(), inputs, b * width, userWidth);
+      System.arraycopy(itemData, item[n] * items.stride(), inputs, b * width + userWidth,
+          itemWidth);
+      labels[b] = rating[n];
+    }
+    INDArray features = Nd4j.create(inputs.length == batch * width ? inputs
+        : Arrays.copyOf(inputs, batch * width), new long[] {batch, width}, DataType.FLOAT);
+    INDArray target = Nd4j.create(labels.length == batch ? labels : Arrays.copyOf(labels, batch),
+        new long[] {batch, 1}, DataType.FLOAT);
+    Pair<Gradient, INDArray> gradients = head.calculateGradients(features, target, null, null);
+    steps++;
+    head.getUpdater().update(head, gradients.getFirst(), steps - 1, epoch, batch,
+        LayerWorkspaceMgr.noWorkspaces());
+    head.params().subi(gradients.getFirst().gradient());
+    float[] inputGradient = gradients.getSecond().dup().data().asFloat();
+    scatter(inputGradient, user, from, batch, width, 0, users, touchedUsers);
+    scatter(inputGradient, item, from, batch, width, userWidth, items, touchedItems);
+    double learningRate = rate.valueAt(steps - 1, epoch);
+    double momentum = train.optimizer() == TrainSettings.Optimizer.ADAM ? train.beta1()
+        : train.momentum();
+    optimizer.update(users, touchedUsers, learningRate, momentum, steps);
+    optimizer.update(items, touchedItems, learningRate, momentum, steps);
+  }
+
+  /**
+   * Adds each rating's gradient for one table's row, (dMSE/dx + 2 l2 x) / B, into the touched
+   * rows.
+   */
+  private void scatter(float[] inputGradient, int[] ids, int from, int batch, int width,
+      int offset, ParameterTable table, TouchedRows touched) {
+    touched.clear();
+    float[] data = table.data();
+    int rowWidth = table.width();
+    float scale = 1f / batch;
+    float penalty = (float) (2 * train.l2());
+    for (int b = 0; b < batch; b++) {
+      int row = ids[from + b];
+      int g = touched.gradientOffset(row);
+      // Read after the offset: opening a slot may grow the array.
+      float[] grads = touched.gradients();
+      int p = row * table.stride();
+      int x = b * width + offset;
+      for (int j = 0; j < rowWidth; j++) {
+        grads[g + j] += (inputGradient[x + j] + penalty * data[p + j]) * scale;
+      }
+    }
+  }
+}
