@@ -108,9 +108,16 @@ public record TrainSettings(
    * @param denseWarningMillis warn before training when the estimated time of one dense update of
    *     the embedding tables exceeds this
    * @param opThreads threads of one ND4J operation; 0 keeps ND4J's default (every core)
+   * @param embeddings how the neural model's embedding tables train in one JVM
    */
-  public record Dl4j(String nativeCacheDir, double denseWarningMillis, int opThreads)
-      implements Serializable {}
+  public record Dl4j(String nativeCacheDir, double denseWarningMillis, int opThreads,
+      Embeddings embeddings) implements Serializable {}
+
+  /**
+   * dense: the tables are parameters of the DL4J network, its gradient and updater dense over
+   * them; sparse: they live outside the network, and a step updates the rows its batch names.
+   */
+  public enum Embeddings { DENSE, SPARSE }
 
   /**
    * The Gibbs sampler ({@code cfpipe.train.gibbs}).
@@ -263,7 +270,8 @@ public record TrainSettings(
         new Dl4j(
             Checks.optional(config, p + "dl4j.native-cache-dir").orElse(null),
             Checks.doubleIn(config, p + "dl4j.dense-warning-millis", 0.0, 1e9),
-            Checks.intIn(config, p + "dl4j.op-threads", 0, 1024)),
+            Checks.intIn(config, p + "dl4j.op-threads", 0, 1024),
+            Checks.oneOf(config, p + "dl4j.embeddings", Embeddings.class)),
         new Gibbs(
             Checks.intIn(config, p + "gibbs.sweeps", 1, 1_000_000),
             Checks.intIn(config, p + "gibbs.burn-in", 0, 1_000_000),

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dl4jTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(Dl4jTrainer.class);
-  private static final int CHECKPOINT_VERSION = 2;
+  private static final int CHECKPOINT_VERSION = 3;
 
   private final ModelSettings modelSettings;
   private final TrainSettings settings;
@@ -77,24 +77,83 @@ public final class Dl4jTrainer {
   public TrainResult<RatingModel> train(TrainingSet ratings, TrainingSet validation, int users,
       int items, Checkpoints checkpoints, boolean resume) {
     long steps = (ratings.size() + settings.batchSize() - 1) / settings.batchSize();
-    Run run = new Run(users, items, ratings.mean(), steps, ratings.size());
+    boolean sparse = sparseEmbeddings();
+    Run run = new Run(users, items, ratings.mean(), steps, ratings.size(), sparse);
     if (resume) {
       checkpoints.latest().ifPresent(run::restore);
     }
-    Epoch epoch = (net, e) -> {
-      int[] order = Seeds.permutation(ratings.size(),
-          new SplittableRandom(Seeds.mix(settings.seed(), e, -1)));
-      double squared = 0;
-      for (int from = 0; from < ratings.size(); from += settings.batchSize()) {
-        int to = Math.min(ratings.size(), from + settings.batchSize());
-        net.fit(Batches.of(ratings, order, from, to, run.labelWidths));
-        squared += net.score() * (to - from);
-      }
-      return squared / ratings.size();
-    };
+    Epoch epoch;
+    if (sparse) {
+      SparseEmbeddingStep step = run.sparse;
+      TrainingSet lossSample = lossSample(ratings);
+      epoch = (net, e) -> {
+        int[] order = Seeds.permutation(ratings.size(),
+            new SplittableRandom(Seeds.mix(settings.seed(), e, -1)));
+        int[] u = new int[ratings.size()];
+        int[] i = new int[ratings.size()];
+        float[] r = new float[ratings.size()];
+        for (int n = 0; n < order.length; n++) {
+          u[n] = ratings.users()[order[n]];
+          i[n] = ratings.items()[order[n]];
+          r[n] = ratings.ratings()[order[n]];
+        }
+        for (int from = 0; from < ratings.size(); from += settings.batchSize()) {
+          step.step(u, i, r, from, Math.min(ratings.size(), from + settings.batchSize()), e);
+        }
+        step.store(net);
+        ErrorStats fit = ErrorStats.of(run.parameters.model(net), lossSample.users(),
+            lossSample.items(), lossSample.ratings());
+        return fit.rmse() * fit.rmse();
+      };
+    } else {
+      epoch = (net, e) -> {
+        int[] order = Seeds.permutation(ratings.size(),
+            new SplittableRandom(Seeds.mix(settings.seed(), e, -1)));
+        double squared = 0;
+        for (int from = 0; from < ratings.size(); from += settings.batchSize()) {
+          int to = Math.min(ratings.size(), from + settings.batchSize());
+          net.fit(Batches.of(ratings, order, from, to, run.labelWidths));
+          squared += net.score() * (to - from);
+        }
+        return squared / ratings.size();
+      };
+    }
     return run.execute(epoch, model -> ErrorStats.of(model, validation.users(),
         validation.items(), validation.ratings()), checkpoints);
   }
+
+  /** Whether this run trains the neural model's embeddings outside the network. */
+  private boolean sparseEmbeddings() {
+    return modelSettings.type() == ModelSettings.Type.NEURAL
+        && settings.dl4j().embeddings() == TrainSettings.Embeddings.SPARSE;
+  }
+
+  /**
+   * The training ratings whose squared error is an epoch's training loss with sparse embeddings
+   * (DL4J computes none with the input gradient): all of them up to {@link #LOSS_SAMPLE}, else
+   * that many drawn from the seed. The model is scored after the epoch, without dropout.
+   */
+  private TrainingSet lossSample(TrainingSet ratings) {
+    if (ratings.size() <= LOSS_SAMPLE) {
+      return ratings;
+    }
+    int[] order = Seeds.permutation(ratings.size(),
+        new SplittableRandom(Seeds.mix(settings.seed(), -7, -1)));
+    int[] u = new int[LOSS_SAMPLE];
+    int[] i = new int[LOSS_SAMPLE];
+    float[] r = new float[LOSS_SAMPLE];
+    for (int n = 0; n < LOSS_SAMPLE; n++) {
+      u[n] = ratings.users()[order[n]];
+      i[n] = ratings.items()[order[n]];
+      r[n] = ratings.ratings()[order[n]];
+    }
+    LOG.info("dl4j engine: sparse embeddings; each epoch's training loss is the squared error "
+        + "of {} of the {} training ratings, drawn from the seed", LOSS_SAMPLE, ratings.size());
+    return new TrainingSet(u, i, r);
+  }
+
+  /** Training ratings an epoch's loss is measured on, with sparse embeddings. */
+  static final int LOSS_SAMPLE = 200_000;
 
   /**
    * Trains on the executors: the ratings in {@code distributed.workers} partitions, parameters
@@ -212,10 +271,19 @@ public final class Dl4jTrainer {
     INDArray averageSum;
     int averaged;
     double previousSeconds;
+    /** With sparse embeddings, the step that trains them and the head; else null. */
+    final SparseEmbeddingStep sparse;
 
     Run(int users, int items, double mean, long stepsPerEpoch, long ratings) {
+      this(users, items, mean, stepsPerEpoch, ratings, false);
+    }
+
+    Run(int users, int items, double mean, long stepsPerEpoch, long ratings,
+        boolean sparseEmbeddings) {
       Dl4jRuntime.prepare(settings.dl4j());
-      Dl4jRuntime.warnIfDense(modelSettings, settings, users, items, stepsPerEpoch);
+      if (!sparseEmbeddings) {
+        Dl4jRuntime.warnIfDense(modelSettings, settings, users, items, stepsPerEpoch);
+      }
       double offset = modelSettings.globalMean()
           ? FactorModel.offsetFor(mean, modelSettings.yRange()) : 0.0;
       this.parameters = new GraphParameters(modelSettings, users, items, offset);
@@ -228,6 +296,15 @@ public final class Dl4jTrainer {
       parameters.initialise(net, settings.seed());
       LOG.info("dl4j engine: {} model, {} parameters", modelSettings.type().spelling(),
           net.numParams());
+      if (sparseEmbeddings) {
+        // The step starts from the network's values, so both forms start alike.
+        sparse = new SparseEmbeddingStep(modelSettings, settings, users, items, stepsPerEpoch,
+            settings.batchSize());
+        sparse.load(net);
+        LOG.info("dl4j engine: sparse embeddings: each step updates the rows of its batch");
+      } else {
+        sparse = null;
+      }
       if (settings.averageFromEpoch() > settings.epochs()) {
         LOG.warn("cfpipe.train.average-from-epoch ({}) is after the last epoch ({}): the model "
             + "is the last (or best) epoch's, not averaged", settings.averageFromEpoch(),
@@ -253,7 +330,8 @@ public final class Dl4jTrainer {
         ErrorStats valid = validation.of(parameters.model(net));
         double elapsed = previousSeconds + (System.nanoTime() - start) / 1e9;
         EpochStats stats = new EpochStats(epoch, loss, valid.rmse(), valid.mae(),
-            schedule.valueAt(Math.max(0, net.getIterationCount() - 1), epoch),
+            schedule.valueAt(Math.max(0, (sparse != null ? sparse.steps()
+                : net.getIterationCount()) - 1), epoch),
             ratings / epochSeconds, elapsed);
         history.add(stats);
         if (early.keep(stats)) {
@@ -297,9 +375,14 @@ public final class Dl4jTrainer {
         Checkpoints.writeFloats(out, averageSum.toFloatVector());
       }
       ByteArrayOutputStream model = new ByteArrayOutputStream();
-      ModelSerializer.writeModel(net, model, true);
+      // With sparse embeddings the network's own updater never runs: the step holds the state.
+      ModelSerializer.writeModel(net, model, sparse == null);
       out.writeInt(model.size());
       model.writeTo(out);
+      out.writeBoolean(sparse != null);
+      if (sparse != null) {
+        sparse.save(out);
+      }
     }
 
     void restore(DataInputStream in) {
@@ -322,13 +405,20 @@ public final class Dl4jTrainer {
         byte[] model = new byte[in.readInt()];
         in.readFully(model);
         ComputationGraph restored = ModelSerializer.restoreComputationGraph(
-            new ByteArrayInputStream(model), true);
+            new ByteArrayInputStream(model), sparse == null);
         if (restored.numParams() != net.numParams()) {
           throw new IOException("the checkpoint holds " + restored.numParams()
               + " parameters where " + net.numParams() + " are expected: was it written for "
               + "another model shape?");
         }
         net = restored;
+        if (in.readBoolean() != (sparse != null)) {
+          throw new IOException("the checkpoint was written with cfpipe.train.dl4j.embeddings = "
+              + (sparse == null ? "sparse" : "dense"));
+        }
+        if (sparse != null) {
+          sparse.restore(in);
+        }
         LOG.info("resumed from the checkpoint after epoch {}", epochs);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot resume from the checkpoint: " + e.getMessage(), e);

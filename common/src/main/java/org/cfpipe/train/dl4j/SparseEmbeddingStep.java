@@ -1,9 +1,16 @@
 package org.cfpipe.train.dl4j;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.train.Checkpoints;
 import org.cfpipe.train.ParameterTable;
 import org.cfpipe.train.RowOptimizer;
 import org.cfpipe.train.TouchedRows;
@@ -14,9 +21,11 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,6 +35,8 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -59,6 +70,8 @@ public final class SparseEmbeddingStep {
   private final TrainSettings train;
   private final int userWidth;
   private final int itemWidth;
+  private final int hiddenLayer;
+  private final int scoreLayer;
   private float[] inputs = new float[0];
   private float[] labels = new float[0];
   private int steps;
@@ -82,6 +95,8 @@ public final class SparseEmbeddingStep {
     initialise(items, model.initRange(), FactorModel.ITEMS, train.seed());
     this.touchedUsers = new TouchedRows(userCount, userWidth, batchSize);
     this.touchedItems = new TouchedRows(itemCount, itemWidth, batchSize);
+    this.hiddenLayer = shape.embeddingDropout() > 0 ? 1 : 0;
+    this.scoreLayer = hiddenLayer + (shape.hiddenDropout() > 0 ? 2 : 1);
     this.head = new MultiLayerNetwork(head(model, train, stepsPerEpoch));
     head.init();
     model.yRange().ifPresent(r -> {
@@ -116,15 +131,18 @@ public final class SparseEmbeddingStep {
       // DL4J's dropout argument is the probability of keeping a value.
       layers.layer(new DropoutLayer.Builder(1.0 - n.embeddingDropout()).build());
     }
+    // Decoupled weight decay on the layers that learn, as ModelGraph sets it.
+    List<Regularization> decay = train.weightDecay() > 0
+        ? List.of(new WeightDecay(train.weightDecay(), true)) : List.of();
     layers.layer(new DenseLayer.Builder().nOut(n.hidden()).activation(Activation.RELU)
-        .weightInit(WeightInit.RELU).build());
+        .weightInit(WeightInit.RELU).regularization(decay).build());
     if (n.hiddenDropout() > 0) {
       layers.layer(new DropoutLayer.Builder(1.0 - n.hiddenDropout()).build());
     }
     boolean yRange = model.yRange().isPresent();
     layers.layer(new DenseLayer.Builder().nOut(1)
         .activation(yRange ? Activation.SIGMOID : Activation.IDENTITY)
-        .weightInit(WeightInit.XAVIER).build());
+        .weightInit(WeightInit.XAVIER).regularization(decay).build());
     if (yRange) {
       // sigmoid -> (max - min) x + min, by a 1 x 1 layer whose rate is 0; its values are set
       // after init.
@@ -145,6 +163,11 @@ public final class SparseEmbeddingStep {
     };
   }
 
+  /** Steps taken. */
+  int steps() {
+    return steps;
+  }
+
   public MultiLayerNetwork head() {
     return head;
   }
@@ -155,6 +178,73 @@ public final class SparseEmbeddingStep {
 
   public ParameterTable items() {
     return items;
+  }
+
+  /**
+   * Takes the values of the embeddings and of the head's dense layers from {@code net}, a
+   * {@link ModelGraph} of the neural model (the rows' optimizer state stays as it is).
+   */
+  void load(ComputationGraph net) {
+    loadTable(users, net.getLayer(ModelGraph.USER_FACTORS).getParam("W"));
+    loadTable(items, net.getLayer(ModelGraph.ITEM_FACTORS).getParam("W"));
+    for (String key : List.of("W", "b")) {
+      head.getLayer(hiddenLayer).setParam(key, net.getLayer(ModelGraph.HIDDEN).getParam(key));
+      head.getLayer(scoreLayer).setParam(key, net.getLayer(ModelGraph.SCORE).getParam(key));
+    }
+  }
+
+  /** Writes the values of the embeddings and of the head's dense layers into {@code net}. */
+  void store(ComputationGraph net) {
+    net.getLayer(ModelGraph.USER_FACTORS).setParam("W", values(users));
+    net.getLayer(ModelGraph.ITEM_FACTORS).setParam("W", values(items));
+    for (String key : List.of("W", "b")) {
+      net.getLayer(ModelGraph.HIDDEN).setParam(key, head.getLayer(hiddenLayer).getParam(key));
+      net.getLayer(ModelGraph.SCORE).setParam(key, head.getLayer(scoreLayer).getParam(key));
+    }
+  }
+
+  private static void loadTable(ParameterTable table, INDArray weights) {
+    float[] values = weights.dup().data().asFloat();
+    float[] data = table.data();
+    for (int r = 0; r < table.rows(); r++) {
+      System.arraycopy(values, r * table.width(), data, r * table.stride(), table.width());
+    }
+  }
+
+  private static INDArray values(ParameterTable table) {
+    float[] values = new float[table.rows() * table.width()];
+    table.store(values);
+    return Nd4j.create(values, new long[] {table.rows(), table.width()}, DataType.FLOAT);
+  }
+
+  /** Everything a resumed run needs: the tables with their rows' state, the head, the steps. */
+  void save(DataOutputStream out) throws IOException {
+    out.writeInt(steps);
+    Checkpoints.writeFloats(out, users.data());
+    Checkpoints.writeFloats(out, items.data());
+    ByteArrayOutputStream network = new ByteArrayOutputStream();
+    ModelSerializer.writeModel(head, network, true);
+    out.writeInt(network.size());
+    network.writeTo(out);
+  }
+
+  void restore(DataInputStream in) throws IOException {
+    steps = in.readInt();
+    float[] userData = Checkpoints.readFloats(in);
+    float[] itemData = Checkpoints.readFloats(in);
+    if (userData.length != users.data().length || itemData.length != items.data().length) {
+      throw new IOException("the checkpoint's embedding tables hold " + userData.length + " and "
+          + itemData.length + " floats where " + users.data().length + " and "
+          + items.data().length + " are expected");
+    }
+    System.arraycopy(userData, 0, users.data(), 0, userData.length);
+    System.arraycopy(itemData, 0, items.data(), 0, itemData.length);
+    byte[] network = new byte[in.readInt()];
+    in.readFully(network);
+    MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(
+        new ByteArrayInputStream(network), true);
+    head.setParams(restored.params());
+    head.getUpdater().getStateViewArray().assign(restored.getUpdater().getStateViewArray());
   }
 
   /**
@@ -186,7 +276,7 @@ public final class SparseEmbeddingStep {
     head.getUpdater().update(head, gradients.getFirst(), steps - 1, epoch, batch,
         LayerWorkspaceMgr.noWorkspaces());
     head.params().subi(gradients.getFirst().gradient());
-    float[] inputGradient = gradients.getSecond().dup().data().asFloat();
+    float[] inputGradient = gradients.getSecond().dup('c').data().asFloat();
     scatter(inputGradient, user, from, batch, width, 0, users, touchedUsers);
     scatter(inputGradient, item, from, batch, width, userWidth, items, touchedItems);
     double learningRate = rate.valueAt(steps - 1, epoch);

@@ -21,6 +21,7 @@ import org.cfpipe.train.TrainingSet;
 import org.cfpipe.train.sparse.SparseTrainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The dl4j engine on planted-factor ratings, where the best reachable RMSE is known. */
@@ -67,8 +68,16 @@ class Dl4jTrainerTest {
     assertEquals(reference, dl4j, 0.01 * reference, "dl4j and sparse engines disagree");
   }
 
-  @Test
-  void neuralLearnsMostOfThePlantedInteractions() {
+  /**
+   * Sparse embeddings (lazy Adam on the rows a batch names) fit these ratings more closely and
+   * generalise less well than DL4J's dense Adam over the whole tables: 0.7235 against 0.6977 on
+   * 2026-12-06 (train MSE 0.424 against 0.453; 26% of the planted signal unexplained against
+   * 23%), hence its looser bounds.
+   */
+  @ParameterizedTest(name = "embeddings {0}")
+  @CsvSource({"dense, 1.40, 0.25", "sparse, 1.50, 0.30"})
+  void neuralLearnsMostOfThePlantedInteractions(String embeddings, double bound,
+      double unexplained) {
     // The planted ratings are mean + u.v + noise: predicting the mean leaves all of u.v
     // unexplained. A relu layer approximates a dot product only roughly (Rendle et al. 2020,
     // "Neural collaborative filtering vs. matrix factorization revisited"), so the bound is
@@ -80,11 +89,12 @@ class Dl4jTrainerTest {
     TrainResult<RatingModel> result = train(settings("cfpipe.model.type=neural",
         "cfpipe.model.neural.hidden=32", "cfpipe.model.neural.embedding-dropout=0",
         "cfpipe.model.neural.hidden-dropout=0", "cfpipe.train.neural.epochs=12",
-        "cfpipe.train.neural.learning-rate=0.01", "cfpipe.train.neural.batch-size=128"));
+        "cfpipe.train.neural.learning-rate=0.01", "cfpipe.train.neural.batch-size=128",
+        "cfpipe.train.dl4j.embeddings=" + embeddings));
     double rmse = result.best().validRmse();
-    assertTrue(rmse <= 1.40 * floor, "neural RMSE " + rmse + ", noise floor " + floor);
-    assertTrue(rmse - floor <= 0.25 * (meanRmse - floor), "neural RMSE " + rmse
-        + " leaves more than a quarter of the planted signal unexplained (floor " + floor
+    assertTrue(rmse <= bound * floor, "neural RMSE " + rmse + ", noise floor " + floor);
+    assertTrue(rmse - floor <= unexplained * (meanRmse - floor), "neural RMSE " + rmse
+        + " leaves more than " + unexplained + " of the planted signal unexplained (floor " + floor
         + ", the mean alone " + meanRmse + ")");
   }
 
@@ -127,6 +137,37 @@ class Dl4jTrainerTest {
     FactorModel b = (FactorModel) resumed.model();
     assertArrayEquals(a.userRows(), b.userRows(), 1e-5f);
     assertArrayEquals(a.itemRows(), b.itemRows(), 1e-5f);
+  }
+
+  /**
+   * Sparse embeddings: a run stopped after epoch 2 and resumed from its checkpoint (the tables
+   * with their rows' Adam moments, the head with its updater) ends as the run never stopped.
+   */
+  @Test
+  void sparseEmbeddingsResumeFromTheCheckpoint() {
+    PipelineSettings s = settings("cfpipe.model.type=neural", "cfpipe.model.neural.hidden=16",
+        "cfpipe.model.neural.embedding-dropout=0", "cfpipe.model.neural.hidden-dropout=0",
+        "cfpipe.train.neural.epochs=4", "cfpipe.train.neural.average-from-epoch=2",
+        "cfpipe.train.dl4j.embeddings=sparse");
+    TrainingSet data = slice(0, 20_000);
+    TrainingSet valid = slice(TRAIN, TRAIN + 2_000);
+    TrainResult<RatingModel> whole = new Dl4jTrainer(s.model(), s.train())
+        .train(data, valid, USERS, ITEMS);
+
+    MemoryCheckpoints store = new MemoryCheckpoints(2);
+    assertThrows(IllegalStateException.class, () -> new Dl4jTrainer(s.model(), s.train())
+        .train(data, valid, USERS, ITEMS, store, false));
+    TrainResult<RatingModel> resumed = new Dl4jTrainer(s.model(), s.train())
+        .train(data, valid, USERS, ITEMS, store, true);
+
+    assertEquals(4, resumed.history().size());
+    for (int e = 0; e < 4; e++) {
+      assertEquals(whole.history().get(e).validRmse(), resumed.history().get(e).validRmse(),
+          1e-6, "epoch " + (e + 1));
+    }
+    double scored = ErrorStats.of(resumed.model(), valid.users(), valid.items(),
+        valid.ratings()).rmse();
+    assertEquals(whole.last().validRmse(), scored, 1e-5);
   }
 
   @Test
