@@ -124,6 +124,19 @@ public final class TrainingSet implements java.io.Serializable {
     return new TrainingSet(users, items, ratings);
   }
 
+  /** The ratings at {@code order[0]} to {@code order[count - 1]}, in that order. */
+  public TrainingSet ordered(int[] order, int count) {
+    int[] u = new int[count];
+    int[] i = new int[count];
+    float[] r = new float[count];
+    for (int n = 0; n < count; n++) {
+      u[n] = users[order[n]];
+      i[n] = items[order[n]];
+      r[n] = ratings[order[n]];
+    }
+    return new TrainingSet(u, i, r);
+  }
+
   /** A copy, so that shuffling it leaves this set as it was. */
   public TrainingSet copy() {
     return new TrainingSet(users.clone(), items.clone(), ratings.clone());

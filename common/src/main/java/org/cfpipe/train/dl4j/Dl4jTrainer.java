@@ -89,16 +89,10 @@ public final class Dl4jTrainer {
       epoch = (net, e) -> {
         int[] order = Seeds.permutation(ratings.size(),
             new SplittableRandom(Seeds.mix(settings.seed(), e, -1)));
-        int[] u = new int[ratings.size()];
-        int[] i = new int[ratings.size()];
-        float[] r = new float[ratings.size()];
-        for (int n = 0; n < order.length; n++) {
-          u[n] = ratings.users()[order[n]];
-          i[n] = ratings.items()[order[n]];
-          r[n] = ratings.ratings()[order[n]];
-        }
+        TrainingSet shuffled = ratings.ordered(order, order.length);
         for (int from = 0; from < ratings.size(); from += settings.batchSize()) {
-          step.step(u, i, r, from, Math.min(ratings.size(), from + settings.batchSize()), e);
+          step.step(shuffled.users(), shuffled.items(), shuffled.ratings(), from,
+              Math.min(ratings.size(), from + settings.batchSize()), e);
         }
         step.store(net);
         ErrorStats fit = ErrorStats.of(run.parameters.model(net), lossSample.users(),
@@ -139,17 +133,9 @@ public final class Dl4jTrainer {
     }
     int[] order = Seeds.permutation(ratings.size(),
         new SplittableRandom(Seeds.mix(settings.seed(), -7, -1)));
-    int[] u = new int[LOSS_SAMPLE];
-    int[] i = new int[LOSS_SAMPLE];
-    float[] r = new float[LOSS_SAMPLE];
-    for (int n = 0; n < LOSS_SAMPLE; n++) {
-      u[n] = ratings.users()[order[n]];
-      i[n] = ratings.items()[order[n]];
-      r[n] = ratings.ratings()[order[n]];
-    }
     LOG.info("dl4j engine: sparse embeddings; each epoch's training loss is the squared error "
         + "of {} of the {} training ratings, drawn from the seed", LOSS_SAMPLE, ratings.size());
-    return new TrainingSet(u, i, r);
+    return ratings.ordered(order, LOSS_SAMPLE);
   }
 
   /** Training ratings an epoch's loss is measured on, with sparse embeddings. */

@@ -130,7 +130,7 @@ public final class ModelGraph {
     return widths;
   }
 
-  private static IUpdater updater(TrainSettings train, RateSchedule rate) {
+  static IUpdater updater(TrainSettings train, RateSchedule rate) {
     return switch (train.optimizer()) {
       case ADAM -> new Adam.Builder().learningRateSchedule(rate).beta1(train.beta1())
           .beta2(train.beta2()).epsilon(train.epsilon()).build();

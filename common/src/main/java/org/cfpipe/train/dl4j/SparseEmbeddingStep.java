@@ -31,9 +31,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
@@ -122,11 +119,9 @@ public final class SparseEmbeddingStep {
 
   /** Each row's values drawn as the other engines draw them, from the row's own seed. */
   private static void initialise(ParameterTable table, double range, int side, long seed) {
-    float[] row = new float[table.width()];
-    float[] data = table.data();
     for (int r = 0; r < table.rows(); r++) {
-      FactorModel.initRow(row, 0, table.width(), range, FactorModel.rowSeed(seed, side, r));
-      System.arraycopy(row, 0, data, r * table.stride(), table.width());
+      FactorModel.initRow(table.data(), r * table.stride(), table.width(), range,
+          FactorModel.rowSeed(seed, side, r));
     }
   }
 
@@ -137,7 +132,7 @@ public final class SparseEmbeddingStep {
     NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder()
         .seed(train.seed())
         .dataType(DataType.FLOAT)
-        .updater(updater(train, RateSchedule.of(train, stepsPerEpoch)))
+        .updater(ModelGraph.updater(train, RateSchedule.of(train, stepsPerEpoch)))
         .list();
     if (n.embeddingDropout() > 0) {
       // DL4J's dropout argument is the probability of keeping a value.
@@ -167,14 +162,6 @@ public final class SparseEmbeddingStep {
         .build();
   }
 
-  private static IUpdater updater(TrainSettings train, RateSchedule rate) {
-    return switch (train.optimizer()) {
-      case ADAM -> new Adam.Builder().learningRateSchedule(rate).beta1(train.beta1())
-          .beta2(train.beta2()).epsilon(train.epsilon()).build();
-      case SGD -> new Nesterovs(rate, train.momentum());
-    };
-  }
-
   /** Steps taken. */
   int steps() {
     return steps;
@@ -197,8 +184,9 @@ public final class SparseEmbeddingStep {
    * {@link ModelGraph} of the neural model (the rows' optimizer state stays as it is).
    */
   void load(ComputationGraph net) {
-    loadTable(users, net.getLayer(ModelGraph.USER_FACTORS).getParam("W"));
-    loadTable(items, net.getLayer(ModelGraph.ITEM_FACTORS).getParam("W"));
+    // DL4J keeps the table column by column: its values row by row first.
+    users.load(net.getLayer(ModelGraph.USER_FACTORS).getParam("W").dup('c').data().asFloat());
+    items.load(net.getLayer(ModelGraph.ITEM_FACTORS).getParam("W").dup('c').data().asFloat());
     for (String key : List.of("W", "b")) {
       head.getLayer(hiddenLayer).setParam(key, net.getLayer(ModelGraph.HIDDEN).getParam(key));
       head.getLayer(scoreLayer).setParam(key, net.getLayer(ModelGraph.SCORE).getParam(key));
@@ -213,14 +201,6 @@ public final class SparseEmbeddingStep {
     for (String key : List.of("W", "b")) {
       net.getLayer(ModelGraph.HIDDEN).setParam(key, head.getLayer(hiddenLayer).getParam(key));
       net.getLayer(ModelGraph.SCORE).setParam(key, head.getLayer(scoreLayer).getParam(key));
-    }
-  }
-
-  private static void loadTable(ParameterTable table, INDArray weights) {
-    float[] values = weights.dup().data().asFloat();
-    float[] data = table.data();
-    for (int r = 0; r < table.rows(); r++) {
-      System.arraycopy(values, r * table.width(), data, r * table.stride(), table.width());
     }
   }
 
@@ -310,10 +290,8 @@ public final class SparseEmbeddingStep {
     scatter(inputGradient, user, from, batch, width, 0, users, touchedUsers);
     scatter(inputGradient, item, from, batch, width, userWidth, items, touchedItems);
     double learningRate = rate.valueAt(steps - 1, epoch);
-    double momentum = train.optimizer() == TrainSettings.Optimizer.ADAM ? train.beta1()
-        : train.momentum();
-    optimizer.update(users, touchedUsers, learningRate, momentum, steps);
-    optimizer.update(items, touchedItems, learningRate, momentum, steps);
+    optimizer.update(users, touchedUsers, learningRate, train.baseMomentum(), steps);
+    optimizer.update(items, touchedItems, learningRate, train.baseMomentum(), steps);
     for (int b = 0; b < batch; b++) {
       userSeen[user[from + b]] = steps;
       itemSeen[item[from + b]] = steps;
@@ -341,11 +319,11 @@ public final class SparseEmbeddingStep {
    */
   private void catchUp(ParameterTable table, int[] seen, int row, double idleRate) {
     int idle = steps - seen[row];
-    if (idle <= 0 || seen[row] == 0) {
-      seen[row] = steps;
+    boolean neverNamed = seen[row] == 0;
+    seen[row] = steps;
+    if (idle <= 0 || neverNamed) {
       return;
     }
-    seen[row] = steps;
     double b1 = train.beta1();
     double b2 = train.beta2();
     double ratio = b1 / Math.sqrt(b2);

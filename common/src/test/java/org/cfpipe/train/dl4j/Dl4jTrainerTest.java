@@ -114,25 +114,9 @@ class Dl4jTrainerTest {
   void resumingAfterACrashContinuesFromTheCheckpoint(int averageFrom) {
     PipelineSettings s = settings("cfpipe.model.type=dot-bias", "cfpipe.train.epochs=4",
         "cfpipe.train.average-from-epoch=" + averageFrom);
-    TrainingSet data = slice(0, 20_000);
-    TrainingSet valid = slice(TRAIN, TRAIN + 2_000);
-    TrainResult<RatingModel> whole = new Dl4jTrainer(s.model(), s.train())
-        .train(data, valid, USERS, ITEMS);
-
-    MemoryCheckpoints store = new MemoryCheckpoints(2);
-    assertThrows(IllegalStateException.class, () -> new Dl4jTrainer(s.model(), s.train())
-        .train(data, valid, USERS, ITEMS, store, false));
-    assertEquals(2, store.epoch());
-    TrainResult<RatingModel> resumed = new Dl4jTrainer(s.model(), s.train())
-        .train(data, valid, USERS, ITEMS, store, true);
-
-    assertEquals(4, resumed.history().size());
-    for (int e = 0; e < 4; e++) {
-      assertEquals(whole.history().get(e).validRmse(), resumed.history().get(e).validRmse(),
-          1e-6, "epoch " + (e + 1));
-    }
-    FactorModel a = (FactorModel) whole.model();
-    FactorModel b = (FactorModel) resumed.model();
+    Resumed run = crashAfterEpoch2AndResume(s);
+    FactorModel a = (FactorModel) run.whole().model();
+    FactorModel b = (FactorModel) run.resumed().model();
     assertArrayEquals(a.userRows(), b.userRows(), 1e-5f);
     assertArrayEquals(a.itemRows(), b.itemRows(), 1e-5f);
   }
@@ -147,25 +131,34 @@ class Dl4jTrainerTest {
         "cfpipe.model.neural.embedding-dropout=0", "cfpipe.model.neural.hidden-dropout=0",
         "cfpipe.train.neural.epochs=4", "cfpipe.train.neural.average-from-epoch=2",
         "cfpipe.train.dl4j.embeddings=sparse");
-    TrainingSet data = slice(0, 20_000);
-    TrainingSet valid = slice(TRAIN, TRAIN + 2_000);
-    TrainResult<RatingModel> whole = new Dl4jTrainer(s.model(), s.train())
-        .train(data, valid, USERS, ITEMS);
+    Resumed run = crashAfterEpoch2AndResume(s);
+    double scored = ErrorStats.of(run.resumed().model(), RESUME_VALID.users(),
+        RESUME_VALID.items(), RESUME_VALID.ratings()).rmse();
+    assertEquals(run.whole().last().validRmse(), scored, 1e-5);
+  }
 
+  private static final TrainingSet RESUME_DATA = slice(0, 20_000);
+  private static final TrainingSet RESUME_VALID = slice(TRAIN, TRAIN + 2_000);
+
+  /** A run of 4 epochs uninterrupted, and one that crashed after epoch 2 and resumed. */
+  private record Resumed(TrainResult<RatingModel> whole, TrainResult<RatingModel> resumed) {}
+
+  /** Both runs; their validation RMSE must agree epoch by epoch. */
+  private static Resumed crashAfterEpoch2AndResume(PipelineSettings s) {
+    TrainResult<RatingModel> whole = new Dl4jTrainer(s.model(), s.train())
+        .train(RESUME_DATA, RESUME_VALID, USERS, ITEMS);
     MemoryCheckpoints store = new MemoryCheckpoints(2);
     assertThrows(IllegalStateException.class, () -> new Dl4jTrainer(s.model(), s.train())
-        .train(data, valid, USERS, ITEMS, store, false));
+        .train(RESUME_DATA, RESUME_VALID, USERS, ITEMS, store, false));
+    assertEquals(2, store.epoch());
     TrainResult<RatingModel> resumed = new Dl4jTrainer(s.model(), s.train())
-        .train(data, valid, USERS, ITEMS, store, true);
-
+        .train(RESUME_DATA, RESUME_VALID, USERS, ITEMS, store, true);
     assertEquals(4, resumed.history().size());
     for (int e = 0; e < 4; e++) {
       assertEquals(whole.history().get(e).validRmse(), resumed.history().get(e).validRmse(),
           1e-6, "epoch " + (e + 1));
     }
-    double scored = ErrorStats.of(resumed.model(), valid.users(), valid.items(),
-        valid.ratings()).rmse();
-    assertEquals(whole.last().validRmse(), scored, 1e-5);
+    return new Resumed(whole, resumed);
   }
 
   @Test
