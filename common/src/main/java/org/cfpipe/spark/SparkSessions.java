@@ -1,5 +1,6 @@
 package org.cfpipe.spark;
 
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.cfpipe.config.SparkSettings;
 
@@ -10,11 +11,16 @@ import org.cfpipe.config.SparkSettings;
 public final class SparkSessions {
   private SparkSessions() {}
 
+  private static final String FILE_IMPL = "spark.hadoop.fs.file.impl";
+
   public static SparkSession open(SparkSettings settings) {
-    return SparkSession.builder()
+    SparkSession.Builder builder = SparkSession.builder()
         .appName(settings.appName())
         .config("spark.sql.shuffle.partitions", settings.shufflePartitions())
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate();
+        .config("spark.sql.session.timeZone", "UTC");
+    if (!new SparkConf().contains(FILE_IMPL)) {
+      builder.config(FILE_IMPL, LocalFiles.class.getName());
+    }
+    return builder.getOrCreate();
   }
 }

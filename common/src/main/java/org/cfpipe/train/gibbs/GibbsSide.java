@@ -19,6 +19,12 @@ final class GibbsSide {
   final double[] factorSum;
   final double[] biasSum;
   /**
+   * The samples added since the sums last took them in, unrotated: with align-samples, a block
+   * of samples is rotated onto the mean as one ({@code GibbsSampler.ALIGN_BLOCK}).
+   */
+  final double[] blockSum;
+  final double[] blockBias;
+  /**
    * Each row's coordinates' conditional means at their last draw (the factors', then the bias):
    * the Rao-Blackwellised sample the posterior mean adds up instead of the draws themselves.
    */
@@ -59,6 +65,8 @@ final class GibbsSide {
     Arrays.fill(lambda, 1.0);
     this.factorSum = new double[rows * k];
     this.biasSum = new double[rows];
+    this.blockSum = new double[rows * k];
+    this.blockBias = new double[rows];
     this.factorMean = new double[rows * k];
     this.biasMean = new double[rows];
     this.noise = new double[rows];
