@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -351,14 +352,15 @@ public final class AnalyzeStage {
           "factors").withColumn("features", org.apache.spark.ml.functions.array_to_vector(
               col("factors")));
       PCAModel pca = new PCA().setK(3).setInputCol("features").setOutputCol("pca").fit(top);
-      Dataset<Row> projected = pca.transform(top).withColumn("pc", org.apache.spark.ml.functions
+      // At most analyze.most-rated rows: read once, and ordered here for each table.
+      List<Row> projected = pca.transform(top).withColumn("pc", org.apache.spark.ml.functions
           .vector_to_array(col("pca"), "float64")).select(col("item_id"), col("title"),
-              col("train_ratings"), col("pc")).cache();
+              col("train_ratings"), col("pc")).collectAsList();
       report.heading("What the item factors mean");
       double[] variance = pca.explainedVariance().toArray();
       report.paragraph(String.format(Locale.ROOT, "Principal components of the factors of the "
           + "%d most-rated items (Spark MLlib PCA). Share of the variance explained: %.1f%%, "
-          + "%.1f%%, %.1f%%.", projected.count(), 100 * variance[0], 100 * variance[1],
+          + "%.1f%%, %.1f%%.", projected.size(), 100 * variance[0], 100 * variance[1],
           100 * variance[2]));
       DenseMatrix pc = pca.pc();
       List<List<Object>> loadings = new ArrayList<>();
@@ -367,12 +369,16 @@ public final class AnalyzeStage {
       }
       report.table("pca_components", "Loadings: each component as a unit vector over the "
           + "factors", List.of("factor", "pc1", "pc2", "pc3"), loadings);
+      Comparator<Row> byId = Comparator.comparing(r -> (Comparable<Object>) r.get(0));
       for (int c = 0; c < 3; c++) {
+        int component = c;
+        Comparator<Row> byScore = Comparator.comparingDouble(
+            r -> r.<Double>getList(3).get(component));
         List<List<Object>> rows = new ArrayList<>();
         for (boolean high : new boolean[] {true, false}) {
-          List<Row> end = projected.orderBy(high ? col("pc").getItem(c).desc()
-              : col("pc").getItem(c).asc(), col("item_id")).limit(settings.componentItems())
-              .collectAsList();
+          List<Row> end = projected.stream()
+              .sorted((high ? byScore.reversed() : byScore).thenComparing(byId))
+              .limit(settings.componentItems()).toList();
           for (int j = 0; j < end.size(); j++) {
             Row r = end.get(j);
             rows.add(List.of(high ? "high" : "low", j + 1, r.get(0), r.getString(1),
@@ -383,15 +389,16 @@ public final class AnalyzeStage {
             + settings.componentItems() + " items at each end",
             List.of("end", "rank", "item_id", "title", "score"), rows);
       }
-      List<Row> sample = projected.orderBy(desc("train_ratings"), col("item_id"))
-          .limit(settings.scatterItems()).collectAsList();
+      List<Row> sample = projected.stream()
+          .sorted(Comparator.comparingLong((Row r) -> ((Number) r.get(2)).longValue()).reversed()
+              .thenComparing(byId))
+          .limit(settings.scatterItems()).toList();
       double[] x = sample.stream().mapToDouble(r -> r.<Double>getList(3).get(0)).toArray();
       double[] y = sample.stream().mapToDouble(r -> r.<Double>getList(3).get(1)).toArray();
       report.image("pca_scatter", "The " + sample.size() + " most-rated items on components 1 "
           + "and 2", Charts.labelledScatter("Items on the first two principal components",
               "component 1", "component 2", x, y, sample.stream().map(r -> r.getString(1))
                   .toList()));
-      projected.unpersist();
     }
   }
 }

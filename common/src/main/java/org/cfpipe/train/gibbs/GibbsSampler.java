@@ -340,6 +340,9 @@ public final class GibbsSampler {
     int samples;
     int blockSamples;
     double w0Block;
+    /** The validation scores of the mean of scoredSamples samples (of the sample while 0). */
+    org.cfpipe.model.ErrorStats scored;
+    int scoredSamples;
 
     /**
      * A chain from its random start or, with {@code warm}, continuing last night's chain state,
@@ -500,8 +503,13 @@ public final class GibbsSampler {
       }
       double seconds = (System.nanoTime() - sweepStart) / 1e9;
       int folded = samples - blockSamples;
-      org.cfpipe.model.ErrorStats valid = org.cfpipe.model.ErrorStats.of(model(folded > 0),
-          validation.users(), validation.items(), validation.ratings());
+      // The mean changes only when a block is folded in: score it then, and each burn-in sample.
+      if (folded == 0 || folded != scoredSamples) {
+        scored = org.cfpipe.model.ErrorStats.of(model(folded > 0), validation.users(),
+            validation.items(), validation.ratings());
+        scoredSamples = folded;
+      }
+      org.cfpipe.model.ErrorStats valid = scored;
       EpochStats stats = new EpochStats(index * sweeps + sweep, mse, valid.rmse(), valid.mae(),
           0.0, data.size() / seconds, elapsed.getAsDouble());
       history.add(stats);
