@@ -1,6 +1,7 @@
 package org.cfpipe.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -74,9 +75,29 @@ class RepeatedKeysTest {
 
   @Test
   void theFiltersAreAPowerOfTwoWithinParquetsBounds() {
-    assertEquals(32, RepeatedKeys.bytes(1));
-    assertEquals(1 << 21, RepeatedKeys.bytes(2_000_000));
+    assertEquals(4 << 20, RepeatedKeys.bytes(1));
+    assertEquals(4 << 20, RepeatedKeys.bytes(2_000_000));
+    assertEquals(16 << 20, RepeatedKeys.bytes(10_000_000));
     assertEquals(128 << 20, RepeatedKeys.bytes(5_000_000_000L));
+  }
+
+  @Test
+  void smallInputsWithoutRepeatsFlagNoKey() {
+    // The bundled sample's size: with the floor's 4 MB no single key answers true, and the
+    // pair says that nothing repeats, so ingest orders no rows.
+    RepeatedKeys[] parts = {new RepeatedKeys(150_000), new RepeatedKeys(150_000)};
+    for (long key = 0; key < 100_000; key++) {
+      parts[(int) (key % 2)].add(mix(key));
+    }
+    RepeatedKeys merged = parts[0].merge(parts[1]).repeatedOnly();
+    assertTrue(merged.noneRepeat());
+    for (long key = 0; key < 100_000; key++) {
+      assertFalse(merged.mightRepeat(mix(key)), "key " + key);
+    }
+    RepeatedKeys again = new RepeatedKeys(150_000);
+    again.add(mix(1));
+    again.add(mix(1));
+    assertFalse(again.noneRepeat());
   }
 
   /** The pipeline's keys are 64-bit hashes; spread the test's counters likewise. */
