@@ -24,11 +24,13 @@ final class RepeatedKeys implements Serializable {
   /** The false positive rate of {@code seen} alone. */
   private static final double FPP = 0.05;
   /**
-   * The least size of a filter: 4 MB flags about no single key of a few hundred thousand (the
-   * bundled sample's 100k flagged 211 with the 128 KB the rate above asks), so the window is
-   * skipped on inputs without repeats; larger inputs get the rate's size, as before.
+   * Up to this size a filter has 8 bytes a key, where single keys are almost never flagged (the
+   * bundled sample's 100k flagged 211 with the 128 KB the rate above asks, none with 2 MB), so
+   * the window is skipped on small inputs without repeats; from half a million keys on, the
+   * rate's size, as before.
    */
   static final int FLOOR_BYTES = 4 << 20;
+  private static final int FLOOR_BYTES_PER_KEY = 8;
   /** Parquet's block: eight 32-bit words. */
   private static final int BLOCK_BYTES = 32;
 
@@ -48,7 +50,8 @@ final class RepeatedKeys implements Serializable {
 
   /** Parquet's size for the keys: a power of two between its bounds. */
   static int bytes(long expected) {
-    long wanted = Math.max(FLOOR_BYTES,
+    long wanted = Math.max(Math.max(BlockSplitBloomFilter.LOWER_BOUND_BYTES,
+            Math.min(FLOOR_BYTES, FLOOR_BYTES_PER_KEY * expected)),
         Math.min(BlockSplitBloomFilter.UPPER_BOUND_BYTES,
             BlockSplitBloomFilter.optimalNumOfBits(expected, FPP) / 8L));
     int bytes = Integer.highestOneBit((int) wanted);

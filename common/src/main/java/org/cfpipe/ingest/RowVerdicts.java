@@ -57,6 +57,7 @@ final class RowVerdicts implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RowVerdicts.class);
   static final String ROLE = "role";
   private static final String REASON = "reject_reason";
+  private static final long ROWS_PER_TASK = 2_000_000;
 
   private final Dataset<Row> parsed;
   /** Whether an accepted row's key may repeat; null when no row needs ordering. */
@@ -88,9 +89,13 @@ final class RowVerdicts implements AutoCloseable {
     boolean dedup = rule != Duplicates.KEEP_ALL;
     // Without the role: a rating in both inputs is flagged, and the window tells them apart.
     Column key = xxhash64(col("user_id"), col("item_id"));
-    // One task per core: each builds a pair of filters the size of the whole input's.
-    int tasks = parsed.sparkSession().sparkContext().defaultParallelism();
+    // One task per core, each a pair of filters the size of the whole input's, which the merge
+    // gathers in one task: no more tasks than a task per 2M rows, so that a small input on many
+    // cores does not send as many pairs.
     long expected = Math.max(1000, expectedRows);
+    int tasks = (int) Math.max(1, Math.min(
+        parsed.sparkSession().sparkContext().defaultParallelism(),
+        (expected + ROWS_PER_TASK - 1) / ROWS_PER_TASK));
     // Spark's own rows, not Rows: converting each row's file name and reason to Java strings
     // and back cost more than the counting (the counts are of runs of equal rows, whose strings
     // are compared as bytes and converted once a run).

@@ -75,7 +75,8 @@ class RepeatedKeysTest {
 
   @Test
   void theFiltersAreAPowerOfTwoWithinParquetsBounds() {
-    assertEquals(4 << 20, RepeatedKeys.bytes(1));
+    assertEquals(32, RepeatedKeys.bytes(1));
+    assertEquals(1 << 21, RepeatedKeys.bytes(150_000));
     assertEquals(4 << 20, RepeatedKeys.bytes(2_000_000));
     assertEquals(16 << 20, RepeatedKeys.bytes(10_000_000));
     assertEquals(128 << 20, RepeatedKeys.bytes(5_000_000_000L));
