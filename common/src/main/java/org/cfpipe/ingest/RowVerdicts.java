@@ -113,10 +113,12 @@ final class RowVerdicts implements AutoCloseable {
     Counts counts = merged.isEmpty() ? new Counts() : merged.get(0);
     List<Row> tally = counts.rows();
     long accepted = tally.stream().filter(r -> r.isNullAt(2)).mapToLong(r -> r.getLong(3)).sum();
-    if (!dedup || accepted < 2 || counts.keys.noneRepeat()) {
-      if (dedup && accepted >= 2) {
-        LOG.info("ingest: no accepted row's key repeats: nothing to order");
-      }
+    boolean unordered = !dedup || accepted < 2;
+    if (!unordered && counts.keys.noneRepeat()) {
+      LOG.info("ingest: no accepted row's key repeats: nothing to order");
+      unordered = true;
+    }
+    if (unordered) {
       return new RowVerdicts(parsed, null, null,
           parsed.filter(col(REASON).isNotNull()), null, tally);
     }

@@ -471,9 +471,9 @@ public final class GibbsSampler {
      * Runs the chain's next sweep and adds it to {@link #history}; after the chain's last sweep
      * (all of them, or its mean has settled) {@link #finished} is set. A sweep's validation RMSE
      * is that of the chain's mean of the samples in its sums so far (those of the last whole
-     * {@link #ALIGN_BLOCK}; all of them after the last sweep). Sweeps are numbered across the chains. Returns whether
-     * the sweep is one to log, and to checkpoint after: every twentieth of the sweeps, and the
-     * last.
+     * {@link #ALIGN_BLOCK}; all of them after the last sweep). Sweeps are numbered across the
+     * chains. Returns whether the sweep is one to log, and to checkpoint after: every twentieth
+     * of the sweeps, and the last.
      *
      * @param elapsed the seconds of training so far, for the history
      * @param chainsAfter how many chains' time the run takes after this one, for the ETA
@@ -502,7 +502,7 @@ public final class GibbsSampler {
         fold();
       }
       double seconds = (System.nanoTime() - sweepStart) / 1e9;
-      int folded = samples - blockSamples;
+      int folded = folded();
       // The mean changes only when a block is folded in: score it then, and each burn-in sample.
       if (folded == 0 || folded != scoredSamples) {
         scored = org.cfpipe.model.ErrorStats.of(model(folded > 0), validation.users(),
@@ -786,9 +786,14 @@ public final class GibbsSampler {
       return nearestRotation(cross);
     }
 
+    /** Samples in the sums: all but those of the block not yet folded in. */
+    int folded() {
+      return samples - blockSamples;
+    }
+
     /** The posterior mean of the samples in the sums ({@code mean}), or the current sample. */
     FactorModel model(boolean mean) {
-      double scale = mean ? 1.0 / (samples - blockSamples) : 1.0;
+      double scale = mean ? 1.0 / folded() : 1.0;
       FactorModel model = new FactorModel(users.k, biases, users.rows, items.rows,
           mean ? w0Sum * scale : w0, modelSettings.yRange());
       copyRows(mean ? users.factorSum : users.visible, mean ? users.biasSum : users.bias,
