@@ -1,8 +1,10 @@
 package org.cfpipe.train;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * A fixed team of threads that run one task together and wait for each other, many times a
@@ -91,6 +93,101 @@ public final class Workers implements AutoCloseable {
         work.run(t, c, bounds[c], bounds[c + 1]);
       }
     });
+  }
+
+  /**
+   * A task of a {@link Backlog}: it can stop part way, when the thread running it is needed
+   * elsewhere, and go on later from where it stopped, on any thread.
+   */
+  @FunctionalInterface
+  public interface Resumable {
+    /** Goes on until the task is finished (true) or {@code pause} says to stop (false). */
+    boolean run(BooleanSupplier pause);
+  }
+
+  /**
+   * Work that can be done ahead of its use: tasks numbered in the order they will be needed,
+   * each writing only its own output, so that which thread runs one, and when, changes nothing.
+   * The other threads take them while the caller runs a serial step ({@link #serialBeside}), and
+   * {@link #through} finishes those still left before their output is read.
+   */
+  public static final class Backlog {
+    private static final int FREE = 0;
+    private static final int TAKEN = 1;
+    private static final int DONE = 2;
+
+    private final Resumable[] tasks;
+    private final AtomicIntegerArray states;
+    /** No task before this one is free: they are done, or being run. */
+    private final AtomicInteger first = new AtomicInteger();
+    private volatile boolean pause;
+
+    public Backlog(Resumable... tasks) {
+      this.tasks = tasks;
+      this.states = new AtomicIntegerArray(tasks.length);
+    }
+
+    public int size() {
+      return tasks.length;
+    }
+
+    /**
+     * Takes a free task before {@code end} and runs it until it finishes or {@code pause} says
+     * to stop; false if no task before {@code end} was free.
+     */
+    private boolean runOne(int end, BooleanSupplier pause) {
+      for (int i = first.get(); i < end; i++) {
+        if (states.get(i) == FREE && states.compareAndSet(i, FREE, TAKEN)) {
+          states.set(i, tasks[i].run(pause) ? DONE : FREE);
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private boolean paused() {
+      return pause;
+    }
+  }
+
+  /**
+   * Runs {@code serial} in the caller while the other threads take the tasks of {@code backlog}
+   * before {@code end} in turn; returns when the serial step has finished, the tasks being run
+   * then stopping where they are, to go on later.
+   */
+  public void serialBeside(Runnable serial, Backlog backlog, int end) {
+    run(t -> {
+      if (t == 0) {
+        try {
+          serial.run();
+        } finally {
+          backlog.pause = true;
+        }
+      } else {
+        while (!backlog.pause && backlog.runOne(end, backlog::paused)) {
+          // Taken and run.
+        }
+      }
+    });
+    backlog.pause = false;
+  }
+
+  /** Finishes the tasks of {@code backlog} before {@code end}, on all threads. */
+  public void through(Backlog backlog, int end) {
+    int done = backlog.first.get();
+    while (done < end && backlog.states.get(done) == Backlog.DONE) {
+      done++;
+    }
+    backlog.first.set(done);
+    if (done >= end) {
+      return;
+    }
+    run(t -> {
+      while (backlog.runOne(end, () -> false)) {
+        // Taken and run to its end.
+      }
+    });
+    backlog.first.set(end);
   }
 
   /** Runs {@code work} on every thread and returns when all have finished it. */

@@ -65,4 +65,86 @@ class WorkersTest {
       assertArrayEquals(new int[] {1, 1}, ran);
     }
   }
+
+  /** A task of the backlog that writes 0, 1, 2, ... into its stretch, and may stop anywhere. */
+  private static final class Count implements Workers.Resumable {
+    final int[] out;
+    final int end;
+    int next;
+    int stops;
+
+    Count(int[] out, int from, int to) {
+      this.out = out;
+      this.next = from;
+      this.end = to;
+    }
+
+    @Override
+    public boolean run(java.util.function.BooleanSupplier pause) {
+      for (; next < end; next++) {
+        out[next] += next;
+        if (next + 1 < end && pause.getAsBoolean()) {
+          next++;
+          stops++;
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Beside a serial step the other threads take the backlog's tasks before the end given, and
+   * stop them part way when the step is done; {@code through} finishes them. Each cell is
+   * written once, as if one thread had run each task from start to end.
+   */
+  @Test
+  void aBacklogIsDoneBesideSerialStepsAndFinishedBeforeUse() {
+    int cells = 20_000;
+    int[] out = new int[cells];
+    Count[] tasks = new Count[40];
+    for (int c = 0; c < tasks.length; c++) {
+      tasks[c] = new Count(out, c * cells / tasks.length, (c + 1) * cells / tasks.length);
+    }
+    try (Workers workers = new Workers(2)) {
+      Workers.Backlog backlog = new Workers.Backlog(tasks);
+      long[] spent = new long[1];
+      for (int step = 0; step < 10; step++) {
+        workers.serialBeside(() -> {
+          long until = System.nanoTime() + 200_000;
+          while (System.nanoTime() < until) {
+            spent[0]++;
+          }
+        }, backlog, 20);
+      }
+      for (int c = 20; c < tasks.length; c++) {
+        assertEquals(c * cells / tasks.length, tasks[c].next, "task " + c + " is past the end");
+      }
+      workers.through(backlog, 20);
+      for (int c = 0; c < 20; c++) {
+        assertEquals(tasks[c].end, tasks[c].next, "task " + c + " is not finished");
+      }
+      workers.through(backlog, backlog.size());
+    }
+    for (int i = 0; i < cells; i++) {
+      assertEquals(i, out[i], "cell " + i);
+    }
+  }
+
+  /** With one thread the caller runs the serial step alone and finishes the backlog after. */
+  @Test
+  void oneThreadRunsTheBacklogInThrough() {
+    int[] out = new int[100];
+    Count task = new Count(out, 0, 100);
+    try (Workers workers = new Workers(1)) {
+      Workers.Backlog backlog = new Workers.Backlog(task);
+      workers.serialBeside(() -> { }, backlog, 1);
+      assertEquals(0, task.next);
+      workers.through(backlog, 1);
+    }
+    for (int i = 0; i < out.length; i++) {
+      assertEquals(i, out[i]);
+    }
+    assertEquals(0, task.stops);
+  }
 }

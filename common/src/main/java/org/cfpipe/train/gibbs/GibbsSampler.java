@@ -560,11 +560,13 @@ public final class GibbsSampler {
         }
         w0 = drawn;
       }
-      drawSide(users, items, sweep, 0);
-      if (implicit != null) {
-        implicit.draw(alpha, residual, (column, chunk) -> stream(sweep, column, chunk));
-      }
-      drawSide(items, users, sweep, 1);
+      drawSide(users, items, sweep, 0, null);
+      // The implicit prior's serial steps leave all threads but one idle: they draw the items'
+      // Gaussians meanwhile.
+      Workers.Backlog itemGaussians = implicit == null ? null
+          : implicit.draw(alpha, residual, (column, chunk) -> stream(sweep, column, chunk),
+              gaussianTasks(items, sweep, 1));
+      drawSide(items, users, sweep, 1, itemGaussians);
       return drawNoise(sweep);
     }
 
@@ -614,18 +616,42 @@ public final class GibbsSampler {
      * Draws the hyperparameters of every column of {@code side}, then its rows: the rows are
      * independent given the other side, so the threads take chunks of them.
      */
-    void drawSide(GibbsSide side, GibbsSide opposite, int sweep, int stream) {
-      // Column k is the bias; the dot model has none.
-      int top = biases ? side.k : side.k - 1;
+    void drawSide(GibbsSide side, GibbsSide opposite, int sweep, int stream,
+        Workers.Backlog ahead) {
+      int top = top(side);
       for (int f = top; f >= 0; f--) {
         side.drawHyper(f, stream(sweep, 2 * f + stream, -1));
       }
-      inChunks(side.rows, (t, c, from, to) -> {
-        SplittableRandom random = stream(sweep, stream, c);
+      Workers.Backlog gaussians = ahead != null ? ahead
+          : new Workers.Backlog(gaussianTasks(side, sweep, stream));
+      workers.through(gaussians, gaussians.size());
+      workers.inChunks(side.ratingChunks, (t, c, from, to) -> {
         for (int r = from; r < to; r++) {
-          drawRow(side, opposite, r, top, scratch[t], random);
+          drawRow(side, opposite, r, top, scratch[t], side.gaussians, r * (top + 1));
         }
       });
+    }
+
+    /** The last column a row draws: column k is the bias, and the dot model has none. */
+    int top(GibbsSide side) {
+      return biases ? side.k : side.k - 1;
+    }
+
+    /**
+     * The drawing of the standard Gaussians of a side's rows in a sweep, top + 1 a row, into
+     * {@code side.gaussians}: each chunk of CHUNK rows from its own stream, row after row. They
+     * do not depend on the data, so they are drawn ahead of the rows, and the rows are then
+     * shared out by their ratings: the heaviest rows come first, and a chunk of CHUNK of them can
+     * hold most of a side's ratings.
+     */
+    Workers.Resumable[] gaussianTasks(GibbsSide side, int sweep, int stream) {
+      int draws = top(side) + 1;
+      Workers.Resumable[] tasks = new Workers.Resumable[(side.rows + CHUNK - 1) / CHUNK];
+      for (int c = 0; c < tasks.length; c++) {
+        tasks[c] = new GaussianFill(stream(sweep, stream, c), side.gaussians, c * CHUNK * draws,
+            Math.min(side.rows, (c + 1) * CHUNK) * draws);
+      }
+      return tasks;
     }
 
     void inChunks(int rows, Workers.ChunkTask work) {
@@ -635,10 +661,11 @@ public final class GibbsSampler {
     /**
      * Draws the coordinates of row r one after another, each from its Gaussian conditional given
      * all the others, on a local copy of the row's ratings: the other side's rows, their noise
-     * scales and the residuals, which are kept up to date and written back at the end.
+     * scales and the residuals, which are kept up to date and written back at the end. The
+     * standard Gaussians of the draws are {@code gaussians[at]} onwards, column top first.
      */
     void drawRow(GibbsSide side, GibbsSide opposite, int r, int top, Scratch local,
-        SplittableRandom random) {
+        double[] gaussians, int at) {
       int k = side.k;
       int count = local.gather(side, opposite, r, residual);
       double[] h = local.factors;
@@ -668,7 +695,7 @@ public final class GibbsSampler {
         } else {
           side.factorMean[r * k + f] = mean;
         }
-        double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
+        double drawn = mean + gaussians[at + top - f] / Math.sqrt(precision);
         double change = drawn - theta;
         if (f == k) {
           for (int x = 0; x < count; x++) {

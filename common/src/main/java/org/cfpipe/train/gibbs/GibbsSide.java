@@ -30,6 +30,8 @@ final class GibbsSide {
    */
   final double[] factorMean;
   final double[] biasMean;
+  /** A sweep's standard Gaussians for the rows' draws, k + 1 a row, drawn ahead of them. */
+  final double[] gaussians;
   /** Each row's noise precision scale: a rating's precision is alpha * user's * item's. */
   final double[] noise;
   /** Ratings of each row: rating ids from start[row] to start[row + 1] of ids. */
@@ -69,6 +71,7 @@ final class GibbsSide {
     this.blockBias = new double[rows];
     this.factorMean = new double[rows * k];
     this.biasMean = new double[rows];
+    this.gaussians = new double[rows * (k + 1)];
     this.noise = new double[rows];
     Arrays.fill(noise, 1.0);
     this.start = csr[0];

@@ -5,7 +5,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.cfpipe.train.Checkpoints;
 import org.cfpipe.train.Workers;
 
@@ -20,11 +20,13 @@ import org.cfpipe.train.Workers;
  * <p>y_jf moves z_uf of every user u who rated j by y_jf / sqrt|N(u)|, and so every rating of
  * those users: h = v_if / sqrt|N(u)| on rating (u, i). Per user, sum w h^2 and sum w h e are kept
  * up to date as the y_jf change, so an item costs its raters, not their ratings. The items share
- * users, so a column's items are drawn in turn, in one thread. Everything else runs on all
- * threads before that loop (each item's sum over its raters of sum w h^2, which the column's
- * draws leave unchanged, its precision and its Gaussian draw) or after it (each user's moves,
- * and the residuals, in the pass over the ratings that prepares the next column), so the loop
- * reads a rater's two sums and writes one.
+ * users, so a column's items are drawn in turn, in one thread: the loop reads a rater's two sums
+ * and writes one. The pass over the ratings after it (each user's moves, the residuals, the
+ * users' sums for the next column) runs on all threads. What the next column's loop needs that
+ * the loop before it does not change (its hyperparameters, each item's sum over its raters of
+ * sum w h^2, its precision, its Gaussian) is prepared by the other threads beside the loop, with a
+ * share of the caller's work (the items' own Gaussians): on 2 cores the loop took a third of a
+ * sweep, one core idle.
  */
 final class ImplicitPrior {
   private static final int CHUNK = GibbsSampler.CHUNK;
@@ -51,17 +53,30 @@ final class ImplicitPrior {
    */
   private final double[] sums;
   /**
-   * Per item, for the column being drawn: the sum over its raters of sum w h^2, the precision of
-   * its conditional and that precision's square root, its standard Gaussian draw, and (once
-   * drawn) the change of its y_jf.
+   * Each user's sum w h^2 over his ratings for every column, column after column: they depend on
+   * the items' factors and noise scales alone, which the y_j's draws leave as they are. The pass
+   * over the ratings before a column's loop sums them for the column after it, so that the
+   * column after can be prepared beside the loop.
+   */
+  private final double[] userSquares;
+  /**
+   * Per item and column, column after column: the sum over its raters of sum w h^2, the
+   * precision of its conditional and that precision's square root, and the standard Gaussian of
+   * its draw; they are ready before the column's loop, most of them drawn or summed beside the
+   * loops of the columns before it.
    */
   private final double[] raterSquares;
   private final double[] precision;
   private final double[] precisionRoot;
-  private final double[] gaussian;
+  private final double[] gaussians;
+  /** Per item, for the column being drawn: the change of its y_jf. */
   private final double[] moves;
-  /** The items' factors column by column, for the passes over one column. */
+  /**
+   * The items' factors and the y_j column by column, for the passes over one column: a column
+   * of the rows (k apart) would take a cache line an item.
+   */
   private final double[] itemColumns;
+  private final double[] yColumns;
 
   /** The y_j start at 0: every user starts from his own factors alone. */
   ImplicitPrior(GibbsSide users, GibbsSide items, Workers workers) {
@@ -86,12 +101,14 @@ final class ImplicitPrior {
       userScale[u] = count == 0 ? 0.0 : 1 / Math.sqrt(count);
     }
     this.sums = new double[2 * users.rows];
-    this.raterSquares = new double[items.rows];
-    this.precision = new double[items.rows];
-    this.precisionRoot = new double[items.rows];
-    this.gaussian = new double[items.rows];
+    this.userSquares = new double[users.rows * k];
+    this.raterSquares = new double[items.rows * k];
+    this.precision = new double[items.rows * k];
+    this.precisionRoot = new double[items.rows * k];
+    this.gaussians = new double[items.rows * k];
     this.moves = new double[items.rows];
     this.itemColumns = new double[items.rows * k];
+    this.yColumns = new double[items.rows * k];
     users.visible = new double[users.rows * k];
   }
 
@@ -130,17 +147,40 @@ final class ImplicitPrior {
    *
    * @param streams the random stream of (column, chunk) in this sweep; this prior uses the
    *     columns from 2(k + 1) on, after the users' and items' hyperparameters
+   * @param after work to be done ahead beside the serial steps once the prior's own is done
+   * @return the backlog of that work, some of {@code after} perhaps not yet run
    */
-  void draw(double alpha, double[] residual, Streams streams) {
+  Workers.Backlog draw(double alpha, double[] residual, Streams streams,
+      Workers.Resumable[] after) {
     int k = users.k;
     int itemCount = items.rows;
     workers.inChunks(itemCount, CHUNK, (t, c, from, to) -> {
       for (int i = from; i < to; i++) {
         for (int f = 0; f < k; f++) {
           itemColumns[f * itemCount + i] = items.factors[i * k + f];
+          yColumns[f * itemCount + i] = y[i * k + f];
         }
       }
     });
+    // Column f's tasks (its Gaussians, then its preparation, which needs the users' sums of
+    // squares of the pass before it), with a share of the caller's before them; ends[f] is
+    // where they end.
+    Workers.Resumable[] tasks = new Workers.Resumable[2 * k + after.length];
+    int[] ends = new int[k + 1];
+    int size = 0;
+    int placed = 0;
+    for (int f = 0; f < k; f++) {
+      for (int share = f * after.length / k; placed < share; placed++) {
+        tasks[size++] = after[placed];
+      }
+      tasks[size++] = new GaussianFill(streams.stream(column(f), 0), gaussians, f0(f),
+          f0(f) + itemCount);
+      tasks[size++] = new ColumnPrep(f, alpha, streams.stream(column(f), -1));
+      ends[f] = size;
+    }
+    System.arraycopy(after, placed, tasks, size, after.length - placed);
+    ends[k] = tasks.length;
+    Workers.Backlog ahead = new Workers.Backlog(tasks);
     for (int f = 0; f <= k; f++) {
       int next = f;
       int done = f - 1;
@@ -154,8 +194,9 @@ final class ImplicitPrior {
             }
             moved *= userScale[u];
           }
-          double squares = 0;
           double products = 0;
+          double squares = 0;
+          double squaresFirst = 0;
           for (int x = users.start[u]; x < users.start[u + 1]; x++) {
             int n = users.ids[x];
             int i = users.other[n];
@@ -165,81 +206,146 @@ final class ImplicitPrior {
             if (next < k) {
               double v = itemColumns[next * itemCount + i];
               double w = items.noise[i] * v;
-              squares += w * v;
               products += w * residual[n];
+              if (next == 0) {
+                squaresFirst += w * v;
+              }
+            }
+            if (next + 1 < k) {
+              double v = itemColumns[(next + 1) * itemCount + i];
+              double w = items.noise[i] * v;
+              squares += w * v;
             }
           }
           if (moved != 0) {
             offsets[u * k + done] += moved;
             users.visible[u * k + done] += moved;
           }
-          // Scaled by |N(u)|^-1/2 once per user: h = v_if / sqrt|N(u)| on each of u's ratings.
+          // Scaled by |N(u)|^-1/2 once per user: h = v_if / sqrt|N(u)| on u's ratings.
           double scale = userScale[u];
-          sums[2 * u] = users.noise[u] * squares * scale * scale;
-          sums[2 * u + 1] = users.noise[u] * products * scale;
+          if (next == 0) {
+            userSquares[u] = users.noise[u] * squaresFirst * scale * scale;
+          }
+          if (next + 1 < k) {
+            userSquares[(next + 1) * users.rows + u] = users.noise[u] * squares * scale * scale;
+          }
+          if (next < k) {
+            sums[2 * u] = userSquares[next * users.rows + u];
+            sums[2 * u + 1] = users.noise[u] * products * scale;
+          }
         }
       });
       if (f < k) {
-        drawColumn(f, alpha, streams);
+        // The column's own tasks, then its serial loop, the other threads taking the next
+        // column's tasks meanwhile (its users' sums of squares are ready: the pass just run
+        // summed them).
+        workers.through(ahead, ends[f]);
+        int column = f;
+        workers.serialBeside(() -> drawItems(column, alpha), ahead, ends[f + 1]);
       }
+    }
+    workers.inChunks(itemCount, CHUNK, (t, c, from, to) -> {
+      for (int i = from; i < to; i++) {
+        for (int f = 0; f < k; f++) {
+          y[i * k + f] = yColumns[f * itemCount + i];
+        }
+      }
+    });
+    return ahead;
+  }
+
+  /** Where column f starts in the arrays kept column by column. */
+  private int f0(int f) {
+    return f * items.rows;
+  }
+
+  /** Column f's place among a sweep's random streams: after the hyperparameters of both sides. */
+  private int column(int f) {
+    return 2 * (users.k + 1) + f;
+  }
+
+  /**
+   * What column f's serial loop needs that it does not change: the column's hyperparameters,
+   * then each item's sum over its raters of sum w h^2, its precision and that precision's root.
+   */
+  private final class ColumnPrep implements Workers.Resumable {
+    /** How many items between two looks at whether to stop. */
+    private static final int STRETCH = 256;
+
+    private final int f;
+    private final double alpha;
+    /** The hyperparameters' stream, null once they are drawn. */
+    private SplittableRandom random;
+    private int next;
+
+    ColumnPrep(int f, double alpha, SplittableRandom random) {
+      this.f = f;
+      this.alpha = alpha;
+      this.random = random;
+    }
+
+    @Override
+    public boolean run(BooleanSupplier pause) {
+      int at = f0(f);
+      if (random != null) {
+        GibbsSide.drawHyper(yMu, yLambda, f, items.rows, j -> yColumns[at + j], random);
+        random = null;
+      }
+      int users = ImplicitPrior.this.users.rows;
+      int j = next;
+      while (j < items.rows) {
+        for (int stop = Math.min(items.rows, j + STRETCH); j < stop; j++) {
+          double squares = 0;
+          for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
+            squares += userSquares[f * users + raters[x]];
+          }
+          raterSquares[at + j] = squares;
+          precision[at + j] = alpha * squares + yLambda[f];
+          precisionRoot[at + j] = Math.sqrt(precision[at + j]);
+        }
+        if (j < items.rows && pause.getAsBoolean()) {
+          next = j;
+          return false;
+        }
+      }
+      next = j;
+      return true;
     }
   }
 
-  /** Draws column f of the y_j given the users' sums; records their changes in moves. */
-  private void drawColumn(int f, double alpha, Streams streams) {
-    int k = users.k;
-    int column = 2 * (k + 1) + f;
-    GibbsSide.drawHyper(yMu, yLambda, f, items.rows, j -> y[j * k + f],
-        streams.stream(column, -1));
-    prepareColumn(f, alpha, streams.stream(column, 0));
+  /**
+   * Column f's serial loop: each item's y_jf drawn in turn, its raters' sums updated at once;
+   * the changes recorded in moves. The arrays are read into locals: the compiler does not trust
+   * a final field to stay, and would load each again at every rater.
+   */
+  private void drawItems(int f, double alpha) {
+    int itemCount = items.rows;
     double prior = yMu[f] * yLambda[f];
-    for (int j = 0; j < items.rows; j++) {
-      double theta = y[j * k + f];
+    int[] ratersStart = this.ratersStart;
+    int[] raters = this.raters;
+    double[] sums = this.sums;
+    double[] y = this.yColumns;
+    double[] raterSquares = this.raterSquares;
+    double[] precision = this.precision;
+    double[] precisionRoot = this.precisionRoot;
+    double[] gaussians = this.gaussians;
+    double[] moves = this.moves;
+    for (int j = 0, cell = f0(f); j < itemCount; j++, cell++) {
+      double theta = y[cell];
       double products = 0;
       for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
         products += sums[2 * raters[x] + 1];
       }
-      double mean = (alpha * (products + theta * raterSquares[j]) + prior) / precision[j];
-      double drawn = mean + gaussian[j] / precisionRoot[j];
+      double mean = (alpha * (products + theta * raterSquares[cell]) + prior) / precision[cell];
+      double drawn = mean + gaussians[cell] / precisionRoot[cell];
       double moved = drawn - theta;
       for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
         int at = 2 * raters[x];
         sums[at + 1] -= moved * sums[at];
       }
-      y[j * k + f] = drawn;
+      y[cell] = drawn;
       moves[j] = moved;
     }
-  }
-
-  /**
-   * What column f's draws need that they do not change, on all threads: each item's sum of its
-   * raters' sum w h^2, its precision and that precision's root, and the column's Gaussians, drawn
-   * from {@code random} in item order by the last thread while the others take the items.
-   */
-  private void prepareColumn(int f, double alpha, SplittableRandom random) {
-    int itemCount = items.rows;
-    int[] bounds = items.ratingChunks;
-    int chunks = bounds.length - 1;
-    int last = workers.threads() - 1;
-    AtomicInteger next = new AtomicInteger();
-    workers.run(t -> {
-      if (t == last) {
-        for (int j = 0; j < itemCount; j++) {
-          gaussian[j] = random.nextGaussian();
-        }
-      }
-      for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-        for (int j = bounds[c]; j < bounds[c + 1]; j++) {
-          double squares = 0;
-          for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
-            squares += sums[2 * raters[x]];
-          }
-          raterSquares[j] = squares;
-          precision[j] = alpha * squares + yLambda[f];
-          precisionRoot[j] = Math.sqrt(precision[j]);
-        }
-      }
-    });
   }
 
   void save(DataOutputStream out) throws IOException {
