@@ -6,7 +6,8 @@
 #   submit-scripts/run-local.sh STAGE ...            one stage: ingest, encode, split, train, evaluate, export
 #
 # Environment: SPARK_MASTER (default local[*]), CFPIPE_DRIVER_MEMORY (default 6g), JAVA (default java),
-# CFPIPE_JAVA_OPTS (more JVM options, e.g. -Dspark.hadoop.fs.s3a.endpoint=http://minio:9000).
+# CFPIPE_JAVA_OPTS (more JVM options, e.g. -Dspark.hadoop.fs.s3a.endpoint=http://minio:9000),
+# CFPIPE_CDS (on by default; off runs without the class-data archive described below).
 # Needs only JDK 17 and Maven: Spark comes from Maven Central as a library, no Spark install is used.
 set -euo pipefail
 
@@ -36,12 +37,41 @@ if [ $# -eq 0 ]; then
   echo "No arguments: running the pipeline on the bundled ml-latest-small sample, run date $run_date." >&2
 fi
 
-exec "${JAVA:-java}" @conf/jvm-module-opens.txt \
-  -Xmx"${CFPIPE_DRIVER_MEMORY:-6g}" -XX:+UseParallelGC \
-  -Dspark.master="${SPARK_MASTER:-local[*]}" \
-  -Dspark.ui.enabled=false \
-  -Dspark.driver.memory="${CFPIPE_DRIVER_MEMORY:-6g}" \
-  -Dlog4j2.configurationFile="$root/conf/log4j2-local.properties" \
-  ${CFPIPE_JAVA_OPTS:-} \
+java_bin="${JAVA:-java}"
+jvm=(@conf/jvm-module-opens.txt
+  -Xmx"${CFPIPE_DRIVER_MEMORY:-6g}" -XX:+UseParallelGC
+  -Dspark.master="${SPARK_MASTER:-local[*]}"
+  -Dspark.ui.enabled=false
+  -Dspark.driver.memory="${CFPIPE_DRIVER_MEMORY:-6g}"
+  -Dlog4j2.configurationFile="$root/conf/log4j2-local.properties")
+
+# Class-data sharing (a dynamic AppCDS archive): the first pipeline run after a build writes the
+# classes it loaded (Spark, Hadoop, Parquet, Scala: some 25,000) to an archive of about 200 MB,
+# which takes about 17 s at its end; later runs of any job map the archive instead of loading and
+# verifying those classes from the jars, 6-10 s less on the bundled sample
+# (docs/benchmarks/pipeline.md). One archive per JVM; the JVM itself checks that the jars are the
+# ones it was made from, and runs without it (with a warning) if not. CFPIPE_CDS=off: without.
+if [ "${CFPIPE_CDS:-on}" != off ]; then
+  jvm_id="$(readlink -f "$(command -v "$java_bin")" | cksum | cut -d' ' -f1)"
+  archive="jobs/target/cfpipe-classes-$jvm_id.jsa"
+  if [ -f "$archive" ] && [ "$archive" -nt "$jar" ] && [ "$archive" -nt "$classpath_file" ]; then
+    jvm+=(-XX:SharedArchiveFile="$archive")
+  elif [ "${1:-}" = pipeline ]; then
+    find jobs/target -maxdepth 1 -name 'cfpipe-classes-*.jsa' ! -newer "$jar" -delete
+    echo "This first pipeline run after a build also writes a class-data archive for faster" \
+      "starts (about 17 s at its end): $archive" >&2
+    status=0
+    "$java_bin" "${jvm[@]}" -XX:ArchiveClassesAtExit="$archive.$$" ${CFPIPE_JAVA_OPTS:-} \
+      -cp "$jar:$(cat "$classpath_file")" org.cfpipe.jobs.CfPipe "$@" || status=$?
+    # A failed run may have loaded few of the classes: its archive is not kept.
+    if [ "$status" -eq 0 ] && [ -s "$archive.$$" ]; then
+      mv -f "$archive.$$" "$archive"
+    fi
+    rm -f "$archive.$$"
+    exit "$status"
+  fi
+fi
+
+exec "$java_bin" "${jvm[@]}" ${CFPIPE_JAVA_OPTS:-} \
   -cp "$jar:$(cat "$classpath_file")" \
   org.cfpipe.jobs.CfPipe "$@"
