@@ -51,27 +51,32 @@ jvm=(@conf/jvm-module-opens.txt
 # verifying those classes from the jars, 6-10 s less on the bundled sample
 # (docs/benchmarks/pipeline.md). One archive per JVM; the JVM itself checks that the jars are the
 # ones it was made from, and runs without it (with a warning) if not. CFPIPE_CDS=off: without.
+cds=()
+dump=""
 if [ "${CFPIPE_CDS:-on}" != off ]; then
   jvm_id="$(readlink -f "$(command -v "$java_bin")" | cksum | cut -d' ' -f1)"
   archive="jobs/target/cfpipe-classes-$jvm_id.jsa"
   if [ -f "$archive" ] && [ "$archive" -nt "$jar" ] && [ "$archive" -nt "$classpath_file" ]; then
-    jvm+=(-XX:SharedArchiveFile="$archive")
+    cds=(-XX:SharedArchiveFile="$archive")
   elif [ "${1:-}" = pipeline ]; then
     find jobs/target -maxdepth 1 -name 'cfpipe-classes-*.jsa' ! -newer "$jar" -delete
     echo "This first pipeline run after a build also writes a class-data archive for faster" \
       "starts (about 17 s at its end): $archive" >&2
-    status=0
-    "$java_bin" "${jvm[@]}" -XX:ArchiveClassesAtExit="$archive.$$" ${CFPIPE_JAVA_OPTS:-} \
-      -cp "$jar:$(cat "$classpath_file")" org.cfpipe.jobs.CfPipe "$@" || status=$?
-    # A failed run may have loaded few of the classes: its archive is not kept.
-    if [ "$status" -eq 0 ] && [ -s "$archive.$$" ]; then
-      mv -f "$archive.$$" "$archive"
-    fi
-    rm -f "$archive.$$"
-    exit "$status"
+    dump="$archive.$$"
+    cds=(-XX:ArchiveClassesAtExit="$dump")
   fi
 fi
 
-exec "$java_bin" "${jvm[@]}" ${CFPIPE_JAVA_OPTS:-} \
-  -cp "$jar:$(cat "$classpath_file")" \
-  org.cfpipe.jobs.CfPipe "$@"
+job=("$java_bin" "${jvm[@]}" ${cds[@]+"${cds[@]}"} ${CFPIPE_JAVA_OPTS:-}
+  -cp "$jar:$(cat "$classpath_file")" org.cfpipe.jobs.CfPipe "$@")
+if [ -z "$dump" ]; then
+  exec "${job[@]}"
+fi
+status=0
+"${job[@]}" || status=$?
+# A failed run may have loaded few of the classes: its archive is not kept.
+if [ "$status" -eq 0 ] && [ -s "$dump" ]; then
+  mv -f "$dump" "$archive"
+fi
+rm -f "$dump"
+exit "$status"

@@ -106,6 +106,46 @@ public final class Workers implements AutoCloseable {
   }
 
   /**
+   * A resumable task over the indices {@code from} to {@code to}, done a stretch at a time: it
+   * can stop between two stretches, and the next run goes on with the stretch after.
+   */
+  public abstract static class Stretches implements Resumable {
+    private final int end;
+    private final int stretch;
+    private int next;
+    private boolean begun;
+
+    protected Stretches(int from, int to, int stretch) {
+      this.next = from;
+      this.end = to;
+      this.stretch = stretch;
+    }
+
+    /** What the task does once, before its first stretch; nothing unless overridden. */
+    protected void begin() {}
+
+    /** Does indices {@code from} to {@code to - 1}. */
+    protected abstract void stretch(int from, int to);
+
+    @Override
+    public final boolean run(BooleanSupplier pause) {
+      if (!begun) {
+        begun = true;
+        begin();
+      }
+      while (next < end) {
+        int stop = Math.min(end, next + stretch);
+        stretch(next, stop);
+        next = stop;
+        if (next < end && pause.getAsBoolean()) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
    * Work that can be done ahead of its use: tasks numbered in the order they will be needed,
    * each writing only its own output, so that which thread runs one, and when, changes nothing.
    * The other threads take them while the caller runs a serial step ({@link #serialBeside}), and

@@ -5,7 +5,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.function.BooleanSupplier;
 import org.cfpipe.train.Checkpoints;
 import org.cfpipe.train.Workers;
 
@@ -268,48 +267,41 @@ final class ImplicitPrior {
    * What column f's serial loop needs that it does not change: the column's hyperparameters,
    * then each item's sum over its raters of sum w h^2, its precision and that precision's root.
    */
-  private final class ColumnPrep implements Workers.Resumable {
+  private final class ColumnPrep extends Workers.Stretches {
     /** How many items between two looks at whether to stop. */
     private static final int STRETCH = 256;
 
     private final int f;
     private final double alpha;
-    /** The hyperparameters' stream, null once they are drawn. */
-    private SplittableRandom random;
-    private int next;
+    private final SplittableRandom random;
 
+    /** Column f's preparation at noise precision alpha, its hyperparameters from random. */
     ColumnPrep(int f, double alpha, SplittableRandom random) {
+      super(0, items.rows, STRETCH);
       this.f = f;
       this.alpha = alpha;
       this.random = random;
     }
 
     @Override
-    public boolean run(BooleanSupplier pause) {
+    protected void begin() {
       int at = f0(f);
-      if (random != null) {
-        GibbsSide.drawHyper(yMu, yLambda, f, items.rows, j -> yColumns[at + j], random);
-        random = null;
-      }
+      GibbsSide.drawHyper(yMu, yLambda, f, items.rows, j -> yColumns[at + j], random);
+    }
+
+    @Override
+    protected void stretch(int from, int to) {
+      int at = f0(f);
       int users = ImplicitPrior.this.users.rows;
-      int j = next;
-      while (j < items.rows) {
-        for (int stop = Math.min(items.rows, j + STRETCH); j < stop; j++) {
-          double squares = 0;
-          for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
-            squares += userSquares[f * users + raters[x]];
-          }
-          raterSquares[at + j] = squares;
-          precision[at + j] = alpha * squares + yLambda[f];
-          precisionRoot[at + j] = Math.sqrt(precision[at + j]);
+      for (int j = from; j < to; j++) {
+        double squares = 0;
+        for (int x = ratersStart[j]; x < ratersStart[j + 1]; x++) {
+          squares += userSquares[f * users + raters[x]];
         }
-        if (j < items.rows && pause.getAsBoolean()) {
-          next = j;
-          return false;
-        }
+        raterSquares[at + j] = squares;
+        precision[at + j] = alpha * squares + yLambda[f];
+        precisionRoot[at + j] = Math.sqrt(precision[at + j]);
       }
-      next = j;
-      return true;
     }
   }
 
