@@ -24,6 +24,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.cfpipe.config.AnalyzeSettings;
 import org.cfpipe.config.RatingScale;
+import org.cfpipe.eval.EvaluateStage;
 import org.cfpipe.ids.EncodeReport;
 import org.cfpipe.ids.EncodeStage;
 import org.cfpipe.ids.IdIndexer;
@@ -173,9 +174,22 @@ public final class AnalyzeStage {
       rows.add(List.of("rating scale (training ratings)", scale.toString()));
       rows.add(List.of("validation RMSE", metrics.get("valid_rmse").asDouble()));
       rows.add(List.of("validation MAE", metrics.get("valid_mae").asDouble()));
-      metrics.path("ranking").fields().forEachRemaining(m ->
-          rows.add(List.of(m.getKey(), m.getValue().asDouble())));
       report.table("overview", "The run in numbers", List.of("measure", "value"), rows);
+      // The model's top-N lists beside those of the most-rated items, measure by measure.
+      JsonNode ranking = metrics.path("ranking");
+      List<List<Object>> lists = new ArrayList<>();
+      ranking.fields().forEachRemaining(m -> {
+        if (!m.getKey().startsWith(EvaluateStage.POPULARITY)) {
+          JsonNode popular = ranking.path(EvaluateStage.POPULARITY + m.getKey());
+          lists.add(List.of(m.getKey(), m.getValue().asDouble(),
+              popular.isMissingNode() ? "" : popular.asDouble()));
+        }
+      });
+      if (!lists.isEmpty()) {
+        report.table("top_n", "Top-N lists of the validation users against the most-rated "
+            + "items (" + metrics.path("ranking_users").asLong() + " users)",
+            List.of("measure", "this model", "most-rated items"), lists);
+      }
 
       RatingAxis axis = RatingAxis.ratings(scale);
       List<Row> histogram = ratings.selectExpr(axis.index("rating") + " AS bin").groupBy("bin")

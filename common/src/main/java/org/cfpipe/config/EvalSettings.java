@@ -1,23 +1,49 @@
 package org.cfpipe.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * Ranking metrics on the validation ratings ({@code cfpipe.eval}).
  *
- * @param k the length of each user's ranked list; 0 computes no ranking metrics
+ * @param k the cutoffs of the ranking metrics, ascending: each user's ranked list is as long as
+ *     the last; empty computes no ranking metrics
  * @param relevantRating a validation rating at least this high marks a relevant item; null
  *     takes the rating scale's {@link RatingScale#relevantRating}
  * @param rankingUsers the ranking metrics' seeded sample of the users with a relevant item; 0
  *     takes them all
  * @param rankingSeed the seed of that sample
  */
-public record EvalSettings(int k, Double relevantRating, int rankingUsers, long rankingSeed)
-    implements Serializable {
+public record EvalSettings(List<Integer> k, Double relevantRating, int rankingUsers,
+    long rankingSeed) implements Serializable {
 
   /** The defaults of reference.conf, for callers without a configuration. */
-  public static final EvalSettings DEFAULT = new EvalSettings(10, null, 10_000, 42);
+  public static final EvalSettings DEFAULT = new EvalSettings(List.of(10, 20), null, 10_000, 42);
+
+  public EvalSettings {
+    k = List.copyOf(k);
+    for (int i = 0; i < k.size(); i++) {
+      if (k.get(i) < 1 || (i > 0 && k.get(i) <= k.get(i - 1))) {
+        throw new IllegalArgumentException("ranking cutoffs must be ascending and at least 1: "
+            + k);
+      }
+    }
+  }
+
+  /** Whether any ranking metric is asked for. */
+  public boolean ranks() {
+    return !k.isEmpty();
+  }
+
+  /** The length of each user's ranked list: the largest cutoff. */
+  public int longest() {
+    return k.get(k.size() - 1);
+  }
 
   /** The relevance threshold for ratings on {@code scale}. */
   public double relevantRating(RatingScale scale) {
@@ -26,9 +52,43 @@ public record EvalSettings(int k, Double relevantRating, int rankingUsers, long 
 
   public static EvalSettings from(Config config) {
     var relevant = Checks.optionalDoubleIn(config, "cfpipe.eval.relevant-rating", -1e9, 1e9);
-    return new EvalSettings(Checks.intIn(config, "cfpipe.eval.k", 0, 1000),
+    return new EvalSettings(cutoffs(config, "cfpipe.eval.k"),
         relevant.isPresent() ? relevant.getAsDouble() : null,
         Checks.intIn(config, "cfpipe.eval.ranking-users", 0, Integer.MAX_VALUE),
         config.getLong("cfpipe.eval.ranking-seed"));
+  }
+
+  /**
+   * One cutoff or a list of them, each in [1, 1000], sorted; a single 0 is none. A list given
+   * with --set arrives as text ("[10, 20]") and is read as HOCON.
+   */
+  private static List<Integer> cutoffs(Config config, String key) {
+    ConfigValue given = config.getValue(key);
+    if (given.valueType() == ConfigValueType.STRING
+        && ((String) given.unwrapped()).trim().startsWith("[")) {
+      try {
+        config = ConfigFactory.parseString(key + " = " + given.unwrapped());
+      } catch (ConfigException e) {
+        throw new SettingsException(key + " must be a number or a list of numbers, got "
+            + given.unwrapped(), e);
+      }
+    }
+    if (config.getValue(key).valueType() != ConfigValueType.LIST) {
+      int single = Checks.intIn(config, key, 0, 1000);
+      return single == 0 ? List.of() : List.of(single);
+    }
+    List<Integer> values;
+    try {
+      values = config.getIntList(key);
+    } catch (ConfigException e) {
+      throw new SettingsException(key + " must be a number or a list of numbers: "
+          + e.getMessage(), e);
+    }
+    for (int cutoff : values) {
+      if (cutoff < 1 || cutoff > 1000) {
+        throw new SettingsException(key + " must hold cutoffs in [1, 1000], got " + values);
+      }
+    }
+    return values.stream().distinct().sorted().toList();
   }
 }

@@ -21,11 +21,14 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.mllib.evaluation.RankingMetrics;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.StatCounter;
 import org.cfpipe.config.EvalSettings;
@@ -53,6 +56,9 @@ public final class EvaluateStage {
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateStage.class);
   public static final String NAME = "evaluate";
   public static final String PREDICTION = "prediction";
+  /** The prefix of the most-rated items' ranking metrics. */
+  public static final String POPULARITY = "popularity_";
+  private static final String COVERAGE = "coverage_at_%d";
 
   private EvaluateStage() {}
 
@@ -75,7 +81,7 @@ public final class EvaluateStage {
         .first();
     double scoring = (System.nanoTime() - start) / 1e9;
     // An empty validation set has no mean: report NaN rather than fail after training.
-    Ranking ranking = eval.k() == 0 ? new Ranking(0, Map.of(), null)
+    Ranking ranking = !eval.ranks() ? new Ranking(0, Map.of(), null)
         : ranking(info, layout, spark, eval);
     EvaluationReport report = new EvaluationReport(metrics.getLong(0),
         metrics.isNullAt(1) ? Double.NaN : metrics.getDouble(1),
@@ -93,11 +99,13 @@ public final class EvaluateStage {
   record Ranking(long users, Map<String, Double> metrics, EvaluationReport.RankingSample sample) {}
 
   /**
-   * Each validation user with a relevant rating gets the model's top k of the items with training
-   * ratings, leaving out the ones they rated in training; the ranked lists and the relevant
-   * items go to MLlib's RankingMetrics. With more such users than {@code eval.rankingUsers()},
-   * a seeded sample of that many is scored: the users ordered by a hash of (seed, user index),
-   * the same sample for the same seed and ids whatever the partitioning.
+   * Each validation user with a relevant rating gets the model's top k (the longest cutoff) of
+   * the items with training ratings, leaving out the ones they rated in training; the ranked
+   * lists and the relevant items go to MLlib's RankingMetrics, at each cutoff. The most-rated
+   * items, ranked and left out the same way, are scored beside them. With more such users than
+   * {@code eval.rankingUsers()}, a seeded sample of that many is scored: the users ordered by a
+   * hash of (seed, user index), the same sample for the same seed and ids whatever the
+   * partitioning.
    */
   private static Ranking ranking(ModelInfo info, RunLayout layout, SparkSession spark,
       EvalSettings eval) {
@@ -119,7 +127,8 @@ public final class EvaluateStage {
     Dataset<Row> rated = (sampled ? train.join(broadcast(relevant.select(EncodeStage.USER_INDEX)),
         Joins.using(EncodeStage.USER_INDEX), "left_semi") : train)
         .groupBy(EncodeStage.USER_INDEX)
-        .agg(collect_list(EncodeStage.ITEM_INDEX).as("exclude"));
+        .agg(collect_list(EncodeStage.ITEM_INDEX).as("exclude"))
+        .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> queries = spark.read().parquet(layout.modelUsers())
         .withColumnRenamed(ModelStore.INDEX, EncodeStage.USER_INDEX)
         .join(relevant.select(EncodeStage.USER_INDEX), EncodeStage.USER_INDEX)
@@ -130,8 +139,9 @@ public final class EvaluateStage {
         .join(train.select(EncodeStage.ITEM_INDEX).distinct(), EncodeStage.ITEM_INDEX)
         .select(EncodeStage.ITEM_INDEX, ModelStore.FACTORS, ModelStore.BIAS);
     PairScorer scorer = new PairScorer(info);
+    int k = eval.longest();
     JavaPairRDD<Integer, TopK.Ranked> top = TopK.of(Recommendations.queries(queries),
-        Recommendations.candidates(candidates), scorer::score, eval.k(), Recommendations.BLOCK);
+        Recommendations.candidates(candidates), scorer::score, k, Recommendations.BLOCK);
     JavaPairRDD<Integer, List<Integer>> relevantByUser = relevant.toJavaRDD().mapToPair(row ->
         new Tuple2<>(row.getInt(0), row.<Integer>getList(1)));
     JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists = relevantByUser.leftOuterJoin(top)
@@ -139,7 +149,10 @@ public final class EvaluateStage {
         .map(pair -> new Tuple2<List<Integer>, List<Integer>>(pair._2().isPresent()
             ? Arrays.stream(pair._2().get().keys()).boxed().collect(Collectors.toList())
             : List.<Integer>of(), new ArrayList<>(pair._1())))
+        // A list is a few ints: the metrics' dozen passes each read one partition.
+        .coalesce(1)
         .cache();
+    JavaRDD<Tuple2<List<Integer>, List<Integer>>> popular = null;
     try {
       long users = lists.count();
       if (users == 0) {
@@ -149,25 +162,90 @@ public final class EvaluateStage {
             scale);
         return new Ranking(0, Map.of(), null);
       }
-      RankingMetrics<Integer> mllib = RankingMetrics.of(lists);
-      Map<String, Double> out = new LinkedHashMap<>();
-      for (RankingMetric metric : RankingMetric.values()) {
-        out.put(metric.column(eval.k()), metric.of(mllib, eval.k()));
-      }
+      long catalogue = train.select(EncodeStage.ITEM_INDEX).distinct().count();
+      popular = popularityLists(spark, train, relevant, rated, k).coalesce(1).cache();
+      Map<String, Double> out = new LinkedHashMap<>(metrics(lists, eval, catalogue, ""));
+      out.putAll(metrics(popular, eval, catalogue, POPULARITY));
+      int first = eval.k().get(0);
       var sample = new EvaluationReport.RankingSample(eligibleUsers, users, eval.rankingSeed(),
-          sampled ? precisionStandardError(lists, eval.k(), users, eligibleUsers) : 0.0);
+          sampled ? precisionStandardError(lists, first, users, eligibleUsers) : 0.0);
       if (sampled) {
         LOG.info(String.format(Locale.ROOT, "evaluate: ranking metrics over a sample of %,d of "
             + "the %,d validation users with a relevant item (cfpipe.eval.ranking-users, seed "
             + "%d): standard error of precision at %d %.4f", users, eligibleUsers,
-            eval.rankingSeed(), eval.k(), sample.precisionStandardError()));
+            eval.rankingSeed(), first, sample.precisionStandardError()));
       }
       return new Ranking(users, out, sample);
     } finally {
       lists.unpersist();
+      if (popular != null) {
+        popular.unpersist();
+      }
+      rated.unpersist();
       relevant.unpersist();
       eligible.unpersist();
     }
+  }
+
+  /**
+   * The ranking metrics of {@code lists} (top items, relevant items) at each cutoff, and the
+   * coverage at each: the share of the {@code catalogue} items with training ratings found in
+   * the top k of any list. Named by column, after {@code prefix}.
+   */
+  private static Map<String, Double> metrics(JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists,
+      EvalSettings eval, long catalogue, String prefix) {
+    RankingMetrics<Integer> mllib = RankingMetrics.of(lists);
+    Map<String, Double> out = new LinkedHashMap<>();
+    List<Integer> cutoffs = eval.k();
+    // The distinct (k, item) pairs of the lists' tops, counted by k in one pass.
+    Map<Integer, Long> covered = lists.flatMapToPair(pair -> {
+      List<Tuple2<Integer, Integer>> tops = new ArrayList<>();
+      for (int k : cutoffs) {
+        for (int item : pair._1().subList(0, Math.min(k, pair._1().size()))) {
+          tops.add(new Tuple2<>(k, item));
+        }
+      }
+      return tops.iterator();
+    }).distinct().countByKey();
+    for (int k : cutoffs) {
+      for (RankingMetric metric : RankingMetric.values()) {
+        out.put(prefix + metric.column(k), metric.of(mllib, k));
+      }
+      out.put(prefix + String.format(Locale.ROOT, COVERAGE, k),
+          covered.getOrDefault(k, 0L) / (double) catalogue);
+    }
+    return out;
+  }
+
+  /**
+   * Each ranking user's top k of the most-rated items (by their training ratings, ties by item
+   * index), leaving out his training items, with his relevant items. A user's list is the first
+   * k of the most-rated items that he did not rate, so the k plus the most items any of these
+   * users rated are enough, whatever the catalogue's size.
+   */
+  private static JavaRDD<Tuple2<List<Integer>, List<Integer>>> popularityLists(SparkSession spark,
+      Dataset<Row> train, Dataset<Row> relevant, Dataset<Row> rated, int k) {
+    Dataset<Row> withRated = relevant.join(rated, Joins.using(EncodeStage.USER_INDEX), "left");
+    Row most = withRated.agg(functions.max(functions.size(col("exclude")))).first();
+    int needed = k + (most.isNullAt(0) ? 0 : Math.max(0, most.getInt(0)));
+    int[] ranked = train.groupBy(EncodeStage.ITEM_INDEX).agg(count(lit(1)).as("n"))
+        .orderBy(col("n").desc(), col(EncodeStage.ITEM_INDEX).asc())
+        .limit(needed).collectAsList().stream().mapToInt(r -> r.getInt(0)).toArray();
+    Broadcast<int[]> order = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .broadcast(ranked);
+    return withRated.select("relevant", "exclude").toJavaRDD().map(row -> {
+      Set<Integer> exclude = row.isNullAt(1) ? Set.of() : new HashSet<>(row.<Integer>getList(1));
+      List<Integer> top = new ArrayList<>(k);
+      for (int item : order.value()) {
+        if (top.size() == k) {
+          break;
+        }
+        if (!exclude.contains(item)) {
+          top.add(item);
+        }
+      }
+      return new Tuple2<List<Integer>, List<Integer>>(top, new ArrayList<>(row.getList(0)));
+    });
   }
 
   /**

@@ -53,6 +53,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void rankingCutoffsAreOneNumberOrAList() {
+    assertEquals(List.of(10, 20), settings().eval().k());
+    assertEquals(List.of(5), settings("cfpipe.eval.k=5").eval().k());
+    assertEquals(List.of(), settings("cfpipe.eval.k=0").eval().k());
+    assertEquals(List.of(5, 50), settings("cfpipe.eval.k=[50, 5, 50]").eval().k());
+    SettingsException e = assertThrows(SettingsException.class,
+        () -> settings("cfpipe.eval.k=[10, 0]"));
+    assertEquals("cfpipe.eval.k must hold cutoffs in [1, 1000], got [10, 0]", e.getMessage());
+  }
+
+  @Test
   void unknownKeyIsRejectedByName() {
     SettingsException e = assertThrows(SettingsException.class,
         () -> settings("cfpipe.train.epoch=3"));

@@ -34,8 +34,8 @@ class RatingScaleTest {
     assertEquals(4.0, new RatingScale(1, 5, 1).relevantRating());
     assertEquals(7.0, ZERO_TO_TEN.relevantRating());
     assertEquals(8.0, new RatingScale(1, 10, 1).relevantRating());
-    assertEquals(7.0, new EvalSettings(10, null, 0, 42).relevantRating(ZERO_TO_TEN));
-    assertEquals(3.0, new EvalSettings(10, 3.0, 0, 42).relevantRating(ZERO_TO_TEN));
+    assertEquals(7.0, new EvalSettings(java.util.List.of(10), null, 0, 42).relevantRating(ZERO_TO_TEN));
+    assertEquals(3.0, new EvalSettings(java.util.List.of(10), 3.0, 0, 42).relevantRating(ZERO_TO_TEN));
   }
 
   @Test

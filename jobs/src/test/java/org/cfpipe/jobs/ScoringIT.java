@@ -181,6 +181,56 @@ class ScoringIT extends SparkFixture {
     assertTrue(metrics.ranking().get("precision_at_10") > 0, metrics.ranking().toString());
   }
 
+  @Test
+  void theMostRatedItemsAreRankedBesideTheModelAndCoverageCountsTheListedItems() {
+    // Popularity's lists: the items by training ratings (ties by index), a user's own left out.
+    Dataset<Row> train = spark.read().parquet(layout.train());
+    List<Integer> byCount = train.groupBy("item_index").count()
+        .orderBy(functions.desc("count"), functions.asc("item_index")).collectAsList().stream()
+        .map(r -> r.getInt(0)).collect(Collectors.toList());
+    java.util.Map<Integer, java.util.Set<Integer>> own = train.collectAsList().stream()
+        .collect(Collectors.groupingBy(r -> r.<Integer>getAs("user_index"), Collectors.mapping(
+            r -> r.<Integer>getAs("item_index"), Collectors.toSet())));
+    java.util.Map<Integer, java.util.Set<Integer>> wanted = spark.read()
+        .parquet(layout.validation()).filter("rating >= 4.0").collectAsList().stream()
+        .collect(Collectors.groupingBy(r -> r.<Integer>getAs("user_index"), Collectors.mapping(
+            r -> r.<Integer>getAs("item_index"), Collectors.toSet())));
+    double precision10 = 0;
+    double recall20 = 0;
+    java.util.Set<Integer> listed10 = new java.util.HashSet<>();
+    for (var entry : wanted.entrySet()) {
+      java.util.Set<Integer> mine = own.getOrDefault(entry.getKey(), java.util.Set.of());
+      List<Integer> top = byCount.stream().filter(i -> !mine.contains(i)).limit(20).toList();
+      long hits10 = top.stream().limit(10).filter(entry.getValue()::contains).count();
+      long hits20 = top.stream().filter(entry.getValue()::contains).count();
+      precision10 += hits10 / 10.0;
+      recall20 += hits20 / (double) entry.getValue().size();
+      listed10.addAll(top.subList(0, Math.min(10, top.size())));
+    }
+    int users = wanted.size();
+    java.util.Map<String, Double> ranking = metrics.ranking();
+    assertEquals(precision10 / users, ranking.get("popularity_precision_at_10"), 1e-9);
+    assertEquals(recall20 / users, ranking.get("popularity_recall_at_20"), 1e-9);
+    assertEquals(listed10.size() / (double) byCount.size(),
+        ranking.get("popularity_coverage_at_10"), 1e-12);
+
+    // The model's coverage: the distinct items of its lists, over the items with training
+    // ratings; its lists at 20 hold its lists at 10.
+    Dataset<Row> userIds = spark.read().parquet(run.tables().userIds()).drop("rating_count");
+    Dataset<Row> itemIds = spark.read().parquet(run.tables().itemIds()).drop("rating_count");
+    Dataset<Row> named = train.select("user_index", "item_index").join(userIds, "user_index")
+        .join(itemIds, "item_index");
+    Dataset<Row> relevantUsers = spark.read().parquet(layout.validation())
+        .filter("rating >= 4.0").select("user_index").distinct().join(userIds, "user_index");
+    long listed = Recommendations.run(spark, run, 10, Optional.of(relevantUsers.select(
+        "user_id")), named.select("user_id", "item_id")).select("item_id").distinct().count();
+    assertEquals(listed / (double) byCount.size(), ranking.get("coverage_at_10"), 1e-12);
+    assertTrue(ranking.get("coverage_at_20") >= ranking.get("coverage_at_10"),
+        ranking.toString());
+    assertTrue(ranking.get("precision_at_20") > 0 && ranking.get("ndcg_at_20") > 0
+        && ranking.get("map_at_20") > 0, ranking.toString());
+  }
+
   /**
    * A sample of the ranking users: the size asked for, the same users for the same seed, and a
    * precision within four of its stated standard errors of the one over every user.
@@ -193,7 +243,7 @@ class ScoringIT extends SparkFixture {
     assertEquals(0.0, all.precisionStandardError());
 
     int half = (int) all.eligibleUsers() / 2;
-    EvalSettings sampled = new EvalSettings(10, null, half, 7);
+    EvalSettings sampled = new EvalSettings(java.util.List.of(10, 20), null, half, 7);
     EvaluationReport first = EvaluateStage.run(spark, layout, sampled);
     EvaluationReport again = EvaluateStage.run(spark, layout, sampled);
     assertEquals(half, first.rankingUsers());
