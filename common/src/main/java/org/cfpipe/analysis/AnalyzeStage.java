@@ -189,6 +189,7 @@ public final class AnalyzeStage {
         report.table("top_n", "Top-N lists of the validation users against the most-rated "
             + "items (" + metrics.path("ranking_users").asLong() + " users)",
             List.of("measure", "this model", "most-rated items"), lists);
+        report.paragraph(againstMostRated(ranking));
       }
 
       RatingAxis axis = RatingAxis.ratings(scale);
@@ -208,6 +209,36 @@ public final class AnalyzeStage {
             perId.stream().map(r -> r.getString(0)).toList(),
             perId.stream().map(r -> r.getLong(2)).toList()));
       }
+    }
+
+    /**
+     * Says plainly whether the model's lists rank above or below the most-rated items, at the
+     * first cutoff, by precision and NDCG.
+     */
+    static String againstMostRated(JsonNode ranking) {
+      String k = "";
+      for (var names = ranking.fieldNames(); names.hasNext() && k.isEmpty(); ) {
+        String name = names.next();
+        if (name.startsWith("precision_at_")) {
+          k = name.substring("precision_at_".length());
+        }
+      }
+      double precision = ranking.path("precision_at_" + k).asDouble();
+      double ndcg = ranking.path("ndcg_at_" + k).asDouble();
+      double popularPrecision = ranking.path(EvaluateStage.POPULARITY + "precision_at_" + k)
+          .asDouble();
+      double popularNdcg = ranking.path(EvaluateStage.POPULARITY + "ndcg_at_" + k).asDouble();
+      String numbers = String.format(Locale.ROOT, "precision at %s %.4f against %.4f, NDCG at "
+          + "%s %.4f against %.4f", k, precision, popularPrecision, k, ndcg, popularNdcg);
+      if (precision < popularPrecision && ndcg < popularNdcg) {
+        return "This model's lists rank below the most-rated items (" + numbers + "): for "
+            + "top-N lists on this data, recommending the most-rated items a user has not rated "
+            + "does better. A model fitted to rating values need not rank well.";
+      }
+      if (precision >= popularPrecision && ndcg >= popularNdcg) {
+        return "This model's lists rank above the most-rated items (" + numbers + ").";
+      }
+      return "This model's lists and the most-rated items rank about alike (" + numbers + ").";
     }
 
     private static final String BINS = "CASE WHEN n = 1 THEN '1' WHEN n <= 5 THEN '2-5' "

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.cfpipe.config.ConfigLoader;
 import org.cfpipe.config.PipelineSettings;
+import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
 import org.cfpipe.spark.SparkFixture;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,6 +83,16 @@ class AnalyzeIT extends SparkFixture {
     }
     assertFalse(html.contains("href=") || html.contains("url(") || html.contains("http"),
         "the report refers to something outside itself");
+    // The top-N table, and the sentence that says which lists rank better, from the numbers.
+    JsonNode ranking = HadoopFiles.json().readTree(Files.readString(Path.of(
+        layout.published().metadataJson()))).path("metrics").path("ranking");
+    boolean below = ranking.path("precision_at_10").asDouble()
+        < ranking.path("popularity_precision_at_10").asDouble()
+        && ranking.path("ndcg_at_10").asDouble()
+        < ranking.path("popularity_ndcg_at_10").asDouble();
+    assertTrue(html.contains("Top-N lists of the validation users against the most-rated"));
+    assertEquals(below, html.contains("This model's lists rank below the most-rated items"),
+        ranking.toString());
     for (String section : List.of("Data", "Who rated what", "Training", "Predictions",
         "Against simpler models", "Item bias", "What the item factors mean")) {
       assertTrue(html.contains("<h2>" + section + "</h2>"), section);
