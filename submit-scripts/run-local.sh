@@ -50,7 +50,9 @@ jvm=(@conf/jvm-module-opens.txt
 # which takes about 17 s at its end; later runs of any job map the archive instead of loading and
 # verifying those classes from the jars, 6-10 s less on the bundled sample
 # (docs/benchmarks/pipeline.md). One archive per JVM; the JVM itself checks that the jars are the
-# ones it was made from, and runs without it (with a warning) if not. CFPIPE_CDS=off: without.
+# ones it was made from, and runs without it (with a warning) if not. CFPIPE_CDS=off: without;
+# set it when CFPIPE_JAVA_OPTS starts Java Flight Recorder, which crashed this JDK 17 (17.0.15)
+# at start-up with the archive mapped.
 cds=()
 dump=""
 if [ "${CFPIPE_CDS:-on}" != off ]; then

@@ -5,7 +5,9 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
 import java.io.File;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +30,9 @@ public final class ConfigLoader {
 
   /**
    * @param confFile optional HOCON file (local path)
-   * @param overrides "key=value" pairs; values are strings, converted by the typed getters
+   * @param overrides "key=value" pairs; values are strings, converted by the typed getters,
+   *     but for a key that reference.conf declares a list, whose value is read as HOCON
+   *     ("[10, 20]")
    */
   public static Config load(Optional<File> confFile, List<String> overrides) {
     Config reference = ConfigFactory.defaultReference();
@@ -41,7 +45,8 @@ public final class ConfigLoader {
       String key = override.substring(0, eq).trim();
       String value = override.substring(eq + 1).trim();
       try {
-        user = user.withValue(key, ConfigValueFactory.fromAnyRef(value, "--set " + key));
+        user = user.withValue(key, isList(reference, key) ? list(key, value)
+            : ConfigValueFactory.fromAnyRef(value, "--set " + key));
       } catch (ConfigException.BadPath e) {
         throw new SettingsException("--set has a malformed key '" + key + "'", e);
       }
@@ -63,6 +68,22 @@ public final class ConfigLoader {
       return user.withFallback(reference).resolve();
     } catch (ConfigException e) {
       throw new SettingsException(e.getMessage(), e);
+    }
+  }
+
+  private static boolean isList(Config reference, String key) {
+    return reference.hasPath(key)
+        && reference.getValue(key).valueType() == ConfigValueType.LIST;
+  }
+
+  /** A --set value for a list key, as HOCON: a list, or a single value the getter reads. */
+  private static ConfigValue list(String key, String value) {
+    try {
+      return ConfigFactory.parseString("value = " + value,
+          ConfigParseOptions.defaults().setOriginDescription("--set " + key)).getValue("value");
+    } catch (ConfigException e) {
+      throw new SettingsException("--set " + key + " must be a value or a list of values, got "
+          + value, e);
     }
   }
 

@@ -2,8 +2,6 @@ package org.cfpipe.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.io.Serializable;
 import java.util.List;
@@ -58,21 +56,8 @@ public record EvalSettings(List<Integer> k, Double relevantRating, int rankingUs
         config.getLong("cfpipe.eval.ranking-seed"));
   }
 
-  /**
-   * One cutoff or a list of them, each in [1, 1000], sorted; a single 0 is none. A list given
-   * with --set arrives as text ("[10, 20]") and is read as HOCON.
-   */
+  /** One cutoff or a list of them, each in [1, 1000], sorted; a single 0 is none. */
   private static List<Integer> cutoffs(Config config, String key) {
-    ConfigValue given = config.getValue(key);
-    if (given.valueType() == ConfigValueType.STRING
-        && ((String) given.unwrapped()).trim().startsWith("[")) {
-      try {
-        config = ConfigFactory.parseString(key + " = " + given.unwrapped());
-      } catch (ConfigException e) {
-        throw new SettingsException(key + " must be a number or a list of numbers, got "
-            + given.unwrapped(), e);
-      }
-    }
     if (config.getValue(key).valueType() != ConfigValueType.LIST) {
       int single = Checks.intIn(config, key, 0, 1000);
       return single == 0 ? List.of() : List.of(single);

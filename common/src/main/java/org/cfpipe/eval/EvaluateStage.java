@@ -112,6 +112,11 @@ public final class EvaluateStage {
     Dataset<Row> train = spark.read().parquet(layout.train());
     RatingScale scale = HadoopFiles.of(spark).readJson(layout.report(SplitStage.NAME),
         SplitReport.class).scale();
+    // The items with training ratings, and how many each has: the candidates, the catalogue
+    // that coverage divides by, and the most-rated items' order, from one pass over train.
+    Dataset<Row> itemCounts = train.groupBy(EncodeStage.ITEM_INDEX)
+        .agg(count(lit(1)).as("n"))
+        .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> eligible = spark.read().parquet(layout.validation())
         .filter(col("rating").geq(eval.relevantRating(scale)))
         .groupBy(EncodeStage.USER_INDEX)
@@ -136,7 +141,7 @@ public final class EvaluateStage {
         .select(EncodeStage.USER_INDEX, ModelStore.FACTORS, ModelStore.BIAS, "exclude");
     Dataset<Row> candidates = spark.read().parquet(layout.modelItems())
         .withColumnRenamed(ModelStore.INDEX, EncodeStage.ITEM_INDEX)
-        .join(train.select(EncodeStage.ITEM_INDEX).distinct(), EncodeStage.ITEM_INDEX)
+        .join(itemCounts.select(EncodeStage.ITEM_INDEX), EncodeStage.ITEM_INDEX)
         .select(EncodeStage.ITEM_INDEX, ModelStore.FACTORS, ModelStore.BIAS);
     PairScorer scorer = new PairScorer(info);
     int k = eval.longest();
@@ -162,8 +167,8 @@ public final class EvaluateStage {
             scale);
         return new Ranking(0, Map.of(), null);
       }
-      long catalogue = train.select(EncodeStage.ITEM_INDEX).distinct().count();
-      popular = popularityLists(spark, train, relevant, rated, k).coalesce(1).cache();
+      long catalogue = itemCounts.count();
+      popular = popularityLists(spark, itemCounts, relevant, rated, k).coalesce(1).cache();
       Map<String, Double> out = new LinkedHashMap<>(metrics(lists, eval, catalogue, ""));
       out.putAll(metrics(popular, eval, catalogue, POPULARITY));
       int first = eval.k().get(0);
@@ -184,6 +189,7 @@ public final class EvaluateStage {
       rated.unpersist();
       relevant.unpersist();
       eligible.unpersist();
+      itemCounts.unpersist();
     }
   }
 
@@ -221,15 +227,15 @@ public final class EvaluateStage {
    * Each ranking user's top k of the most-rated items (by their training ratings, ties by item
    * index), leaving out his training items, with his relevant items. A user's list is the first
    * k of the most-rated items that he did not rate, so the k plus the most items any of these
-   * users rated are enough, whatever the catalogue's size.
+   * users rated are enough, whatever the catalogue's size. {@code itemCounts} is (item index,
+   * n), each item's training ratings.
    */
   private static JavaRDD<Tuple2<List<Integer>, List<Integer>>> popularityLists(SparkSession spark,
-      Dataset<Row> train, Dataset<Row> relevant, Dataset<Row> rated, int k) {
+      Dataset<Row> itemCounts, Dataset<Row> relevant, Dataset<Row> rated, int k) {
     Dataset<Row> withRated = relevant.join(rated, Joins.using(EncodeStage.USER_INDEX), "left");
     Row most = withRated.agg(functions.max(functions.size(col("exclude")))).first();
     int needed = k + (most.isNullAt(0) ? 0 : Math.max(0, most.getInt(0)));
-    int[] ranked = train.groupBy(EncodeStage.ITEM_INDEX).agg(count(lit(1)).as("n"))
-        .orderBy(col("n").desc(), col(EncodeStage.ITEM_INDEX).asc())
+    int[] ranked = itemCounts.orderBy(col("n").desc(), col(EncodeStage.ITEM_INDEX).asc())
         .limit(needed).collectAsList().stream().mapToInt(r -> r.getInt(0)).toArray();
     Broadcast<int[]> order = JavaSparkContext.fromSparkContext(spark.sparkContext())
         .broadcast(ranked);
