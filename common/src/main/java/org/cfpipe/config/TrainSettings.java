@@ -169,8 +169,16 @@ public record TrainSettings(
   public record CosineRestarts(int cycleEpochs, int cycleMult) implements Serializable {}
 
   /** Training on Spark executors ({@code cfpipe.train.distributed}). */
-  public record Distributed(int workers, int roundsPerEpoch, Merge merge)
+  public record Distributed(int workers, int roundsPerEpoch, Merge merge, GibbsSpread gibbs)
       implements Serializable {}
+
+  /** What the gibbs engine spreads over the executors ({@code distributed.gibbs}). */
+  public enum GibbsSpread {
+    /** Its chains, a task each, on the whole training set. */
+    CHAINS,
+    /** One chain's sweeps, users and items in blocks. */
+    SWEEPS
+  }
 
   /** How the distributed engine merges the shards' copies of an item row. */
   public enum Merge {
@@ -179,6 +187,10 @@ public record TrainSettings(
   }
 
   public TrainSettings {
+    if (distributed.gibbs() == GibbsSpread.SWEEPS && gibbs.chains() > 1) {
+      throw new SettingsException("cfpipe.train.distributed.gibbs = sweeps runs one chain over "
+          + "the executors: set cfpipe.train.gibbs.chains to 1 (it is " + gibbs.chains() + ")");
+    }
     if (averageFromEpoch > 0 && engine != Engine.DL4J) {
       throw new SettingsException("cfpipe.train.average-from-epoch applies to the dl4j engine "
           + "only (it did not help the sparse engine: docs/accuracy.md); set it to 0");
@@ -264,7 +276,8 @@ public record TrainSettings(
         new Distributed(
             Checks.intIn(config, p + "distributed.workers", 0, 100_000),
             Checks.intIn(config, p + "distributed.rounds-per-epoch", 1, 100_000),
-            Checks.oneOf(config, p + "distributed.merge", Merge.class)),
+            Checks.oneOf(config, p + "distributed.merge", Merge.class),
+            Checks.oneOf(config, p + "distributed.gibbs", GibbsSpread.class)),
         Checks.bool(config, p + "resume"),
         Checks.anyLong(config, p + "seed"),
         new Dl4j(

@@ -17,6 +17,7 @@ import org.cfpipe.split.SplitStage;
 import org.cfpipe.train.dl4j.Dl4jTrainer;
 import org.cfpipe.train.gibbs.DistributedChains;
 import org.cfpipe.train.gibbs.GibbsSampler;
+import org.cfpipe.train.gibbs.PartitionedChain;
 import org.cfpipe.train.sparse.DistributedTrainer;
 import org.cfpipe.train.sparse.SparseTrainer;
 import org.slf4j.Logger;
@@ -74,8 +75,11 @@ public final class TrainStage {
       result = switch (train.engine()) {
         case DL4J -> new Dl4jTrainer(model, train).train(spark, trainTable, validTable, users,
             items);
-        case GIBBS -> new DistributedChains(model, train).train(spark, trainTable, validTable,
-            users, items, layout.checkpoints(), train.resume(), warm);
+        case GIBBS -> train.distributed().gibbs() == TrainSettings.GibbsSpread.SWEEPS
+            ? new PartitionedChain(model, train).train(spark, trainTable, validTable, users,
+                items, layout.checkpoints(), train.resume(), warm)
+            : new DistributedChains(model, train).train(spark, trainTable, validTable, users,
+                items, layout.checkpoints(), train.resume(), warm);
         case SPARSE -> new DistributedTrainer(model, train).train(spark, trainTable, validTable,
             users, items, layout.checkpoints(), train.resume(), warm);
       };

@@ -155,6 +155,26 @@ final class GibbsSide {
       double d = value.applyAsDouble(r) - mu[f];
       squares += d * d;
     }
+    draw(mu, lambda, f, rows, sum, squares, random);
+  }
+
+  /**
+   * {@link #drawHyper} from a column's sum and sum of squares, as a side split into blocks
+   * returns them: the squares about mu[f] are sumSquares - 2 mu sum + rows mu^2.
+   */
+  static void drawHyperFromSums(double[] mu, double[] lambda, int f, int rows, double sum,
+      double sumSquares, SplittableRandom random) {
+    double m = mu[f];
+    draw(mu, lambda, f, rows, sum,
+        m * m + Math.max(0.0, sumSquares - 2 * m * sum + rows * m * m), random);
+  }
+
+  /**
+   * The draws, given the column's sum and its squares about mu[f] plus mu[f]^2 (the prior's
+   * mu_0 = 0 counted as one more value).
+   */
+  private static void draw(double[] mu, double[] lambda, int f, int rows, double sum,
+      double squares, SplittableRandom random) {
     lambda[f] = GibbsSampler.gamma((1.0 + rows + 1) / 2, (1.0 + squares) / 2, random);
     mu[f] = sum / (rows + 1) + random.nextGaussian() / Math.sqrt((rows + 1) * lambda[f]);
   }

@@ -1,0 +1,206 @@
+package org.cfpipe.train.gibbs;
+
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.SplittableRandom;
+import scala.Tuple2;
+
+/**
+ * One side's half of a {@link PartitionedChain} sweep in one block: given the other side's rows
+ * that its ratings rate (the messages), every row of the block is drawn coordinate by
+ * coordinate from its conditional, the bias first, exactly as the one-JVM engine draws a row
+ * (GibbsSampler's drawRow), then its noise scale from its Gamma conditional. The residuals are
+ * computed afresh from the parameters, so nothing but the parameters crosses from one half-sweep
+ * to the next.
+ *
+ * <p>Returns the block and its statistics: per column the sum of the new values and of their
+ * squares (the next draw of the side's hyperparameters), then over its ratings the sum of the
+ * squared residuals, of their weighted squares, of the weights a_u c_i and of the weighted
+ * residuals plus w0 (the noise precision's and the global mean's conditionals), and with
+ * {@code closes} the block's share of the alignment's cross product.
+ */
+final class HalfSweep implements Serializable {
+  private static final long serialVersionUID = 1L;
+  /** Ratings statistics after the column sums: e^2, w e^2, w, w (e + w0). */
+  static final int RATING_STATS = 4;
+
+  private final long seed;
+  private final int sweep;
+  private final double[] mu;
+  private final double[] lambda;
+  private final double alpha;
+  private final double w0;
+  private final boolean biases;
+  private final double noiseShape;
+  private final boolean raoBlackwell;
+  private final boolean sample;
+  private final boolean closes;
+  private final boolean foldFirst;
+  private final double[] rotation;
+
+  /**
+   * @param sample add the draws to the samples (after burn-in)
+   * @param closes this sample closes a block of samples: return the cross product
+   * @param foldFirst fold the block closed in the last sweep into the sums first, rotated by
+   *     {@code rotation} (null: unrotated)
+   */
+  HalfSweep(long seed, int sweep, double[] mu, double[] lambda, double alpha, double w0,
+      boolean biases, double noiseShape, boolean raoBlackwell, boolean sample, boolean closes,
+      boolean foldFirst, double[] rotation) {
+    this.seed = seed;
+    this.sweep = sweep;
+    this.mu = mu;
+    this.lambda = lambda;
+    this.alpha = alpha;
+    this.w0 = w0;
+    this.biases = biases;
+    this.noiseShape = noiseShape;
+    this.raoBlackwell = raoBlackwell;
+    this.sample = sample;
+    this.closes = closes;
+    this.foldFirst = foldFirst;
+    this.rotation = rotation;
+  }
+
+  Iterator<Tuple2<RowBlock, double[]>> run(Iterator<RowBlock> own,
+      Iterator<Tuple2<Integer, Tuple2<Integer, double[]>>> messages) {
+    RowBlock block = own.next().next();
+    int k = block.k;
+    int slots = block.slotStart[block.blocks];
+    double[] otherFactors = new double[slots * k];
+    double[] otherBias = new double[slots];
+    double[] otherNoise = new double[slots];
+    int width = k + 2;
+    while (messages.hasNext()) {
+      Tuple2<Integer, double[]> message = messages.next()._2();
+      double[] values = message._2();
+      int first = block.slotStart[message._1()];
+      for (int x = 0; x < values.length / width; x++) {
+        System.arraycopy(values, x * width, otherFactors, (first + x) * k, k);
+        otherBias[first + x] = values[x * width + k];
+        otherNoise[first + x] = values[x * width + k + 1];
+      }
+    }
+    if (foldFirst) {
+      block.fold(rotation);
+    }
+    double[] stats = new double[2 * (k + 1) + RATING_STATS + (closes ? k * k : 0)];
+    int ratingStats = 2 * (k + 1);
+    Row row = new Row(k);
+    for (int r = 0; r < block.rows; r++) {
+      drawRow(block, r, row, otherFactors, otherBias, otherNoise, stats, ratingStats);
+    }
+    double[] columns = block.columnSums();
+    System.arraycopy(columns, 0, stats, 0, columns.length);
+    if (sample) {
+      block.accumulate(raoBlackwell);
+    }
+    if (closes) {
+      double[] cross = new double[k * k];
+      block.addCross(cross);
+      System.arraycopy(cross, 0, stats, ratingStats + RATING_STATS, k * k);
+    }
+    return java.util.List.of(new Tuple2<>(block, stats)).iterator();
+  }
+
+  private void drawRow(RowBlock block, int r, Row local, double[] otherFactors,
+      double[] otherBias, double[] otherNoise, double[] stats, int ratingStats) {
+    int k = block.k;
+    int count = local.gather(block, r, otherFactors, otherBias, otherNoise, w0, biases);
+    double[] h = local.factors;
+    double[] w = local.weights;
+    double[] e = local.residuals;
+    SplittableRandom random = block.stream(seed, sweep, r);
+    double a = alpha * block.noise[r];
+    int top = biases ? k : k - 1;
+    for (int f = top; f >= 0; f--) {
+      double theta = f == k ? block.bias[r] : block.factors[r * k + f];
+      double hh = 0;
+      double he = 0;
+      if (f == k) {
+        for (int x = 0; x < count; x++) {
+          hh += w[x];
+          he += w[x] * (e[x] + theta);
+        }
+      } else {
+        for (int x = 0, j = f * count; x < count; x++, j++) {
+          double wh = w[x] * h[j];
+          hh += wh * h[j];
+          he += wh * (e[x] + theta * h[j]);
+        }
+      }
+      double precision = a * hh + lambda[f];
+      double mean = (a * he + mu[f] * lambda[f]) / precision;
+      double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
+      double change = drawn - theta;
+      if (f == k) {
+        block.biasMean[r] = mean;
+        block.bias[r] = drawn;
+        for (int x = 0; x < count; x++) {
+          e[x] -= change;
+        }
+      } else {
+        block.factorMean[r * k + f] = mean;
+        block.factors[r * k + f] = drawn;
+        for (int x = 0, j = f * count; x < count; x++, j++) {
+          e[x] -= change * h[j];
+        }
+      }
+    }
+    if (noiseShape > 0) {
+      double squares = 0;
+      for (int x = 0; x < count; x++) {
+        squares += w[x] * e[x] * e[x];
+      }
+      block.noise[r] = GibbsSampler.gamma(noiseShape + count / 2.0,
+          noiseShape + alpha * squares / 2, random);
+    }
+    double scale = block.noise[r];
+    for (int x = 0; x < count; x++) {
+      double weight = scale * w[x];
+      stats[ratingStats] += e[x] * e[x];
+      stats[ratingStats + 1] += weight * e[x] * e[x];
+      stats[ratingStats + 2] += weight;
+      stats[ratingStats + 3] += weight * (e[x] + w0);
+    }
+  }
+
+  /**
+   * One row's ratings, copied in: the other rows' factors column by column (a coordinate's
+   * loops read them in order), their noise scales, and the residuals.
+   */
+  private static final class Row {
+    final int k;
+    double[] factors = new double[0];
+    double[] weights = new double[0];
+    double[] residuals = new double[0];
+
+    Row(int k) {
+      this.k = k;
+    }
+
+    int gather(RowBlock block, int r, double[] otherFactors, double[] otherBias,
+        double[] otherNoise, double w0, boolean biases) {
+      int from = block.start[r];
+      int count = block.start[r + 1] - from;
+      if (weights.length < count) {
+        factors = new double[count * k];
+        weights = new double[count];
+        residuals = new double[count];
+      }
+      int own = r * k;
+      for (int x = 0; x < count; x++) {
+        int s = block.slot[from + x];
+        double prediction = w0 + (biases ? block.bias[r] + otherBias[s] : 0.0);
+        for (int f = 0, j = x; f < k; f++, j += count) {
+          double v = otherFactors[s * k + f];
+          factors[j] = v;
+          prediction += block.factors[own + f] * v;
+        }
+        weights[x] = otherNoise[s];
+        residuals[x] = block.rating[from + x] - prediction;
+      }
+      return count;
+    }
+  }
+}

@@ -1,0 +1,708 @@
+package org.cfpipe.train.gibbs;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.SerializableConfiguration;
+import org.cfpipe.config.ModelSettings;
+import org.cfpipe.config.TrainSettings;
+import org.cfpipe.model.FactorModel;
+import org.cfpipe.spark.HadoopFiles;
+import org.cfpipe.train.Checkpoints;
+import org.cfpipe.train.EpochStats;
+import org.cfpipe.train.Seeds;
+import org.cfpipe.train.TrainResult;
+import org.cfpipe.train.WarmStart;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * One gibbs chain whose sweeps run on the executors ({@code gibbs.distributed = sweeps}), the
+ * way Spark's ALS distributes an iteration: users and items are each split into P =
+ * {@code distributed.workers} blocks ({@link RowBlock}) that stay on the executors; a sweep
+ * draws every user given the items, each block on its own (the item rows its ratings rate are
+ * shipped to it, once each), then every item given the users ({@link HalfSweep}). Only the
+ * hyperparameters, the noise precision and the global mean are drawn on the driver, from sums the
+ * blocks return; the tables are never whole on the driver until the model is. The model is the
+ * one-JVM engine's without the implicit prior (whose y_j couple every user of an item, see
+ * docs/engines.md): the same priors, row noise scales, Rao-Blackwellised and aligned posterior
+ * mean, and each row's draws from a stream of its own, so the chain does not depend on P but
+ * for the order of the driver's sums.
+ *
+ * <p>Every twentieth of the sweeps the blocks' parameters are written to the checkpoint folder
+ * and the chain continues from those files, which also cuts the lineage Spark would otherwise
+ * grow by a step per half-sweep; {@code resume} continues from the newest complete checkpoint.
+ * The validation RMSE of the mean so far is computed there too, in the items' blocks. The chain
+ * runs every sweep: the Monte Carlo stopping rule is the one-JVM engine's alone.
+ */
+public final class PartitionedChain {
+  private static final Logger LOG = LoggerFactory.getLogger(PartitionedChain.class);
+  private static final int VERSION = 1;
+
+  private final ModelSettings modelSettings;
+  private final TrainSettings settings;
+
+  public PartitionedChain(ModelSettings modelSettings, TrainSettings settings) {
+    this.modelSettings = modelSettings;
+    this.settings = settings;
+  }
+
+  /**
+   * @param checkpointDir a folder every executor and the driver reach
+   * @param resume continue from the newest complete checkpoint in it
+   */
+  public TrainResult<FactorModel> train(SparkSession spark, Dataset<Row> ratings,
+      Dataset<Row> validation, int users, int items, String checkpointDir, boolean resume,
+      WarmStart warm) {
+    long start = System.nanoTime();
+    TrainSettings.Gibbs gibbs = settings.gibbs();
+    if (gibbs.chains() != 1) {
+      throw new IllegalArgumentException("cfpipe.train.gibbs.distributed = sweeps runs one "
+          + "chain; cfpipe.train.gibbs.chains is " + gibbs.chains());
+    }
+    if (gibbs.implicit()) {
+      LOG.warn("cfpipe.train.gibbs.implicit: the implicit prior is left out of a chain whose "
+          + "sweeps run on the executors (gibbs.distributed = sweeps)");
+    }
+    if (gibbs.stopAtMcError() > 0) {
+      LOG.info("cfpipe.train.gibbs.stop-at-mc-error: a chain whose sweeps run on the executors "
+          + "runs all {} sweeps", gibbs.sweeps());
+    }
+    if (warm.warm()) {
+      LOG.warn("warm start: a chain whose sweeps run on the executors starts cold");
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Run run = new Run(jsc, ratings, validation, users, items, checkpointDir, resume);
+    try {
+      run.sample();
+      FactorModel model = run.model();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      return new TrainResult<>(model, run.history, run.history.size(), seconds);
+    } finally {
+      run.release();
+    }
+  }
+
+  /** One chain's run: its blocks on the executors, its scalars here. */
+  private final class Run {
+    final JavaSparkContext jsc;
+    final int blocks;
+    final int k;
+    final int users;
+    final int items;
+    final long ratingCount;
+    final boolean biases;
+    final boolean globalMean;
+    final HashPartitioner partitioner;
+    final String dir;
+    final SerializableConfiguration conf;
+    final List<EpochStats> history = new ArrayList<>();
+    /** The cached RDD behind each side's blocks (users', items'), unpersisted once replaced. */
+    final JavaRDD<?>[] cached = new JavaRDD<?>[2];
+    JavaRDD<RowBlock> userBlocks;
+    JavaRDD<RowBlock> itemBlocks;
+    double[] userSums;
+    double[] itemSums;
+    double[] userMu;
+    double[] userLambda;
+    double[] itemMu;
+    double[] itemLambda;
+    int sweepsDone;
+    double w0;
+    double alpha = 1.0;
+    double w0Sum;
+    double w0Block;
+    int samples;
+    int blockSamples;
+    /** A block of samples closed in the last sweep, to fold in first, and its rotation. */
+    boolean pending;
+    double[] rotation;
+    double validRmse = Double.NaN;
+    double validMae = Double.NaN;
+
+    Run(JavaSparkContext jsc, Dataset<Row> ratings, Dataset<Row> validation, int users,
+        int items, String checkpointDir, boolean resume) {
+      this.jsc = jsc;
+      this.blocks = settings.distributed().workers();
+      this.k = modelSettings.factors();
+      this.users = users;
+      this.items = items;
+      this.biases = modelSettings.type().hasBiases();
+      this.globalMean = biases && modelSettings.globalMean();
+      this.partitioner = new HashPartitioner(blocks);
+      this.dir = checkpointDir + "/sweeps";
+      this.conf = new SerializableConfiguration(jsc.hadoopConfiguration());
+      Dataset<Row> train = ratings.select(col("user_index"), col("item_index"),
+          col("rating").cast("float"));
+      this.ratingCount = train.count();
+      userMu = new double[k + 1];
+      itemMu = new double[k + 1];
+      userLambda = ones(k + 1);
+      itemLambda = ones(k + 1);
+      int newest = resume ? newestCheckpoint() : -1;
+      if (newest >= 0) {
+        restore(newest);
+        LOG.info("train: resuming the partitioned chain after sweep {}", sweepsDone);
+      } else {
+        files().delete(dir);
+        build(train, validation.select(col("user_index"), col("item_index"),
+            col("rating").cast("float")));
+        w0 = globalMean ? train.agg(org.apache.spark.sql.functions.avg("rating")).first()
+            .getDouble(0) : 0.0;
+      }
+      LOG.info("train: {} ratings; one chain's sweeps over {} blocks of users and of items",
+          ratingCount, blocks);
+    }
+
+    HadoopFiles files() {
+      return new HadoopFiles(conf.value());
+    }
+
+    /** Groups the ratings into the blocks, tells each block what to send where, and caches. */
+    void build(Dataset<Row> train, Dataset<Row> valid) {
+      int p = blocks;
+      int kk = k;
+      long seed = settings.seed();
+      double initStd = settings.gibbs().initStd();
+      int u = users;
+      int i = items;
+      JavaRDD<RowBlock> rawUsers = grouped(train, null, FactorModel.USERS).mapPartitionsWithIndex(
+          (index, it) -> {
+            List<Chunk> chunks = collected(it);
+            return single(new RowBlock(FactorModel.USERS, index, p, kk, u, i,
+                triples(chunks, 0), RowBlock.Triples.NONE, seed, initStd));
+          }, true).persist(StorageLevel.MEMORY_AND_DISK());
+      JavaRDD<RowBlock> rawItems = grouped(train, valid, FactorModel.ITEMS)
+          .mapPartitionsWithIndex((index, it) -> {
+            List<Chunk> chunks = collected(it);
+            return single(new RowBlock(FactorModel.ITEMS, index, p, kk, i, u,
+                triples(chunks, 0), triples(chunks, 1), seed, initStd));
+          }, true).persist(StorageLevel.MEMORY_AND_DISK());
+      replace(FactorModel.USERS, routed(rawUsers, rawItems));
+      replace(FactorModel.ITEMS, routed(rawItems, rawUsers));
+      userSums = sum(userBlocks.map(RowBlock::columnSums).collect());
+      itemSums = sum(itemBlocks.map(RowBlock::columnSums).collect());
+      writeRatings();
+      rawUsers.unpersist(false);
+      rawItems.unpersist(false);
+    }
+
+    /**
+     * The ratings keyed by block of {@code side} (and with {@code valid}, its ratings too,
+     * marked 1), partitioned so that partition p holds block p.
+     */
+    JavaPairRDD<Integer, Chunk> grouped(Dataset<Row> train, Dataset<Row> valid, int side) {
+      int p = blocks;
+      JavaPairRDD<Integer, Chunk> chunks = chunks(train, side, 0);
+      if (valid != null) {
+        chunks = chunks.union(chunks(valid, side, 1));
+      }
+      return chunks.partitionBy(partitioner);
+    }
+
+    JavaPairRDD<Integer, Chunk> chunks(Dataset<Row> table, int side, int kind) {
+      int p = blocks;
+      return table.javaRDD().mapPartitionsToPair(rows -> {
+        Chunk[] out = new Chunk[p];
+        for (int b = 0; b < p; b++) {
+          out[b] = new Chunk(kind);
+        }
+        while (rows.hasNext()) {
+          Row row = rows.next();
+          int user = row.getInt(0);
+          int item = row.getInt(1);
+          int own = side == FactorModel.USERS ? user : item;
+          out[own % p].add(own, side == FactorModel.USERS ? item : user, row.getFloat(2));
+        }
+        List<Tuple2<Integer, Chunk>> list = new ArrayList<>();
+        for (int b = 0; b < p; b++) {
+          list.add(new Tuple2<>(b, out[b]));
+        }
+        return list.iterator();
+      });
+    }
+
+    /** The blocks with, for each block of the other side, the rows it needs of them. */
+    JavaRDD<RowBlock> routed(JavaRDD<RowBlock> own, JavaRDD<RowBlock> other) {
+      int p = blocks;
+      JavaPairRDD<Integer, Tuple2<Integer, int[]>> wanted = other.flatMapToPair(b -> {
+        List<Tuple2<Integer, Tuple2<Integer, int[]>>> list = new ArrayList<>();
+        for (int q = 0; q < p; q++) {
+          list.add(new Tuple2<>(q, new Tuple2<>(b.index, b.need[q])));
+        }
+        return list.iterator();
+      }).partitionBy(partitioner);
+      return own.zipPartitions(wanted, (mine, wants) -> {
+        RowBlock block = mine.next().next();
+        block.sendTo = new int[p][];
+        while (wants.hasNext()) {
+          Tuple2<Integer, int[]> want = wants.next()._2();
+          block.sendTo[want._1()] = want._2();
+        }
+        return single(block);
+      });
+    }
+
+    /** Runs the sweeps left. */
+    void sample() {
+      TrainSettings.Gibbs gibbs = settings.gibbs();
+      int sweeps = gibbs.sweeps();
+      int logEvery = Math.max(1, sweeps / 20);
+      long first = System.nanoTime();
+      int firstSweep = sweepsDone;
+      double before = history.isEmpty() ? 0 : history.get(history.size() - 1).elapsedSeconds();
+      for (int sweep = sweepsDone + 1; sweep <= sweeps; sweep++) {
+        long sweepStart = System.nanoTime();
+        boolean sampled = sweep > gibbs.burnIn();
+        boolean closes = sampled && (blockSamples + 1 == GibbsSampler.ALIGN_BLOCK
+            || sweep == sweeps);
+        drawHypers(userMu, userLambda, userSums, users, sweep, 0);
+        Tuple2<JavaRDD<RowBlock>, double[]> u = step(userBlocks, itemBlocks, new HalfSweep(
+            settings.seed(), sweep, userMu, userLambda, alpha, w0, biases,
+            gibbs.rowNoiseShape(), gibbs.raoBlackwell(), sampled, closes, pending, rotation));
+        userBlocks = u._1();
+        userSums = Arrays.copyOf(u._2(), 2 * (k + 1));
+        drawHypers(itemMu, itemLambda, itemSums, items, sweep, 1);
+        Tuple2<JavaRDD<RowBlock>, double[]> i = step(itemBlocks, userBlocks, new HalfSweep(
+            settings.seed(), sweep, itemMu, itemLambda, alpha, w0, biases,
+            gibbs.rowNoiseShape(), gibbs.raoBlackwell(), sampled, closes, pending, rotation));
+        itemBlocks = i._1();
+        double[] stats = i._2();
+        itemSums = Arrays.copyOf(stats, 2 * (k + 1));
+        pending = false;
+        rotation = null;
+        int at = 2 * (k + 1);
+        double mse = stats[at] / ratingCount;
+        alpha = GibbsSampler.gamma((1.0 + ratingCount) / 2, (1.0 + stats[at + 1]) / 2,
+            stream(sweep, -2));
+        if (globalMean) {
+          double precision = alpha * stats[at + 2];
+          w0 = stats[at + 3] / stats[at + 2]
+              + stream(sweep, -1).nextGaussian() / Math.sqrt(precision);
+        }
+        if (sampled) {
+          samples++;
+          blockSamples++;
+          w0Block += w0;
+          if (closes) {
+            double[] cross = new double[k * k];
+            for (double[] part : new double[][] {u._2(), stats}) {
+              for (int j = 0; j < k * k; j++) {
+                cross[j] += part[at + HalfSweep.RATING_STATS + j];
+              }
+            }
+            rotation = gibbs.alignSamples() && samples > blockSamples
+                ? GibbsSampler.nearestRotation(GibbsSampler.square(cross, k)) : null;
+            pending = true;
+            w0Sum += w0Block;
+            w0Block = 0;
+            blockSamples = 0;
+          }
+        }
+        sweepsDone = sweep;
+        double seconds = (System.nanoTime() - sweepStart) / 1e9;
+        boolean logged = sweep % logEvery == 0 || sweep == sweeps;
+        if (logged) {
+          score();
+        }
+        double elapsed = before + (System.nanoTime() - first) / 1e9;
+        history.add(new EpochStats(sweep, mse, validRmse, validMae, 0.0,
+            ratingCount / seconds, elapsed));
+        if (logged) {
+          double perSweep = (System.nanoTime() - first) / 1e9 / (sweep - firstSweep);
+          LOG.info(String.format(Locale.ROOT, "sweep %d/%d  train_mse %.4f  valid_rmse %.4f "
+                  + "(%s)  noise_sd %.3f  %,.0f ratings/s  elapsed %.1f s  eta %.1f s", sweep,
+              sweeps, mse, validRmse, folded() > 0 ? "mean of " + folded() + " samples"
+                  : "burn-in sample", 1 / Math.sqrt(alpha), ratingCount / seconds, elapsed,
+              perSweep * (sweeps - sweep)));
+          if (sweep < sweeps) {
+            checkpoint();
+          }
+        }
+      }
+    }
+
+    /** Samples in the sums, with a pending block counted as folded. */
+    int folded() {
+      return samples - blockSamples;
+    }
+
+    /**
+     * Draws the side's blocks given the other side's: the other blocks' rows go to the blocks
+     * that rate them, then each block draws. Returns the new blocks, cached, and their summed
+     * statistics (the cross products in block order).
+     */
+    Tuple2<JavaRDD<RowBlock>, double[]> step(JavaRDD<RowBlock> own, JavaRDD<RowBlock> other,
+        HalfSweep half) {
+      int p = blocks;
+      JavaPairRDD<Integer, Tuple2<Integer, double[]>> messages = other.flatMapToPair(b -> {
+        List<Tuple2<Integer, Tuple2<Integer, double[]>>> list = new ArrayList<>();
+        for (int q = 0; q < p; q++) {
+          list.add(new Tuple2<>(q, new Tuple2<>(b.index, b.message(q))));
+        }
+        return list.iterator();
+      }).partitionBy(partitioner);
+      JavaRDD<Tuple2<RowBlock, double[]>> drawn = own.zipPartitions(messages, half::run)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      double[] stats = sum(drawn.map(Tuple2::_2).collect());
+      JavaRDD<RowBlock> next = drawn.map(Tuple2::_1);
+      int side = own == userBlocks ? FactorModel.USERS : FactorModel.ITEMS;
+      unpersist(side);
+      cached[side] = drawn;
+      return new Tuple2<>(next, stats);
+    }
+
+    void release() {
+      unpersist(FactorModel.USERS);
+      unpersist(FactorModel.ITEMS);
+    }
+
+    void unpersist(int side) {
+      if (cached[side] != null) {
+        cached[side].unpersist(false);
+        cached[side] = null;
+      }
+    }
+
+    /** Makes {@code blocks} the side's blocks, cached, in place of the ones before. */
+    void replace(int side, JavaRDD<RowBlock> blocks) {
+      JavaRDD<RowBlock> kept = blocks.persist(StorageLevel.MEMORY_AND_DISK());
+      kept.count();
+      unpersist(side);
+      cached[side] = kept;
+      if (side == FactorModel.USERS) {
+        userBlocks = kept;
+      } else {
+        itemBlocks = kept;
+      }
+    }
+
+    /** The model's rows now: the posterior mean of the folded samples, or the sample. */
+    JavaRDD<Tuple2<RowBlock, double[]>> modelRows(JavaRDD<RowBlock> side) {
+      double scale = folded() > 0 ? 1.0 / folded() : 0.0;
+      boolean withBlock = pending;
+      double[] r = rotation;
+      return side.map(b -> new Tuple2<>(b, b.modelRows(scale, withBlock, r)));
+    }
+
+    double modelW0() {
+      return folded() > 0 ? w0Sum / folded() : w0;
+    }
+
+    /** The validation RMSE and MAE of the model now, scored in the items' blocks. */
+    void score() {
+      int p = blocks;
+      int width = k + 1;
+      JavaPairRDD<Integer, Tuple2<Integer, double[]>> messages = modelRows(userBlocks)
+          .flatMapToPair(t -> {
+            List<Tuple2<Integer, Tuple2<Integer, double[]>>> list = new ArrayList<>();
+            for (int q = 0; q < p; q++) {
+              list.add(new Tuple2<>(q, new Tuple2<>(t._1().index, t._1().select(t._2(), q,
+                  width))));
+            }
+            return list.iterator();
+          }).partitionBy(partitioner);
+      double bias = modelW0();
+      double[] errors = sum(modelRows(itemBlocks).zipPartitions(messages, (own, in) -> {
+        Tuple2<RowBlock, double[]> t = own.next();
+        return single(t._1().scoreValidation(t._2(), in, bias));
+      }).collect());
+      validRmse = errors[2] > 0 ? Math.sqrt(errors[0] / errors[2]) : Double.NaN;
+      validMae = errors[2] > 0 ? errors[1] / errors[2] : Double.NaN;
+    }
+
+    /** The posterior mean, gathered into the model (as every engine hands its model over). */
+    FactorModel model() {
+      FactorModel model = new FactorModel(k, biases, users, items, modelW0(),
+          modelSettings.yRange());
+      int width = k + (biases ? 1 : 0);
+      for (JavaRDD<RowBlock> side : List.of(userBlocks, itemBlocks)) {
+        for (Tuple2<RowBlock, double[]> t : modelRows(side).collect()) {
+          RowBlock b = t._1();
+          float[] target = b.side == FactorModel.USERS ? model.userRows() : model.itemRows();
+          double[] values = t._2();
+          for (int r = 0; r < b.rows; r++) {
+            int g = b.global(r);
+            for (int f = 0; f < width; f++) {
+              target[g * width + f] = (float) values[r * (k + 1) + f];
+            }
+          }
+        }
+      }
+      return model;
+    }
+
+    /** Draws the side's hyperparameters, bias (column k) first, from its column sums. */
+    void drawHypers(double[] mu, double[] lambda, double[] sums, int rows, int sweep,
+        int side) {
+      for (int f = biases ? k : k - 1; f >= 0; f--) {
+        GibbsSide.drawHyperFromSums(mu, lambda, f, rows, sums[2 * f], sums[2 * f + 1],
+            stream(sweep, 2 * f + side));
+      }
+    }
+
+    SplittableRandom stream(int sweep, int column) {
+      return new SplittableRandom(Seeds.mix(Seeds.mix(settings.seed(), sweep, column), -1, 0));
+    }
+
+    String blockPath(String name, int side, int index) {
+      return dir + "/" + name + "/" + (side == FactorModel.USERS ? "users-" : "items-") + index;
+    }
+
+    void writeRatings() {
+      SerializableConfiguration c = conf;
+      String d = dir;
+      for (JavaRDD<RowBlock> side : List.of(userBlocks, itemBlocks)) {
+        side.foreach(b -> new HadoopFiles(c.value()).writeAtomically(
+            d + "/ratings/" + (b.side == FactorModel.USERS ? "users-" : "items-") + b.index,
+            raw -> {
+              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 20));
+              b.writeRatings(out);
+              out.flush();
+            }));
+      }
+    }
+
+    /**
+     * Writes every block's parameters and then the driver's scalars (which mark the checkpoint
+     * complete), and continues from the files: the blocks' lineage starts there again.
+     */
+    void checkpoint() {
+      SerializableConfiguration c = conf;
+      String name = "sweep-" + sweepsDone;
+      String d = dir;
+      for (JavaRDD<RowBlock> side : List.of(userBlocks, itemBlocks)) {
+        side.foreach(b -> new HadoopFiles(c.value()).writeAtomically(
+            d + "/" + name + "/" + (b.side == FactorModel.USERS ? "users-" : "items-")
+                + b.index, raw -> {
+              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 20));
+              b.writeState(out);
+              out.flush();
+            }));
+      }
+      files().writeAtomically(dir + "/" + name + "/driver", raw -> {
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw));
+        writeDriver(out);
+        out.flush();
+      });
+      for (String old : files().list(dir)) {
+        String base = old.substring(old.lastIndexOf('/') + 1);
+        if (base.startsWith("sweep-") && !base.equals(name)) {
+          files().delete(old);
+        }
+      }
+      replace(FactorModel.USERS, readBlocks(FactorModel.USERS, name));
+      replace(FactorModel.ITEMS, readBlocks(FactorModel.ITEMS, name));
+    }
+
+    JavaRDD<RowBlock> readBlocks(int side, String name) {
+      SerializableConfiguration c = conf;
+      String d = dir;
+      int p = blocks;
+      int kk = k;
+      List<Integer> indices = IntStream.range(0, p).boxed().toList();
+      return jsc.parallelize(indices, p).map(index -> {
+        String kind = side == FactorModel.USERS ? "users-" : "items-";
+        HadoopFiles files = new HadoopFiles(c.value());
+        RowBlock block;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
+            files.open(d + "/ratings/" + kind + index), 1 << 20))) {
+          block = RowBlock.read(side, index, p, kk, in);
+        }
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
+            files.open(d + "/" + name + "/" + kind + index), 1 << 20))) {
+          block.readState(in);
+        }
+        return block;
+      });
+    }
+
+    void writeDriver(DataOutputStream out) throws IOException {
+      out.writeInt(VERSION);
+      for (long value : shape()) {
+        out.writeLong(value);
+      }
+      out.writeInt(sweepsDone);
+      for (double value : new double[] {w0, alpha, w0Sum, w0Block}) {
+        out.writeDouble(value);
+      }
+      out.writeInt(samples);
+      out.writeInt(blockSamples);
+      out.writeBoolean(pending);
+      out.writeBoolean(rotation != null);
+      if (rotation != null) {
+        Checkpoints.writeDoubles(out, rotation);
+      }
+      for (double[] values : new double[][] {userSums, itemSums, userMu, userLambda, itemMu,
+          itemLambda}) {
+        Checkpoints.writeDoubles(out, values);
+      }
+      out.writeDouble(validRmse);
+      out.writeDouble(validMae);
+      Checkpoints.writeHistory(out, history);
+    }
+
+    /** What a checkpoint must have been written with to be continued. */
+    long[] shape() {
+      TrainSettings.Gibbs gibbs = settings.gibbs();
+      return new long[] {blocks, k, users, items, ratingCount, settings.seed(), gibbs.sweeps(),
+          gibbs.burnIn(), biases ? 1 : 0, globalMean ? 1 : 0,
+          Double.doubleToLongBits(gibbs.rowNoiseShape()), gibbs.alignSamples() ? 1 : 0,
+          gibbs.raoBlackwell() ? 1 : 0};
+    }
+
+    int newestCheckpoint() {
+      HadoopFiles files = files();
+      if (!files.exists(dir)) {
+        return -1;
+      }
+      int newest = -1;
+      for (String path : files.list(dir)) {
+        String base = path.substring(path.lastIndexOf('/') + 1);
+        if (base.startsWith("sweep-") && files.exists(path + "/driver")) {
+          newest = Math.max(newest, Integer.parseInt(base.substring("sweep-".length())));
+        }
+      }
+      return newest;
+    }
+
+    void restore(int sweep) {
+      String name = "sweep-" + sweep;
+      String path = dir + "/" + name + "/driver";
+      try (DataInputStream in = new DataInputStream(new BufferedInputStream(
+          files().open(path)))) {
+        if (in.readInt() != VERSION) {
+          throw new IOException("written by another version of the engine");
+        }
+        for (long value : shape()) {
+          if (in.readLong() != value) {
+            throw new IOException("written with other data or settings (workers, factors, "
+                + "ratings, seed, sweeps, burn-in or the model); run without --resume");
+          }
+        }
+        sweepsDone = in.readInt();
+        w0 = in.readDouble();
+        alpha = in.readDouble();
+        w0Sum = in.readDouble();
+        w0Block = in.readDouble();
+        samples = in.readInt();
+        blockSamples = in.readInt();
+        pending = in.readBoolean();
+        rotation = null;
+        if (in.readBoolean()) {
+          rotation = new double[k * k];
+          Checkpoints.readDoubles(in, rotation);
+        }
+        userSums = new double[2 * (k + 1)];
+        itemSums = new double[2 * (k + 1)];
+        // The hyperparameters too: the next draw of each is about its mean before.
+        for (double[] values : new double[][] {userSums, itemSums, userMu, userLambda, itemMu,
+            itemLambda}) {
+          Checkpoints.readDoubles(in, values);
+        }
+        validRmse = in.readDouble();
+        validMae = in.readDouble();
+        history.addAll(Checkpoints.readHistory(in));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot resume from " + path + ": " + e.getMessage(), e);
+      }
+      replace(FactorModel.USERS, readBlocks(FactorModel.USERS, name));
+      replace(FactorModel.ITEMS, readBlocks(FactorModel.ITEMS, name));
+    }
+  }
+
+  /** One task's ratings of one block, as they come (kind 0 training, 1 validation). */
+  static final class Chunk implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final int kind;
+    int[] row = new int[16];
+    int[] other = new int[16];
+    float[] rating = new float[16];
+    int size;
+
+    Chunk(int kind) {
+      this.kind = kind;
+    }
+
+    void add(int r, int o, float value) {
+      if (size == row.length) {
+        row = Arrays.copyOf(row, size * 2);
+        other = Arrays.copyOf(other, size * 2);
+        rating = Arrays.copyOf(rating, size * 2);
+      }
+      row[size] = r;
+      other[size] = o;
+      rating[size] = value;
+      size++;
+    }
+  }
+
+  private static List<Chunk> collected(Iterator<Tuple2<Integer, Chunk>> keyed) {
+    List<Chunk> chunks = new ArrayList<>();
+    keyed.forEachRemaining(t -> chunks.add(t._2()));
+    return chunks;
+  }
+
+  /** A block's chunks of one kind, concatenated. */
+  private static RowBlock.Triples triples(List<Chunk> chunks, int kind) {
+    int size = 0;
+    for (Chunk c : chunks) {
+      size += c.kind == kind ? c.size : 0;
+    }
+    int[] row = new int[size];
+    int[] other = new int[size];
+    float[] rating = new float[size];
+    int at = 0;
+    for (Chunk c : chunks) {
+      if (c.kind == kind) {
+        System.arraycopy(c.row, 0, row, at, c.size);
+        System.arraycopy(c.other, 0, other, at, c.size);
+        System.arraycopy(c.rating, 0, rating, at, c.size);
+        at += c.size;
+      }
+    }
+    return new RowBlock.Triples(row, other, rating, size);
+  }
+
+  private static <T> Iterator<T> single(T value) {
+    return List.of(value).iterator();
+  }
+
+  private static double[] ones(int n) {
+    double[] values = new double[n];
+    Arrays.fill(values, 1.0);
+    return values;
+  }
+
+  /** Element-wise sum of the arrays in order (the blocks' statistics, summed by block). */
+  private static double[] sum(List<double[]> parts) {
+    double[] total = new double[parts.get(0).length];
+    for (double[] part : parts) {
+      for (int j = 0; j < total.length; j++) {
+        total[j] += part[j];
+      }
+    }
+    return total;
+  }
+}
