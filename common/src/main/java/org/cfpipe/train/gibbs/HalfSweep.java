@@ -9,7 +9,7 @@ import scala.Tuple2;
  * One side's half of a {@link PartitionedChain} sweep in one block: given the other side's rows
  * that its ratings rate (the messages), every row of the block is drawn coordinate by
  * coordinate from its conditional, the bias first, exactly as the one-JVM engine draws a row
- * (GibbsSampler's drawRow), then its noise scale from its Gamma conditional. The residuals are
+ * (GibbsSampler's drawRow), after its noise scale from its Gamma conditional. The residuals are
  * computed afresh from the parameters, so nothing but the parameters crosses from one half-sweep
  * to the next.
  *
@@ -111,6 +111,18 @@ final class HalfSweep implements Serializable {
     double[] w = local.weights;
     double[] e = local.residuals;
     SplittableRandom random = block.stream(seed, sweep, r);
+    if (noiseShape > 0 && sweep > 1) {
+      // The row's noise scale first, given the noise precision the driver has just drawn from
+      // these residuals, as the one-JVM chain draws alpha and then the scales: the noise's
+      // level follows the residuals through alpha, the scales only how rows differ. (Before
+      // the first alpha, from a start far from the data, the scales would take the level.)
+      double squares = 0;
+      for (int x = 0; x < count; x++) {
+        squares += w[x] * e[x] * e[x];
+      }
+      block.noise[r] = GibbsSampler.gamma(noiseShape + count / 2.0,
+          noiseShape + alpha * squares / 2, random);
+    }
     double a = alpha * block.noise[r];
     int top = biases ? k : k - 1;
     for (int f = top; f >= 0; f--) {
@@ -146,14 +158,6 @@ final class HalfSweep implements Serializable {
           e[x] -= change * h[j];
         }
       }
-    }
-    if (noiseShape > 0) {
-      double squares = 0;
-      for (int x = 0; x < count; x++) {
-        squares += w[x] * e[x] * e[x];
-      }
-      block.noise[r] = GibbsSampler.gamma(noiseShape + count / 2.0,
-          noiseShape + alpha * squares / 2, random);
     }
     double scale = block.noise[r];
     for (int x = 0; x < count; x++) {
