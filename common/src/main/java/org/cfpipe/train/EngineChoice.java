@@ -51,7 +51,8 @@ public record EngineChoice(ModelSettings model, TrainSettings train, String reas
    * Sweeps x chains x the cost of a sweep, over the cores: a rating costs (k/50)^2 times
    * {@code rating-core-nanos} (its outer product, on both sides), a row (k/50)^3 times
    * {@code row-core-micros} (its Cholesky factor and draw). The chains spread over the workers
-   * when distributed, each chain in one JVM of as many cores as this one.
+   * when distributed, each chain in one JVM of as many cores as this one; with
+   * {@code distributed.gibbs = sweeps}, one chain's sweeps spread over the workers.
    *
    * @param rows users plus items
    */
@@ -63,6 +64,12 @@ public record EngineChoice(ModelSettings model, TrainSettings train, String reas
     double k = model.factors() / 50.0;
     double sweep = trainRows * train.auto().ratingCoreNanos() * 1e-9 * k * k
         + rows * train.auto().rowCoreMicros() * 1e-6 * k * k * k;
+    if (train.distributed().workers() > 0
+        && train.distributed().gibbs() == TrainSettings.GibbsSpread.SWEEPS) {
+      // One chain without the implicit prior, each sweep over the workers' blocks, a core each
+      // (15M ratings on 2 workers of a core: 7 to 9 s a sweep; these constants say 7.5).
+      return (double) g.sweeps() * sweep * 0.5 / train.distributed().workers();
+    }
     double implicitShare = g.implicit() ? 1.0 : 0.5;
     return (double) g.sweeps() * chainsInTurn * sweep * implicitShare / Math.max(1, cores);
   }

@@ -53,6 +53,10 @@ class EngineChoiceTest {
         "cfpipe.train.distributed.workers=2").gibbsEstimateSeconds(), 1e-9);
     assertEquals(one / 2, choose(1_000_000, 10_000, "cfpipe.train.gibbs.implicit=false")
         .gibbsEstimateSeconds(), 1e-9);
+    // One chain's sweeps over 4 workers' blocks, a core each, without the implicit prior: half
+    // the cost, over 4 cores instead of this machine's 2.
+    assertEquals(one / 4, choose(1_000_000, 10_000, "cfpipe.train.distributed.workers=4",
+        "cfpipe.train.distributed.gibbs=sweeps").gibbsEstimateSeconds(), 1e-9);
   }
 
   @Test

@@ -247,6 +247,33 @@ class ClusterIT {
   }
 
   /**
+   * One gibbs chain's sweeps over blocks of users and items, each block built and drawn in an
+   * executor, the driver drawing only the hyperparameters.
+   */
+  @Test
+  @Order(2)
+  void oneGibbsChainsSweepsRunOnTheExecutors() throws Exception {
+    Path dir = HOME.resolve("run-gibbs-sweeps");
+    deleteAndCreate(dir);
+    succeeds(submit(dir, "--set", "cfpipe.train.engine=gibbs",
+        "--set", "cfpipe.model.y-range.enabled=false",
+        "--set", "cfpipe.train.distributed.gibbs=sweeps",
+        "--set", "cfpipe.train.gibbs.implicit=false",
+        "--set", "cfpipe.train.gibbs.sweeps=60", "--set", "cfpipe.train.gibbs.burn-in=20"), dir);
+
+    String driver = Files.readString(dir.resolve("submit.log"));
+    assertTrue(driver.contains("one chain's sweeps over 2 blocks")
+        && driver.contains("sweep 60/60"), "see " + dir.resolve("submit.log"));
+    for (String block : List.of("users' block 1/2", "users' block 2/2", "items' block 1/2",
+        "items' block 2/2")) {
+      assertFalse(driver.contains(block), "the driver built the " + block);
+      assertTrue(executorLogsContain(block), "no executor built the " + block);
+    }
+    double rmse = metrics(dir).get("valid_rmse").asDouble();
+    assertTrue(rmse < 0.88, "valid RMSE " + rmse);
+  }
+
+  /**
    * The driver (the SparkSubmit JVM, in client mode) killed once it has logged epoch 5; the
    * pipeline submitted again with --resume continues from the newest checkpoint (epoch 4 or 5)
    * instead of epoch 1.

@@ -50,7 +50,8 @@ import scala.Tuple2;
  * mean, and each row's draws from a stream of its own, so the chain does not depend on P but
  * for the order of the driver's sums.
  *
- * <p>Every twentieth of the sweeps the blocks' parameters are written to the checkpoint folder
+ * <p>Every twentieth of the sweeps (at most every tenth sweep) the blocks' parameters are
+ * written to the checkpoint folder
  * and the chain continues from those files, which also cuts the lineage Spark would otherwise
  * grow by a step per half-sweep; {@code resume} continues from the newest complete checkpoint.
  * The validation RMSE of the mean so far is computed there too, in the items' blocks. The chain
@@ -59,6 +60,8 @@ import scala.Tuple2;
 public final class PartitionedChain {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionedChain.class);
   private static final int VERSION = 1;
+  /** Sweeps at least between two checkpoints. */
+  private static final int CHECKPOINT_GAP = 10;
 
   private final ModelSettings modelSettings;
   private final TrainSettings settings;
@@ -190,14 +193,14 @@ public final class PartitionedChain {
       JavaRDD<RowBlock> rawUsers = grouped(train, null, FactorModel.USERS).mapPartitionsWithIndex(
           (index, it) -> {
             List<Chunk> chunks = collected(it);
-            return single(new RowBlock(FactorModel.USERS, index, p, kk, u, i,
-                triples(chunks, 0), RowBlock.Triples.NONE, seed, initStd));
+            return single(logged(new RowBlock(FactorModel.USERS, index, p, kk, u, i,
+                triples(chunks, 0), RowBlock.Triples.NONE, seed, initStd)));
           }, true).persist(StorageLevel.MEMORY_AND_DISK());
       JavaRDD<RowBlock> rawItems = grouped(train, valid, FactorModel.ITEMS)
           .mapPartitionsWithIndex((index, it) -> {
             List<Chunk> chunks = collected(it);
-            return single(new RowBlock(FactorModel.ITEMS, index, p, kk, i, u,
-                triples(chunks, 0), triples(chunks, 1), seed, initStd));
+            return single(logged(new RowBlock(FactorModel.ITEMS, index, p, kk, i, u,
+                triples(chunks, 0), triples(chunks, 1), seed, initStd)));
           }, true).persist(StorageLevel.MEMORY_AND_DISK());
       replace(FactorModel.USERS, routed(rawUsers, rawItems));
       replace(FactorModel.ITEMS, routed(rawItems, rawUsers));
@@ -269,6 +272,9 @@ public final class PartitionedChain {
       TrainSettings.Gibbs gibbs = settings.gibbs();
       int sweeps = gibbs.sweeps();
       int logEvery = Math.max(1, sweeps / 20);
+      // A checkpoint writes every parameter, the running sums too (350 MB at MovieLens-25M's
+      // shape): at most every tenth sweep, at a log point.
+      int checkpointEvery = logEvery * (int) Math.ceil(CHECKPOINT_GAP / (double) logEvery);
       long first = System.nanoTime();
       int firstSweep = sweepsDone;
       double before = history.isEmpty() ? 0 : history.get(history.size() - 1).elapsedSeconds();
@@ -336,7 +342,7 @@ public final class PartitionedChain {
               sweeps, mse, validRmse, folded() > 0 ? "mean of " + folded() + " samples"
                   : "burn-in sample", 1 / Math.sqrt(alpha), ratingCount / seconds, elapsed,
               perSweep * (sweeps - sweep)));
-          if (sweep < sweeps) {
+          if (sweep < sweeps && sweep % checkpointEvery == 0) {
             checkpoint();
           }
         }
@@ -437,13 +443,16 @@ public final class PartitionedChain {
       FactorModel model = new FactorModel(k, biases, users, items, modelW0(),
           modelSettings.yRange());
       int width = k + (biases ? 1 : 0);
+      int p = blocks;
       for (JavaRDD<RowBlock> side : List.of(userBlocks, itemBlocks)) {
-        for (Tuple2<RowBlock, double[]> t : modelRows(side).collect()) {
-          RowBlock b = t._1();
-          float[] target = b.side == FactorModel.USERS ? model.userRows() : model.itemRows();
+        // Only the rows come back, a block at a time, never the blocks' ratings.
+        List<Tuple2<Integer, double[]>> tables = modelRows(side)
+            .map(t -> new Tuple2<>(t._1().index, t._2())).collect();
+        float[] target = side == userBlocks ? model.userRows() : model.itemRows();
+        for (Tuple2<Integer, double[]> t : tables) {
           double[] values = t._2();
-          for (int r = 0; r < b.rows; r++) {
-            int g = b.global(r);
+          for (int r = 0; r < values.length / (k + 1); r++) {
+            int g = r * p + t._1();
             for (int f = 0; f < width; f++) {
               target[g * width + f] = (float) values[r * (k + 1) + f];
             }
@@ -683,6 +692,14 @@ public final class PartitionedChain {
       }
     }
     return new RowBlock.Triples(row, other, rating, size);
+  }
+
+  /** Logs a block built, in the executor that built it. */
+  private static RowBlock logged(RowBlock block) {
+    LOG.info("{} block {}/{}: {} rows, {} ratings, {} validation ratings",
+        block.side == FactorModel.USERS ? "users'" : "items'", block.index + 1, block.blocks,
+        block.rows, block.ratings(), block.vrating.length);
+    return block;
   }
 
   private static <T> Iterator<T> single(T value) {
