@@ -671,43 +671,8 @@ public final class GibbsSampler {
       double[] h = local.factors;
       double[] w = local.weights;
       double[] e = local.residuals;
-      double a = alpha * side.noise[r];
-      for (int f = top; f >= 0; f--) {
-        double theta = side.get(r, f);
-        double hh = 0;
-        double he = 0;
-        if (f == k) {
-          for (int x = 0; x < count; x++) {
-            hh += w[x];
-            he += w[x] * (e[x] + theta);
-          }
-        } else {
-          for (int x = 0, j = f * count; x < count; x++, j++) {
-            double wh = w[x] * h[j];
-            hh += wh * h[j];
-            he += wh * (e[x] + theta * h[j]);
-          }
-        }
-        double precision = a * hh + side.lambda[f];
-        double mean = (a * he + side.mu[f] * side.lambda[f]) / precision;
-        if (f == k) {
-          side.biasMean[r] = mean;
-        } else {
-          side.factorMean[r * k + f] = mean;
-        }
-        double drawn = mean + gaussians[at + top - f] / Math.sqrt(precision);
-        double change = drawn - theta;
-        if (f == k) {
-          for (int x = 0; x < count; x++) {
-            e[x] -= change;
-          }
-        } else {
-          for (int x = 0, j = f * count; x < count; x++, j++) {
-            e[x] -= change * h[j];
-          }
-        }
-        side.set(r, f, drawn);
-      }
+      drawCoordinates(side.factors, side.bias, side.factorMean, side.biasMean, r, k, top,
+          alpha * side.noise[r], side.mu, side.lambda, h, w, e, count, gaussians, at);
       for (int x = 0; x < count; x++) {
         residual[side.ids[side.start[r] + x]] = e[x];
       }
@@ -941,6 +906,56 @@ public final class GibbsSampler {
       }
       if (mcError != null) {
         mcError.restore(in);
+      }
+    }
+  }
+
+  /**
+   * Draws coordinates top down to 0 of row r (column k is its bias, in {@code bias}; the
+   * factors are k a row) each from its Gaussian conditional given all the others, on a copy of
+   * the row's ratings: h the other rows' factors column by column (count a column), w their
+   * noise scales, e the residuals, kept up to date. For theta with derivative h on a rating of
+   * precision a w: precision = a sum w h^2 + lambda, mean = (a sum w h (e + theta h) + mu
+   * lambda) / precision. Each conditional's mean goes to factorMean or biasMean; the standard
+   * Gaussians are gaussians[at], gaussians[at + 1], ... in the order of the draws.
+   *
+   * @param a the row's noise precision, alpha times its scale
+   */
+  static void drawCoordinates(double[] factors, double[] bias, double[] factorMean,
+      double[] biasMean, int r, int k, int top, double a, double[] mu, double[] lambda,
+      double[] h, double[] w, double[] e, int count, double[] gaussians, int at) {
+    for (int f = top; f >= 0; f--) {
+      double theta = f == k ? bias[r] : factors[r * k + f];
+      double hh = 0;
+      double he = 0;
+      if (f == k) {
+        for (int x = 0; x < count; x++) {
+          hh += w[x];
+          he += w[x] * (e[x] + theta);
+        }
+      } else {
+        for (int x = 0, j = f * count; x < count; x++, j++) {
+          double wh = w[x] * h[j];
+          hh += wh * h[j];
+          he += wh * (e[x] + theta * h[j]);
+        }
+      }
+      double precision = a * hh + lambda[f];
+      double mean = (a * he + mu[f] * lambda[f]) / precision;
+      double drawn = mean + gaussians[at + top - f] / Math.sqrt(precision);
+      double change = drawn - theta;
+      if (f == k) {
+        biasMean[r] = mean;
+        bias[r] = drawn;
+        for (int x = 0; x < count; x++) {
+          e[x] -= change;
+        }
+      } else {
+        factorMean[r * k + f] = mean;
+        factors[r * k + f] = drawn;
+        for (int x = 0, j = f * count; x < count; x++, j++) {
+          e[x] -= change * h[j];
+        }
       }
     }
   }

@@ -123,42 +123,13 @@ final class HalfSweep implements Serializable {
       block.noise[r] = GibbsSampler.gamma(noiseShape + count / 2.0,
           noiseShape + alpha * squares / 2, random);
     }
-    double a = alpha * block.noise[r];
     int top = biases ? k : k - 1;
-    for (int f = top; f >= 0; f--) {
-      double theta = f == k ? block.bias[r] : block.factors[r * k + f];
-      double hh = 0;
-      double he = 0;
-      if (f == k) {
-        for (int x = 0; x < count; x++) {
-          hh += w[x];
-          he += w[x] * (e[x] + theta);
-        }
-      } else {
-        for (int x = 0, j = f * count; x < count; x++, j++) {
-          double wh = w[x] * h[j];
-          hh += wh * h[j];
-          he += wh * (e[x] + theta * h[j]);
-        }
-      }
-      double precision = a * hh + lambda[f];
-      double mean = (a * he + mu[f] * lambda[f]) / precision;
-      double drawn = mean + random.nextGaussian() / Math.sqrt(precision);
-      double change = drawn - theta;
-      if (f == k) {
-        block.biasMean[r] = mean;
-        block.bias[r] = drawn;
-        for (int x = 0; x < count; x++) {
-          e[x] -= change;
-        }
-      } else {
-        block.factorMean[r * k + f] = mean;
-        block.factors[r * k + f] = drawn;
-        for (int x = 0, j = f * count; x < count; x++, j++) {
-          e[x] -= change * h[j];
-        }
-      }
+    double[] gaussians = local.gaussians;
+    for (int f = 0; f <= top; f++) {
+      gaussians[f] = random.nextGaussian();
     }
+    GibbsSampler.drawCoordinates(block.factors, block.bias, block.factorMean, block.biasMean, r,
+        k, top, alpha * block.noise[r], mu, lambda, h, w, e, count, gaussians, 0);
     double scale = block.noise[r];
     for (int x = 0; x < count; x++) {
       double weight = scale * w[x];
@@ -178,9 +149,12 @@ final class HalfSweep implements Serializable {
     double[] factors = new double[0];
     double[] weights = new double[0];
     double[] residuals = new double[0];
+    /** The standard Gaussians of the row's draws, column top first. */
+    final double[] gaussians;
 
     Row(int k) {
       this.k = k;
+      this.gaussians = new double[k + 1];
     }
 
     int gather(RowBlock block, int r, double[] otherFactors, double[] otherBias,
