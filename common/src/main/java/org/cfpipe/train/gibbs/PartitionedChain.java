@@ -216,7 +216,6 @@ public final class PartitionedChain {
      * marked 1), partitioned so that partition p holds block p.
      */
     JavaPairRDD<Integer, Chunk> grouped(Dataset<Row> train, Dataset<Row> valid, int side) {
-      int p = blocks;
       JavaPairRDD<Integer, Chunk> chunks = chunks(train, side, 0);
       if (valid != null) {
         chunks = chunks.union(chunks(valid, side, 1));
