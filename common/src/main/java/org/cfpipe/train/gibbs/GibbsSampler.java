@@ -316,7 +316,7 @@ public final class GibbsSampler {
     final double noiseShape;
     final boolean align;
     final boolean raoBlackwell;
-    final Scratch[] scratch;
+    final RowCopy[] scratch;
     /** With cfpipe.train.gibbs.implicit; else null. */
     final ImplicitPrior implicit;
     /** With cfpipe.train.gibbs.stop-at-mc-error above 0; else null. */
@@ -363,9 +363,9 @@ public final class GibbsSampler {
       this.noiseShape = settings.gibbs().rowNoiseShape();
       this.align = settings.gibbs().alignSamples();
       this.raoBlackwell = settings.gibbs().raoBlackwell();
-      this.scratch = new Scratch[workers.threads()];
+      this.scratch = new RowCopy[workers.threads()];
       for (int t = 0; t < scratch.length; t++) {
-        scratch[t] = new Scratch();
+        scratch[t] = new RowCopy();
       }
       double std = settings.gibbs().initStd();
       initGaussian(users, std, FactorModel.USERS);
@@ -447,10 +447,7 @@ public final class GibbsSampler {
 
     void initGaussian(GibbsSide side, double std, int marker) {
       for (int r = 0; r < side.rows; r++) {
-        SplittableRandom random = new SplittableRandom(FactorModel.rowSeed(seed, marker, r));
-        for (int f = 0; f < side.k; f++) {
-          side.factors[r * side.k + f] = random.nextGaussian() * std;
-        }
+        drawStart(side.factors, r, side.k, seed, marker, r, std);
       }
     }
 
@@ -605,9 +602,8 @@ public final class GibbsSampler {
             int n = side.ids[x];
             squares += opposite.noise[side.other[n]] * residual[n] * residual[n];
           }
-          int count = side.start[r + 1] - side.start[r];
-          side.noise[r] = gamma(noiseShape + count / 2.0, noiseShape + alpha * squares / 2,
-              random);
+          side.noise[r] = rowScale(noiseShape, side.start[r + 1] - side.start[r], alpha,
+              squares, random);
         }
       });
     }
@@ -664,7 +660,7 @@ public final class GibbsSampler {
      * scales and the residuals, which are kept up to date and written back at the end. The
      * standard Gaussians of the draws are {@code gaussians[at]} onwards, column top first.
      */
-    void drawRow(GibbsSide side, GibbsSide opposite, int r, int top, Scratch local,
+    void drawRow(GibbsSide side, GibbsSide opposite, int r, int top, RowCopy local,
         double[] gaussians, int at) {
       int k = side.k;
       int count = local.gather(side, opposite, r, residual);
@@ -960,6 +956,19 @@ public final class GibbsSampler {
     }
   }
 
+  /**
+   * A chain's start for the factors of one row (at {@code at} in a table of k a row): N(0,
+   * std^2) each, from the row's own seed (its side and its index), so that a row starts the same
+   * however the rows are stored.
+   */
+  static void drawStart(double[] factors, int at, int k, long seed, int side, int row,
+      double std) {
+    SplittableRandom random = new SplittableRandom(FactorModel.rowSeed(seed, side, row));
+    for (int f = 0; f < k; f++) {
+      factors[at * k + f] = random.nextGaussian() * std;
+    }
+  }
+
   /** Writes scale times the factor rows and biases into a model's rows of k (+ 1) floats. */
   static void copyRows(double[] factors, double[] bias, int k, boolean biases, double scale,
       float[] rows) {
@@ -1098,35 +1107,12 @@ public final class GibbsSampler {
   }
 
   /**
-   * A thread's copy of one row's ratings: the other side's factor rows, column by column (a
-   * coordinate's loops then read them in order), their scales, and the residuals.
+   * A row's noise scale from its conditional, Gamma(s + n / 2, rate s + alpha * squares / 2),
+   * over its n ratings, squares their residuals' squares weighted by the other side's scales.
    */
-  private static final class Scratch {
-    double[] factors = new double[0];
-    double[] weights = new double[0];
-    double[] residuals = new double[0];
-
-    /** Copies row r's ratings in; returns their number. */
-    int gather(GibbsSide side, GibbsSide opposite, int r, double[] residual) {
-      int k = side.k;
-      int from = side.start[r];
-      int count = side.start[r + 1] - from;
-      if (weights.length < count) {
-        factors = new double[count * k];
-        weights = new double[count];
-        residuals = new double[count];
-      }
-      for (int x = 0; x < count; x++) {
-        int n = side.ids[from + x];
-        int o = side.other[n];
-        for (int f = 0, j = x; f < k; f++, j += count) {
-          factors[j] = opposite.visible[o * k + f];
-        }
-        weights[x] = opposite.noise[o];
-        residuals[x] = residual[n];
-      }
-      return count;
-    }
+  static double rowScale(double shape, int n, double alpha, double squares,
+      SplittableRandom random) {
+    return gamma(shape + n / 2.0, shape + alpha * squares / 2, random);
   }
 
   /**

@@ -126,14 +126,6 @@ final class GibbsSide {
     return f == k ? bias[row] : factors[row * k + f];
   }
 
-  void set(int row, int f, double value) {
-    if (f == k) {
-      bias[row] = value;
-    } else {
-      factors[row * k + f] = value;
-    }
-  }
-
   /** Draws mu_f and lambda_f given column f (libFM's draw_mu and draw_lambda). */
   void drawHyper(int f, SplittableRandom random) {
     drawHyper(mu, lambda, f, rows, r -> get(r, f), random);

@@ -66,29 +66,16 @@ final class HalfSweep implements Serializable {
       Iterator<Tuple2<Integer, Tuple2<Integer, double[]>>> messages) {
     RowBlock block = own.next().next();
     int k = block.k;
-    int slots = block.slotStart[block.blocks];
-    double[] otherFactors = new double[slots * k];
-    double[] otherBias = new double[slots];
-    double[] otherNoise = new double[slots];
-    int width = k + 2;
-    while (messages.hasNext()) {
-      Tuple2<Integer, double[]> message = messages.next()._2();
-      double[] values = message._2();
-      int first = block.slotStart[message._1()];
-      for (int x = 0; x < values.length / width; x++) {
-        System.arraycopy(values, x * width, otherFactors, (first + x) * k, k);
-        otherBias[first + x] = values[x * width + k];
-        otherNoise[first + x] = values[x * width + k + 1];
-      }
-    }
+    double[] other = block.received(messages, k + 2);
     if (foldFirst) {
       block.fold(rotation);
     }
     double[] stats = new double[2 * (k + 1) + RATING_STATS + (closes ? k * k : 0)];
     int ratingStats = 2 * (k + 1);
-    Row row = new Row(k);
+    RowCopy row = new RowCopy();
+    double[] gaussians = new double[k + 1];
     for (int r = 0; r < block.rows; r++) {
-      drawRow(block, r, row, otherFactors, otherBias, otherNoise, stats, ratingStats);
+      drawRow(block, r, row, gaussians, other, stats, ratingStats);
     }
     double[] columns = block.columnSums();
     System.arraycopy(columns, 0, stats, 0, columns.length);
@@ -103,10 +90,14 @@ final class HalfSweep implements Serializable {
     return java.util.List.of(new Tuple2<>(block, stats)).iterator();
   }
 
-  private void drawRow(RowBlock block, int r, Row local, double[] otherFactors,
-      double[] otherBias, double[] otherNoise, double[] stats, int ratingStats) {
+  /**
+   * Draws local row r given the other side's rows shipped to the block ({@code other}, k + 2
+   * values a slot), into the block; adds its ratings' statistics to {@code stats}.
+   */
+  private void drawRow(RowBlock block, int r, RowCopy local, double[] gaussians, double[] other,
+      double[] stats, int ratingStats) {
     int k = block.k;
-    int count = local.gather(block, r, otherFactors, otherBias, otherNoise, w0, biases);
+    int count = local.gather(block, r, other, w0, biases);
     double[] h = local.factors;
     double[] w = local.weights;
     double[] e = local.residuals;
@@ -120,11 +111,9 @@ final class HalfSweep implements Serializable {
       for (int x = 0; x < count; x++) {
         squares += w[x] * e[x] * e[x];
       }
-      block.noise[r] = GibbsSampler.gamma(noiseShape + count / 2.0,
-          noiseShape + alpha * squares / 2, random);
+      block.noise[r] = GibbsSampler.rowScale(noiseShape, count, alpha, squares, random);
     }
     int top = biases ? k : k - 1;
-    double[] gaussians = local.gaussians;
     for (int f = 0; f <= top; f++) {
       gaussians[f] = random.nextGaussian();
     }
@@ -137,48 +126,6 @@ final class HalfSweep implements Serializable {
       stats[ratingStats + 1] += weight * e[x] * e[x];
       stats[ratingStats + 2] += weight;
       stats[ratingStats + 3] += weight * (e[x] + w0);
-    }
-  }
-
-  /**
-   * One row's ratings, copied in: the other rows' factors column by column (a coordinate's
-   * loops read them in order), their noise scales, and the residuals.
-   */
-  private static final class Row {
-    final int k;
-    double[] factors = new double[0];
-    double[] weights = new double[0];
-    double[] residuals = new double[0];
-    /** The standard Gaussians of the row's draws, column top first. */
-    final double[] gaussians;
-
-    Row(int k) {
-      this.k = k;
-      this.gaussians = new double[k + 1];
-    }
-
-    int gather(RowBlock block, int r, double[] otherFactors, double[] otherBias,
-        double[] otherNoise, double w0, boolean biases) {
-      int from = block.start[r];
-      int count = block.start[r + 1] - from;
-      if (weights.length < count) {
-        factors = new double[count * k];
-        weights = new double[count];
-        residuals = new double[count];
-      }
-      int own = r * k;
-      for (int x = 0; x < count; x++) {
-        int s = block.slot[from + x];
-        double prediction = w0 + (biases ? block.bias[r] + otherBias[s] : 0.0);
-        for (int f = 0, j = x; f < k; f++, j += count) {
-          double v = otherFactors[s * k + f];
-          factors[j] = v;
-          prediction += block.factors[own + f] * v;
-        }
-        weights[x] = otherNoise[s];
-        residuals[x] = block.rating[from + x] - prediction;
-      }
-      return count;
     }
   }
 }

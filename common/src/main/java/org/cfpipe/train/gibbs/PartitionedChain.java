@@ -1,6 +1,9 @@
 package org.cfpipe.train.gibbs;
 
+import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -19,6 +22,7 @@ import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -80,10 +84,6 @@ public final class PartitionedChain {
       WarmStart warm) {
     long start = System.nanoTime();
     TrainSettings.Gibbs gibbs = settings.gibbs();
-    if (gibbs.chains() != 1) {
-      throw new IllegalArgumentException("cfpipe.train.gibbs.distributed = sweeps runs one "
-          + "chain; cfpipe.train.gibbs.chains is " + gibbs.chains());
-    }
     if (gibbs.implicit()) {
       LOG.warn("cfpipe.train.gibbs.implicit: the implicit prior is left out of a chain whose "
           + "sweeps run on the executors (gibbs.distributed = sweeps)");
@@ -158,7 +158,9 @@ public final class PartitionedChain {
       this.conf = new SerializableConfiguration(jsc.hadoopConfiguration());
       Dataset<Row> train = ratings.select(col("user_index"), col("item_index"),
           col("rating").cast("float"));
-      this.ratingCount = train.count();
+      // The count and the mean (the global mean's start) in one pass over the ratings.
+      Row totals = train.agg(count(lit(1)), avg("rating")).first();
+      this.ratingCount = totals.getLong(0);
       userMu = new double[k + 1];
       itemMu = new double[k + 1];
       userLambda = ones(k + 1);
@@ -171,8 +173,7 @@ public final class PartitionedChain {
         files().delete(dir);
         build(train, validation.select(col("user_index"), col("item_index"),
             col("rating").cast("float")));
-        w0 = globalMean ? train.agg(org.apache.spark.sql.functions.avg("rating")).first()
-            .getDouble(0) : 0.0;
+        w0 = globalMean ? totals.getDouble(1) : 0.0;
       }
       LOG.info("train: {} ratings; one chain's sweeps over {} blocks of users and of items",
           ratingCount, blocks);
@@ -248,13 +249,8 @@ public final class PartitionedChain {
     /** The blocks with, for each block of the other side, the rows it needs of them. */
     JavaRDD<RowBlock> routed(JavaRDD<RowBlock> own, JavaRDD<RowBlock> other) {
       int p = blocks;
-      JavaPairRDD<Integer, Tuple2<Integer, int[]>> wanted = other.flatMapToPair(b -> {
-        List<Tuple2<Integer, Tuple2<Integer, int[]>>> list = new ArrayList<>();
-        for (int q = 0; q < p; q++) {
-          list.add(new Tuple2<>(q, new Tuple2<>(b.index, b.need[q])));
-        }
-        return list.iterator();
-      }).partitionBy(partitioner);
+      JavaPairRDD<Integer, Tuple2<Integer, int[]>> wanted = ship(other,
+          (b, q) -> new Tuple2<>(b.index, b.need[q]));
       return own.zipPartitions(wanted, (mine, wants) -> {
         RowBlock block = mine.next().next();
         block.sendTo = new int[p][];
@@ -264,6 +260,23 @@ public final class PartitionedChain {
         }
         return single(block);
       });
+    }
+
+    /**
+     * What each element of {@code from} (a block, or a block with its rows) sends to each block
+     * q of the other side, {@code part(element, q)}: (the sending block, the payload), in the
+     * partition of block q.
+     */
+    <T, V> JavaPairRDD<Integer, Tuple2<Integer, V>> ship(JavaRDD<T> from,
+        Function2<T, Integer, Tuple2<Integer, V>> part) {
+      int p = blocks;
+      return from.flatMapToPair(element -> {
+        List<Tuple2<Integer, Tuple2<Integer, V>>> list = new ArrayList<>();
+        for (int q = 0; q < p; q++) {
+          list.add(new Tuple2<>(q, part.call(element, q)));
+        }
+        return list.iterator();
+      }).partitionBy(partitioner);
     }
 
     /** Runs the sweeps left. */
@@ -360,14 +373,8 @@ public final class PartitionedChain {
      */
     Tuple2<JavaRDD<RowBlock>, double[]> step(JavaRDD<RowBlock> own, JavaRDD<RowBlock> other,
         HalfSweep half) {
-      int p = blocks;
-      JavaPairRDD<Integer, Tuple2<Integer, double[]>> messages = other.flatMapToPair(b -> {
-        List<Tuple2<Integer, Tuple2<Integer, double[]>>> list = new ArrayList<>();
-        for (int q = 0; q < p; q++) {
-          list.add(new Tuple2<>(q, new Tuple2<>(b.index, b.message(q))));
-        }
-        return list.iterator();
-      }).partitionBy(partitioner);
+      JavaPairRDD<Integer, Tuple2<Integer, double[]>> messages = ship(other,
+          (b, q) -> new Tuple2<>(b.index, b.message(q)));
       JavaRDD<Tuple2<RowBlock, double[]>> drawn = own.zipPartitions(messages, half::run)
           .persist(StorageLevel.MEMORY_AND_DISK());
       double[] stats = sum(drawn.map(Tuple2::_2).collect());
@@ -417,17 +424,9 @@ public final class PartitionedChain {
 
     /** The validation RMSE and MAE of the model now, scored in the items' blocks. */
     void score() {
-      int p = blocks;
       int width = k + 1;
-      JavaPairRDD<Integer, Tuple2<Integer, double[]>> messages = modelRows(userBlocks)
-          .flatMapToPair(t -> {
-            List<Tuple2<Integer, Tuple2<Integer, double[]>>> list = new ArrayList<>();
-            for (int q = 0; q < p; q++) {
-              list.add(new Tuple2<>(q, new Tuple2<>(t._1().index, t._1().select(t._2(), q,
-                  width))));
-            }
-            return list.iterator();
-          }).partitionBy(partitioner);
+      JavaPairRDD<Integer, Tuple2<Integer, double[]>> messages = ship(modelRows(userBlocks),
+          (t, q) -> new Tuple2<>(t._1().index, t._1().select(t._2(), q, width)));
       double bias = modelW0();
       double[] errors = sum(modelRows(itemBlocks).zipPartitions(messages, (own, in) -> {
         Tuple2<RowBlock, double[]> t = own.next();
@@ -474,22 +473,22 @@ public final class PartitionedChain {
       return new SplittableRandom(Seeds.mix(Seeds.mix(settings.seed(), sweep, column), -1, 0));
     }
 
-    String blockPath(String name, int side, int index) {
-      return dir + "/" + name + "/" + (side == FactorModel.USERS ? "users-" : "items-") + index;
-    }
-
-    void writeRatings() {
+    /** Each block writes its file {@code name} (a folder's name: its ratings, or a sweep's). */
+    void writeBlocks(String name, BlockWriter writer) {
       SerializableConfiguration c = conf;
       String d = dir;
       for (JavaRDD<RowBlock> side : List.of(userBlocks, itemBlocks)) {
         side.foreach(b -> new HadoopFiles(c.value()).writeAtomically(
-            d + "/ratings/" + (b.side == FactorModel.USERS ? "users-" : "items-") + b.index,
-            raw -> {
+            blockPath(d, name, b.side, b.index), raw -> {
               DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 20));
-              b.writeRatings(out);
+              writer.write(b, out);
               out.flush();
             }));
       }
+    }
+
+    void writeRatings() {
+      writeBlocks(RATINGS, RowBlock::writeRatings);
     }
 
     /**
@@ -497,18 +496,8 @@ public final class PartitionedChain {
      * complete), and continues from the files: the blocks' lineage starts there again.
      */
     void checkpoint() {
-      SerializableConfiguration c = conf;
       String name = "sweep-" + sweepsDone;
-      String d = dir;
-      for (JavaRDD<RowBlock> side : List.of(userBlocks, itemBlocks)) {
-        side.foreach(b -> new HadoopFiles(c.value()).writeAtomically(
-            d + "/" + name + "/" + (b.side == FactorModel.USERS ? "users-" : "items-")
-                + b.index, raw -> {
-              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 20));
-              b.writeState(out);
-              out.flush();
-            }));
-      }
+      writeBlocks(name, RowBlock::writeState);
       files().writeAtomically(dir + "/" + name + "/driver", raw -> {
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw));
         writeDriver(out);
@@ -531,15 +520,14 @@ public final class PartitionedChain {
       int kk = k;
       List<Integer> indices = IntStream.range(0, p).boxed().toList();
       return jsc.parallelize(indices, p).map(index -> {
-        String kind = side == FactorModel.USERS ? "users-" : "items-";
         HadoopFiles files = new HadoopFiles(c.value());
         RowBlock block;
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(
-            files.open(d + "/ratings/" + kind + index), 1 << 20))) {
+            files.open(blockPath(d, RATINGS, side, index)), 1 << 20))) {
           block = RowBlock.read(side, index, p, kk, in);
         }
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(
-            files.open(d + "/" + name + "/" + kind + index), 1 << 20))) {
+            files.open(blockPath(d, name, side, index)), 1 << 20))) {
           block.readState(in);
         }
         return block;
@@ -638,6 +626,20 @@ public final class PartitionedChain {
       replace(FactorModel.USERS, readBlocks(FactorModel.USERS, name));
       replace(FactorModel.ITEMS, readBlocks(FactorModel.ITEMS, name));
     }
+  }
+
+  /** The folder of the blocks' ratings, written once, beside each sweep's folder. */
+  private static final String RATINGS = "ratings";
+
+  /** A block's file in folder {@code name} of the chain's folder {@code dir}. */
+  private static String blockPath(String dir, String name, int side, int index) {
+    return dir + "/" + name + "/" + (side == FactorModel.USERS ? "users-" : "items-") + index;
+  }
+
+  /** How a block writes one of its files. */
+  @FunctionalInterface
+  interface BlockWriter extends java.io.Serializable {
+    void write(RowBlock block, DataOutputStream out) throws IOException;
   }
 
   /** One task's ratings of one block, as they come (kind 0 training, 1 validation). */

@@ -5,10 +5,11 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.SplittableRandom;
-import org.cfpipe.model.FactorModel;
 import org.cfpipe.train.Checkpoints;
 import org.cfpipe.train.Seeds;
+import scala.Tuple2;
 
 /**
  * One block of one side of a {@link PartitionedChain}, users or items: the rows r of the side
@@ -121,11 +122,7 @@ final class RowBlock implements Serializable {
     this.biasSum = new double[rows];
     // The same start as the one-JVM chain: each row's factors from its own seed.
     for (int r = 0; r < rows; r++) {
-      SplittableRandom random = new SplittableRandom(FactorModel.rowSeed(seed, side,
-          global(r)));
-      for (int f = 0; f < k; f++) {
-        factors[r * k + f] = random.nextGaussian() * initStd;
-      }
+      GibbsSampler.drawStart(factors, r, k, seed, side, global(r), initStd);
     }
   }
 
@@ -251,12 +248,10 @@ final class RowBlock implements Serializable {
       biases = bias;
       scale = 1;
     } else if (pending) {
-      sums = factorSum.clone();
-      GibbsSampler.addRotated(sums, blockSum, rotation, 1.0, k, 0, rows);
-      biases = biasSum.clone();
-      for (int r = 0; r < rows; r++) {
-        biases[r] += blockBias[r];
-      }
+      RowBlock folded = next();
+      folded.fold(rotation);
+      sums = folded.factorSum;
+      biases = folded.biasSum;
     }
     for (int r = 0; r < rows; r++) {
       for (int f = 0; f < k; f++) {
@@ -278,19 +273,28 @@ final class RowBlock implements Serializable {
   }
 
   /**
+   * The rows the other side's blocks shipped here, {@code width} values a row, in slot order:
+   * each message (its block, its rows in the order of {@code need}) fills that block's slots.
+   */
+  double[] received(Iterator<Tuple2<Integer, Tuple2<Integer, double[]>>> messages, int width) {
+    double[] other = new double[slotStart[blocks] * width];
+    while (messages.hasNext()) {
+      Tuple2<Integer, double[]> message = messages.next()._2();
+      double[] values = message._2();
+      System.arraycopy(values, 0, other, slotStart[message._1()] * width, values.length);
+    }
+    return other;
+  }
+
+  /**
    * The squared and absolute errors of the validation ratings and their number, scored by the
    * model rows of this block ({@code own}, from {@link #modelRows}) and of the users the
    * messages bring (k + 1 values a row, in slot order of their blocks), around {@code w0}.
    */
-  double[] scoreValidation(double[] own, java.util.Iterator<scala.Tuple2<Integer,
-      scala.Tuple2<Integer, double[]>>> messages, double w0) {
+  double[] scoreValidation(double[] own,
+      Iterator<Tuple2<Integer, Tuple2<Integer, double[]>>> messages, double w0) {
     int width = k + 1;
-    double[] other = new double[slotStart[blocks] * width];
-    while (messages.hasNext()) {
-      scala.Tuple2<Integer, double[]> message = messages.next()._2();
-      double[] values = message._2();
-      System.arraycopy(values, 0, other, slotStart[message._1()] * width, values.length);
-    }
+    double[] other = received(messages, width);
     double[] errors = new double[3];
     for (int r = 0; r < rows; r++) {
       for (int x = vstart[r]; x < vstart[r + 1]; x++) {
@@ -392,15 +396,20 @@ final class RowBlock implements Serializable {
     for (int p = 0; p < blocks; p++) {
       sendTo[p] = readInts(in);
     }
-    this.factors = new double[rows * k];
-    this.bias = new double[rows];
-    this.noise = new double[rows];
-    this.factorMean = new double[rows * k];
-    this.biasMean = new double[rows];
-    this.blockSum = new double[rows * k];
-    this.blockBias = new double[rows];
-    this.factorSum = new double[rows * k];
-    this.biasSum = new double[rows];
+    allocateState();
+  }
+
+  /** Every parameter of the rows, zero: the constructors fill them. */
+  private void allocateState() {
+    factors = new double[rows * k];
+    bias = new double[rows];
+    noise = new double[rows];
+    factorMean = new double[rows * k];
+    biasMean = new double[rows];
+    blockSum = new double[rows * k];
+    blockBias = new double[rows];
+    factorSum = new double[rows * k];
+    biasSum = new double[rows];
   }
 
   private static void writeInts(DataOutputStream out, int[] values) throws IOException {

@@ -90,7 +90,8 @@ class DistributedChainsIT extends SparkFixture {
         "other settings"), stale.getMessage());
   }
 
-  private static Dataset<Row> table(PlantedRatings.Sample planted, int from, int to) {
+  /** Ratings [from, to) of the planted sample as the train stage reads them. */
+  static Dataset<Row> table(PlantedRatings.Sample planted, int from, int to) {
     List<Row> rows = new ArrayList<>();
     for (int n = from; n < to; n++) {
       rows.add(RowFactory.create(planted.users()[n], planted.items()[n], planted.ratings()[n]));

@@ -11,9 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.cfpipe.config.PipelineSettings;
 import org.cfpipe.config.SettingsException;
 import org.cfpipe.ingest.PlantedRatings;
@@ -34,10 +31,6 @@ class PartitionedChainIT extends SparkFixture {
   @TempDir
   static Path dir;
 
-  private static final StructType RATINGS = new StructType()
-      .add("user_index", DataTypes.IntegerType)
-      .add("item_index", DataTypes.IntegerType)
-      .add("rating", DataTypes.FloatType);
   private static final int USERS = 500;
   private static final int ITEMS = 300;
   private static final int TRAIN = 30_000;
@@ -50,8 +43,8 @@ class PartitionedChainIT extends SparkFixture {
 
   @Test
   void sweepsOnTheExecutorsReachTheOneJvmChainsAccuracy() {
-    Dataset<Row> train = table(0, TRAIN);
-    Dataset<Row> valid = table(TRAIN, ALL);
+    Dataset<Row> train = DistributedChainsIT.table(PLANTED, 0, TRAIN);
+    Dataset<Row> valid = DistributedChainsIT.table(PLANTED, TRAIN, ALL);
     TrainingSet validSet = TrainingSet.collect(valid);
     PipelineSettings one = GibbsSamplerTest.settings(CHAIN);
     TrainResult<FactorModel> local = new GibbsSampler(one.model(), one.train())
@@ -78,8 +71,8 @@ class PartitionedChainIT extends SparkFixture {
 
   @Test
   void aResumedChainContinuesFromItsCheckpointExactly() throws Exception {
-    Dataset<Row> train = table(0, TRAIN);
-    Dataset<Row> valid = table(TRAIN, ALL);
+    Dataset<Row> train = DistributedChainsIT.table(PLANTED, 0, TRAIN);
+    Dataset<Row> valid = DistributedChainsIT.table(PLANTED, TRAIN, ALL);
     PipelineSettings s = settings(2);
     String folder = dir.resolve("resume").toString();
     TrainResult<FactorModel> whole = new PartitionedChain(s.model(), s.train())
@@ -113,13 +106,5 @@ class PartitionedChainIT extends SparkFixture {
     sets.add("cfpipe.train.distributed.workers=" + workers);
     sets.add("cfpipe.train.distributed.gibbs=sweeps");
     return GibbsSamplerTest.settings(sets.toArray(new String[0]));
-  }
-
-  private static Dataset<Row> table(int from, int to) {
-    List<Row> rows = new ArrayList<>();
-    for (int n = from; n < to; n++) {
-      rows.add(RowFactory.create(PLANTED.users()[n], PLANTED.items()[n], PLANTED.ratings()[n]));
-    }
-    return spark.createDataFrame(rows, RATINGS);
   }
 }
