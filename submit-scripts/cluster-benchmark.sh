@@ -3,14 +3,16 @@
 # memory of every process (issue 17; docs/benchmarks/pipeline.md).
 #
 #   submit-scripts/cluster-benchmark.sh [--data DIR] [--out DIR] [--ratings N] [--users N]
-#     [--items N] [--workers N] [--executor-memory SIZE] [--driver-memory SIZE] [--set k=v]...
+#     [--items N] [--workers N] [--executor-memory SIZE] [--driver-memory SIZE] [--job NAME]
+#     [--keep-output] [--set k=v]...
 #
 # Generates planted ratings into DIR unless DIR/ratings is already there (default 25M ratings of
 # 162k users and 59k items, MovieLens-25M's shape), starts a master and N workers (default 2, one
-# core each) as separate JVMs, as ClusterIT does, and submits the pipeline to them through
+# core each) as separate JVMs, as ClusterIT does, and submits the pipeline (or --job, e.g. train
+# after a pipeline run into the same --out with --keep-output) to them through
 # submit.sh in client mode: the driver in its own JVM with --driver-memory (default 2g), the
-# sparse engine on the executors (train.distributed.workers = N). Every second it reads the peak
-# resident size (VmHWM) of each process of the run: master, workers, executors, driver, and
+# sparse engine on the executors (train.distributed.workers = N). Every 5 seconds it reads the
+# peak resident size (VmHWM) of each process of the run: master, workers, executors, driver, and
 # prints them with the wall time and each stage's seconds. Needs the jobs jar (mvn -DskipTests
 # package). Not part of the test suite; run it with nothing else running.
 set -euo pipefail
@@ -24,6 +26,8 @@ workers=2
 executor_memory=8g
 driver_memory=2g
 sets=()
+job=pipeline
+keep=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data="$2"; shift 2 ;;
@@ -35,6 +39,8 @@ while [ $# -gt 0 ]; do
     --executor-memory) executor_memory="$2"; shift 2 ;;
     --driver-memory) driver_memory="$2"; shift 2 ;;
     --set) sets+=(--set "$2"); shift 2 ;;
+    --job) job="$2"; shift 2 ;;
+    --keep-output) keep=true; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +50,7 @@ if [ ! -d "$data/ratings" ]; then
   CFPIPE_DRIVER_MEMORY=8g "$root/submit-scripts/run-local.sh" generate --output "$data" \
     --users "$users" --items "$items" --ratings "$ratings" >&2
 fi
-rm -rf "$out"
+if [ "$keep" = true ]; then rm -rf "$out/cluster"; else rm -rf "$out"; fi
 mkdir -p "$out/cluster/spark-home/jars"
 # Where executors find Spark: the jars Maven resolved, linked into a SPARK_HOME.
 tr ':' '\n' <<< "$classpath" | while read -r jar; do
@@ -92,7 +98,9 @@ cfpipe {
   }
 }
 EOF
-# Peak resident size of every process below this script, by its role, sampled every second.
+# Peak resident size of every process below this script, by its role, sampled every 5 seconds:
+# VmHWM is a high-water mark, so a later reading includes the earlier peaks (only a process's
+# last seconds can be missed). Sampling every second took 2.5% of a core from the cluster.
 peaks="$out/peaks.txt"
 (
   while true; do
@@ -108,13 +116,13 @@ peaks="$out/peaks.txt"
       hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null) || continue
       [ -n "$hwm" ] && echo "$role $hwm"
     done
-    sleep 1
+    sleep 5
   done
 ) > "$peaks.raw" 2>/dev/null &
 sampler=$!
 start=$(date +%s.%N)
 status=0
-(cd "$root" && submit-scripts/submit.sh pipeline --conf "$out/cluster.conf" --run-date 2024-01-01 \
+(cd "$root" && submit-scripts/submit.sh "$job" --conf "$out/cluster.conf" --run-date 2024-01-01 \
   --ratings "$data/ratings" "${sets[@]}") > "$out.log" 2>&1 || status=$?
 end=$(date +%s.%N)
 kill "$sampler" 2>/dev/null || true
@@ -125,7 +133,7 @@ echo "peak resident memory by process (VmHWM):"
 sort -k1,1 -k2,2n "$peaks.raw" | awk '{peak[$1] = $2 > peak[$1] ? $2 : peak[$1]}
   END {for (r in peak) printf "  %s %.2f GB\n", r, peak[r] / 1048576}' | sort
 metrics="$out/output/run_date=2024-01-01/model=dot-bias/metrics.json"
-if [ -f "$metrics" ]; then
+if [ "$job" = pipeline ] && [ -f "$metrics" ]; then
   python3 "$root/submit-scripts/stage-table.py" "$metrics" "$data/oracle.json"
 fi
 grep -E "Exception|Error|engine" "$out.log" | grep -v "^\s" | head -20 | cut -c1-240

@@ -295,18 +295,16 @@ public final class PartitionedChain {
         boolean sampled = sweep > gibbs.burnIn();
         boolean closes = sampled && (blockSamples + 1 == GibbsSampler.ALIGN_BLOCK
             || sweep == sweeps);
+        // Each side's hyperparameters from its column sums of the sweep before.
         drawHypers(userMu, userLambda, userSums, users, sweep, 0);
-        Tuple2<JavaRDD<RowBlock>, double[]> u = step(userBlocks, itemBlocks, new HalfSweep(
-            settings.seed(), sweep, userMu, userLambda, alpha, w0, biases,
-            gibbs.rowNoiseShape(), gibbs.raoBlackwell(), sampled, closes, pending, rotation));
-        userBlocks = u._1();
-        userSums = Arrays.copyOf(u._2(), 2 * (k + 1));
         drawHypers(itemMu, itemLambda, itemSums, items, sweep, 1);
-        Tuple2<JavaRDD<RowBlock>, double[]> i = step(itemBlocks, userBlocks, new HalfSweep(
-            settings.seed(), sweep, itemMu, itemLambda, alpha, w0, biases,
-            gibbs.rowNoiseShape(), gibbs.raoBlackwell(), sampled, closes, pending, rotation));
-        itemBlocks = i._1();
-        double[] stats = i._2();
+        double[][] drawn = sweep(
+            new HalfSweep(settings.seed(), sweep, userMu, userLambda, alpha, w0, biases,
+                gibbs.rowNoiseShape(), gibbs.raoBlackwell(), sampled, closes, pending, rotation),
+            new HalfSweep(settings.seed(), sweep, itemMu, itemLambda, alpha, w0, biases,
+                gibbs.rowNoiseShape(), gibbs.raoBlackwell(), sampled, closes, pending, rotation));
+        userSums = Arrays.copyOf(drawn[0], 2 * (k + 1));
+        double[] stats = drawn[1];
         itemSums = Arrays.copyOf(stats, 2 * (k + 1));
         pending = false;
         rotation = null;
@@ -325,7 +323,7 @@ public final class PartitionedChain {
           w0Block += w0;
           if (closes) {
             double[] cross = new double[k * k];
-            for (double[] part : new double[][] {u._2(), stats}) {
+            for (double[] part : drawn) {
               for (int j = 0; j < k * k; j++) {
                 cross[j] += part[at + HalfSweep.RATING_STATS + j];
               }
@@ -367,22 +365,33 @@ public final class PartitionedChain {
     }
 
     /**
-     * Draws the side's blocks given the other side's: the other blocks' rows go to the blocks
-     * that rate them, then each block draws. Returns the new blocks, cached, and their summed
-     * statistics (the cross products in block order).
+     * One sweep as one Spark job of three stages: the items' rows shipped to the users' blocks;
+     * the users' blocks drawn given them, and in the same tasks their new rows shipped to the
+     * items' blocks; the items' blocks drawn. Returns the users' and the items' summed
+     * statistics (the cross products in block order); the new blocks stay cached.
      */
-    Tuple2<JavaRDD<RowBlock>, double[]> step(JavaRDD<RowBlock> own, JavaRDD<RowBlock> other,
+    double[][] sweep(HalfSweep usersHalf, HalfSweep itemsHalf) {
+      JavaRDD<Tuple2<RowBlock, double[]>> drawnUsers = drawn(userBlocks, itemBlocks, usersHalf);
+      JavaRDD<RowBlock> nextUsers = drawnUsers.map(Tuple2::_1);
+      JavaRDD<Tuple2<RowBlock, double[]>> drawnItems = drawn(itemBlocks, nextUsers, itemsHalf);
+      double[] itemStats = sum(drawnItems.map(Tuple2::_2).collect());
+      // From the cache: the job above drew them.
+      double[] userStats = sum(drawnUsers.map(Tuple2::_2).collect());
+      unpersist(FactorModel.USERS);
+      unpersist(FactorModel.ITEMS);
+      cached[FactorModel.USERS] = drawnUsers;
+      cached[FactorModel.ITEMS] = drawnItems;
+      userBlocks = nextUsers;
+      itemBlocks = drawnItems.map(Tuple2::_1);
+      return new double[][] {userStats, itemStats};
+    }
+
+    /** The blocks {@code own} drawn given the rows of {@code other} their ratings rate. */
+    JavaRDD<Tuple2<RowBlock, double[]>> drawn(JavaRDD<RowBlock> own, JavaRDD<RowBlock> other,
         HalfSweep half) {
       JavaPairRDD<Integer, Tuple2<Integer, double[]>> messages = ship(other,
           (b, q) -> new Tuple2<>(b.index, b.message(q)));
-      JavaRDD<Tuple2<RowBlock, double[]>> drawn = own.zipPartitions(messages, half::run)
-          .persist(StorageLevel.MEMORY_AND_DISK());
-      double[] stats = sum(drawn.map(Tuple2::_2).collect());
-      JavaRDD<RowBlock> next = drawn.map(Tuple2::_1);
-      int side = own == userBlocks ? FactorModel.USERS : FactorModel.ITEMS;
-      unpersist(side);
-      cached[side] = drawn;
-      return new Tuple2<>(next, stats);
+      return own.zipPartitions(messages, half::run).persist(StorageLevel.MEMORY_AND_DISK());
     }
 
     void release() {
