@@ -4,7 +4,7 @@
 #
 #   submit-scripts/cluster-benchmark.sh [--data DIR] [--out DIR] [--ratings N] [--users N]
 #     [--items N] [--workers N] [--executor-memory SIZE] [--driver-memory SIZE] [--job NAME]
-#     [--keep-output] [--set k=v]...
+#     [--keep-output] [--event-log DIR] [--set k=v]...
 #
 # Generates planted ratings into DIR unless DIR/ratings is already there (default 25M ratings of
 # 162k users and 59k items, MovieLens-25M's shape), starts a master and N workers (default 2, one
@@ -14,7 +14,8 @@
 # sparse engine on the executors (train.distributed.workers = N). Every 5 seconds it reads the
 # peak resident size (VmHWM) of each process of the run: master, workers, executors, driver, and
 # prints them with the wall time and each stage's seconds. Needs the jobs jar (mvn -DskipTests
-# package). Not part of the test suite; run it with nothing else running.
+# package). --event-log writes Spark's event log into DIR (submit-scripts/gibbs-sweeps.py reads
+# the gibbs chain's sweeps from it). Not part of the test suite; run it with nothing else running.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data=/tmp/cfpipe-25m
@@ -28,6 +29,7 @@ driver_memory=2g
 sets=()
 job=pipeline
 keep=false
+event_log=
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data="$2"; shift 2 ;;
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
     --set) sets+=(--set "$2"); shift 2 ;;
     --job) job="$2"; shift 2 ;;
     --keep-output) keep=true; shift ;;
+    --event-log) event_log="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -83,6 +86,11 @@ for _ in $(seq 1 180); do
   [ "$(grep -c "Registering worker" "$out/cluster/master.log" || true)" -ge "$workers" ] && break
   sleep 0.5
 done
+logging=
+if [ -n "$event_log" ]; then
+  mkdir -p "$event_log"
+  logging=", \"spark.eventLog.enabled\" = \"true\", \"spark.eventLog.dir\" = \"file://$(cd "$event_log" && pwd)\""
+fi
 cat > "$out/cluster.conf" <<EOF
 cfpipe {
   output.dir = "$out/output"
@@ -94,7 +102,7 @@ cfpipe {
     deploy-mode = client
     driver.memory = $driver_memory
     executor { instances = $workers, cores = 1, memory = $executor_memory }
-    spark-conf { "spark.ui.enabled" = "false", "spark.driver.host" = "127.0.0.1" }
+    spark-conf { "spark.ui.enabled" = "false", "spark.driver.host" = "127.0.0.1"$logging }
   }
 }
 EOF

@@ -96,14 +96,18 @@ public final class PartitionedChain {
       LOG.warn("warm start: a chain whose sweeps run on the executors starts cold");
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    String description = jsc.getLocalProperty(JOB_DESCRIPTION);
+    jsc.setJobDescription("gibbs blocks");
     Run run = new Run(jsc, ratings, validation, users, items, checkpointDir, resume);
     try {
       run.sample();
+      jsc.setJobDescription("gibbs model");
       FactorModel model = run.model();
       double seconds = (System.nanoTime() - start) / 1e9;
       return new TrainResult<>(model, run.history, run.history.size(), seconds);
     } finally {
       run.release();
+      jsc.setLocalProperty(JOB_DESCRIPTION, description);
     }
   }
 
@@ -298,6 +302,7 @@ public final class PartitionedChain {
         // Each side's hyperparameters from its column sums of the sweep before.
         drawHypers(userMu, userLambda, userSums, users, sweep, 0);
         drawHypers(itemMu, itemLambda, itemSums, items, sweep, 1);
+        jsc.setJobDescription("gibbs sweep " + sweep);
         double[][] drawn = sweep(
             new HalfSweep(settings.seed(), sweep, userMu, userLambda, alpha, w0, biases,
                 gibbs.rowNoiseShape(), gibbs.raoBlackwell(), sampled, closes, pending, rotation),
@@ -340,6 +345,7 @@ public final class PartitionedChain {
         double seconds = (System.nanoTime() - sweepStart) / 1e9;
         boolean logged = sweep % logEvery == 0 || sweep == sweeps;
         if (logged) {
+          jsc.setJobDescription("gibbs validation after sweep " + sweep);
           score();
         }
         double elapsed = before + (System.nanoTime() - first) / 1e9;
@@ -353,6 +359,7 @@ public final class PartitionedChain {
                   : "burn-in sample", 1 / Math.sqrt(alpha), ratingCount / seconds, elapsed,
               perSweep * (sweeps - sweep)));
           if (sweep < sweeps && sweep % checkpointEvery == 0) {
+            jsc.setJobDescription("gibbs checkpoint after sweep " + sweep);
             checkpoint();
           }
         }
@@ -636,6 +643,12 @@ public final class PartitionedChain {
       replace(FactorModel.ITEMS, readBlocks(FactorModel.ITEMS, name));
     }
   }
+
+  /**
+   * Spark's job description (its UI and event log show it): the chain's jobs say what they are
+   * ("gibbs sweep 12", "gibbs validation after sweep 12", ...).
+   */
+  private static final String JOB_DESCRIPTION = "spark.job.description";
 
   /** The folder of the blocks' ratings, written once, beside each sweep's folder. */
   private static final String RATINGS = "ratings";
