@@ -57,8 +57,14 @@ def main():
     print("jobs by kind: count, seconds in all")
     for kind, times in by_kind.items():
         print(f"  {kind:20s} {len(times):4d} {sum(times):8.1f}")
-    sweeps = sorted((int(j[0].split()[-1]), (j[2] - j[1]) / 1e3, j[3])
-                    for j in gibbs if j[0].startswith("gibbs sweep "))
+    # A sweep's jobs (its draws, then its users' statistics read from the cache), summed.
+    by_sweep = {}
+    for what, begin, end, stages in gibbs:
+        if what.startswith("gibbs sweep "):
+            n = int(what.split()[-1])
+            seconds, ids = by_sweep.get(n, (0.0, []))
+            by_sweep[n] = (seconds + (end - begin) / 1e3, ids + stages)
+    sweeps = sorted((n, t, ids) for n, (t, ids) in by_sweep.items())
     if not sweeps:
         return
     times = [t for _, t, _ in sweeps]
