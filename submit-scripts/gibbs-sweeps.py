@@ -28,7 +28,6 @@ def main():
     if os.path.isdir(path):
         path = sorted(glob.glob(os.path.join(path, "*")))[-1]
     jobs = {}
-    stage_job = {}
     tasks = collections.defaultdict(list)
     with open(path) as f:
         for line in f:
@@ -37,8 +36,6 @@ def main():
             if kind == "SparkListenerJobStart":
                 what = (e.get("Properties") or {}).get("spark.job.description") or ""
                 jobs[e["Job ID"]] = [what, e["Submission Time"], None, e["Stage IDs"]]
-                for s in e["Stage IDs"]:
-                    stage_job[s] = e["Job ID"]
             elif kind == "SparkListenerJobEnd":
                 jobs[e["Job ID"]][2] = e["Completion Time"]
             elif kind == "SparkListenerTaskEnd":
