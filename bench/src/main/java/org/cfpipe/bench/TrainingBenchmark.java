@@ -56,12 +56,24 @@ public final class TrainingBenchmark implements Callable<Integer> {
       List.of(10_000, 100_000, 1_000_000, 3_000_000);
   @Option(names = "--dl4j-ratings", description = "Ratings of each DL4J engine run.")
   int dl4jRatings = 1_000_000;
+  @Option(names = "--dl4j-workers-ratings", description = "Ratings of each epoch of the "
+      + "sparse-embedding workers at the benchmark's size (--users x --items).")
+  int dl4jWorkersRatings = 2_000_000;
+  @Option(names = "--dl4j-workers", split = ",", description = "Worker counts to time.")
+  List<Integer> dl4jWorkers = List.of(1, 2);
+  @Option(names = "--dl4j-batches", split = ",", description = "Batch sizes (over all "
+      + "workers) to time.")
+  List<Integer> dl4jBatches = List.of(512, 2048);
+  @Option(names = "--dl4j-workers-users", split = ",", description = "Users of each table "
+      + "shape the workers are timed at (items: 5,000 below 100,000 users, else --items).")
+  List<Integer> dl4jWorkersUsers = List.of(10_000, 160_000, 3_000_000);
   @Option(names = "--dl4j-steps", description = "Timed steps of each sparse-embedding step run.")
   int dl4jStepCount = 300;
   @Option(names = "--gibbs-sweeps", description = "Sweeps of each gibbs engine run.")
   int gibbsSweeps = 5;
   @Option(names = "--only", description = "all, sparse (engine against ALS, step time), dl4j, "
-      + "dl4j-step (only its sparse-embedding step) or gibbs.")
+      + "dl4j-step (only its sparse-embedding step), dl4j-workers (sparse embeddings, one "
+      + "epoch by workers and batch) or gibbs.")
   String only = "all";
   @Option(names = "--out") Path out;
 
@@ -93,6 +105,9 @@ public final class TrainingBenchmark implements Callable<Integer> {
       }
       if (only.equals("all") || only.equals("dl4j") || only.equals("dl4j-step")) {
         sparseEmbeddingStep();
+      }
+      if (only.equals("all") || only.equals("dl4j") || only.equals("dl4j-workers")) {
+        sparseWorkers();
       }
       if (only.equals("all") || only.equals("gibbs")) {
         gibbs();
@@ -285,6 +300,52 @@ public final class TrainingBenchmark implements Callable<Integer> {
         double millis = (System.nanoTime() - start) / 1e6 / dl4jStepCount;
         line(String.format(Locale.ROOT, "| %,d | %,d | %,d | %.2f | %,.0f |", shape[0],
             shape[1], batch, millis, batch / millis * 1e3));
+      }
+    }
+  }
+
+  /**
+   * The neural model with sparse embeddings as the engine trains it in one JVM (issue 18): one
+   * epoch of {@code dl4jWorkersRatings} planted ratings through {@code Dl4jTrainer}, the epoch's
+   * bookkeeping (the tables written into the network, the training loss on a sample) included,
+   * no validation; by workers and batch size, at small tables, at the benchmark's and at 3M
+   * users.
+   */
+  private void sparseWorkers() {
+    line("");
+    line("## The neural model with sparse embeddings, by workers (issue 18)");
+    line("");
+    line(String.format(Locale.ROOT, "One epoch of %,d planted ratings (rank 10, item exponent "
+        + "0.8) through `Dl4jTrainer` with `cfpipe.train.dl4j.embeddings = sparse`, the neural "
+        + "model's defaults otherwise; the epoch includes writing the tables into the network "
+        + "and the training loss on a sample, no validation. `batch` is over all workers (each "
+        + "takes its share); %d ND4J thread(s) per operation; %d cores.", dl4jWorkersRatings,
+        settings("cfpipe.model.type=neural").train().dl4j().opThreads(),
+        Runtime.getRuntime().availableProcessors()));
+    line("");
+    line("| users | items | workers | batch | epoch s | ratings/s | ms per worker step |");
+    line("|---|---|---|---|---|---|---|");
+    for (int shapeUsers : dl4jWorkersUsers) {
+      int[] shape = {shapeUsers, shapeUsers < 100_000 ? 5_000 : items};
+      PlantedRatings.Sample sample = PlantedRatings.plant(shape[0], shape[1], 10, 3)
+          .sample(dl4jWorkersRatings, 0.5, 0.8, 0.5, 4);
+      TrainingSet data = new TrainingSet(sample.users(), sample.items(), sample.ratings());
+      for (int workers : dl4jWorkers) {
+        for (int batch : dl4jBatches) {
+          PipelineSettings s = settings("cfpipe.model.type=neural",
+              "cfpipe.train.neural.epochs=1", "cfpipe.train.early-stopping.enabled=false",
+              "cfpipe.train.neural.average-from-epoch=0", "cfpipe.train.dl4j.embeddings=sparse",
+              "cfpipe.train.dl4j.workers=" + workers, "cfpipe.train.neural.batch-size=" + batch);
+          ModelSettings model = s.model().withYRange(new ModelSettings.Range(0, 5.5));
+          EpochStats epoch = new Dl4jTrainer(model, s.train()).train(data,
+              new TrainingSet(new int[0], new int[0], new float[0]), shape[0], shape[1]).last();
+          double seconds = dl4jWorkersRatings / epoch.ratingsPerSecond();
+          double workerSteps = Math.ceil(dl4jWorkersRatings / (double) workers
+              / Math.ceil(batch / (double) workers));
+          line(String.format(Locale.ROOT, "| %,d | %,d | %d | %,d | %.1f | %,.0f | %.2f |",
+              shape[0], shape[1], workers, batch, seconds, epoch.ratingsPerSecond(),
+              seconds / workerSteps * 1e3));
+        }
       }
     }
   }

@@ -109,15 +109,20 @@ public record TrainSettings(
    *     the embedding tables exceeds this
    * @param opThreads threads of one ND4J operation; 0 keeps ND4J's default (every core)
    * @param embeddings how the neural model's embedding tables train in one JVM
+   * @param workers with sparse embeddings, workers in one JVM (threads, parameters averaged);
+   *     0 is one per core the JVM sees
+   * @param averageEvery with sparse embeddings and several workers, steps between averages
    */
   public record Dl4j(String nativeCacheDir, double denseWarningMillis, int opThreads,
-      Embeddings embeddings) implements Serializable {}
+      Embeddings embeddings, int workers, int averageEvery) implements Serializable {}
 
   /**
    * dense: the tables are parameters of the DL4J network, its gradient and updater dense over
-   * them; sparse: they live outside the network, and a step updates the rows its batch names.
+   * them; sparse: they live outside the network, and a step updates the rows its batch names;
+   * auto: sparse when one dense update of the tables is estimated above
+   * {@code dense-warning-millis}, else dense.
    */
-  public enum Embeddings { DENSE, SPARSE }
+  public enum Embeddings { DENSE, SPARSE, AUTO }
 
   /**
    * The Gibbs sampler ({@code cfpipe.train.gibbs}).
@@ -284,7 +289,9 @@ public record TrainSettings(
             Checks.optional(config, p + "dl4j.native-cache-dir").orElse(null),
             Checks.doubleIn(config, p + "dl4j.dense-warning-millis", 0.0, 1e9),
             Checks.intIn(config, p + "dl4j.op-threads", 0, 1024),
-            Checks.oneOf(config, p + "dl4j.embeddings", Embeddings.class)),
+            Checks.oneOf(config, p + "dl4j.embeddings", Embeddings.class),
+            Checks.intIn(config, p + "dl4j.workers", 0, 1024),
+            Checks.intIn(config, p + "dl4j.average-every", 1, 1_000_000)),
         new Gibbs(
             Checks.intIn(config, p + "gibbs.sweeps", 1, 1_000_000),
             Checks.intIn(config, p + "gibbs.burn-in", 0, 1_000_000),

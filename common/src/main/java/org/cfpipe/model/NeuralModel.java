@@ -44,17 +44,31 @@ public final class NeuralModel implements RatingModel {
 
     /** z for the user embedding at u[uo...] and the item embedding at v[vo...]. */
     public double score(float[] u, int uo, float[] v, int vo) {
+      // Input by input, each adding its row of W1 to every hidden unit: W1's rows are read in
+      // order and the inner loop vectorises, where unit by unit read W1 a column at a time (ten
+      // times slower at 100 hidden units). Each unit's sum takes its terms in the same order.
+      double[] a = new double[hidden];
+      for (int j = 0; j < hidden; j++) {
+        a[j] = b1[j];
+      }
+      for (int f = 0; f < userFactors; f++) {
+        float x = u[uo + f];
+        int row = f * hidden;
+        for (int j = 0; j < hidden; j++) {
+          a[j] += x * w1[row + j];
+        }
+      }
+      for (int f = 0; f < itemFactors; f++) {
+        float x = v[vo + f];
+        int row = (userFactors + f) * hidden;
+        for (int j = 0; j < hidden; j++) {
+          a[j] += x * w1[row + j];
+        }
+      }
       double z = b2;
       for (int j = 0; j < hidden; j++) {
-        double a = b1[j];
-        for (int f = 0; f < userFactors; f++) {
-          a += u[uo + f] * w1[f * hidden + j];
-        }
-        for (int f = 0; f < itemFactors; f++) {
-          a += v[vo + f] * w1[(userFactors + f) * hidden + j];
-        }
-        if (a > 0) {
-          z += a * w2[j];
+        if (a[j] > 0) {
+          z += a[j] * w2[j];
         }
       }
       return z;

@@ -77,24 +77,18 @@ public final class Dl4jTrainer {
   public TrainResult<RatingModel> train(TrainingSet ratings, TrainingSet validation, int users,
       int items, Checkpoints checkpoints, boolean resume) {
     long steps = (ratings.size() + settings.batchSize() - 1) / settings.batchSize();
-    boolean sparse = sparseEmbeddings();
-    Run run = new Run(users, items, ratings.mean(), steps, ratings.size(), sparse);
+    Run run = new Run(users, items, ratings.mean(), steps, ratings.size(),
+        sparseEmbeddings(users, items) ? ratings : null);
+    SparseWorkers workers = run.sparse;
     if (resume) {
       checkpoints.latest().ifPresent(run::restore);
     }
     Epoch epoch;
-    if (sparse) {
-      SparseEmbeddingStep step = run.sparse;
+    if (workers != null) {
       TrainingSet lossSample = lossSample(ratings);
       epoch = (net, e) -> {
-        int[] order = Seeds.permutation(ratings.size(),
-            new SplittableRandom(Seeds.mix(settings.seed(), e, -1)));
-        TrainingSet shuffled = ratings.ordered(order, order.length);
-        for (int from = 0; from < ratings.size(); from += settings.batchSize()) {
-          step.step(shuffled.users(), shuffled.items(), shuffled.ratings(), from,
-              Math.min(ratings.size(), from + settings.batchSize()), e);
-        }
-        step.store(net);
+        workers.epoch(e);
+        workers.store(net);
         ErrorStats fit = ErrorStats.of(run.parameters.model(net), lossSample.users(),
             lossSample.items(), lossSample.ratings());
         return fit.rmse() * fit.rmse();
@@ -112,14 +106,40 @@ public final class Dl4jTrainer {
         return squared / ratings.size();
       };
     }
-    return run.execute(epoch, model -> ErrorStats.of(model, validation.users(),
-        validation.items(), validation.ratings()), checkpoints);
+    try {
+      return run.execute(epoch, model -> ErrorStats.of(model, validation.users(),
+          validation.items(), validation.ratings()), checkpoints);
+    } finally {
+      if (workers != null) {
+        workers.close();
+      }
+    }
+  }
+
+  /** The workers of sparse embeddings in this JVM. */
+  private int sparseWorkers() {
+    int workers = settings.dl4j().workers() > 0 ? settings.dl4j().workers()
+        : Runtime.getRuntime().availableProcessors();
+    return workers;
   }
 
   /** Whether this run trains the neural model's embeddings outside the network. */
-  private boolean sparseEmbeddings() {
-    return modelSettings.type() == ModelSettings.Type.NEURAL
-        && settings.dl4j().embeddings() == TrainSettings.Embeddings.SPARSE;
+  private boolean sparseEmbeddings(int users, int items) {
+    if (modelSettings.type() != ModelSettings.Type.NEURAL) {
+      return false;
+    }
+    TrainSettings.Embeddings embeddings = settings.dl4j().embeddings();
+    if (embeddings != TrainSettings.Embeddings.AUTO) {
+      return embeddings == TrainSettings.Embeddings.SPARSE;
+    }
+    double millis = Dl4jRuntime.denseStepMillis(modelSettings, settings, users, items);
+    boolean sparse = millis > settings.dl4j().denseWarningMillis();
+    LOG.info(String.format(java.util.Locale.ROOT, "dl4j engine: embeddings = auto: one dense "
+            + "update of the tables (%,d users, %,d items) is estimated at %.1f ms, %s "
+            + "dense-warning-millis (%.0f): %s embeddings", users, items, millis,
+        sparse ? "above" : "within", settings.dl4j().denseWarningMillis(),
+        sparse ? "sparse" : "dense"));
+    return sparse;
   }
 
   /**
@@ -257,24 +277,27 @@ public final class Dl4jTrainer {
     INDArray averageSum;
     int averaged;
     double previousSeconds;
-    /** With sparse embeddings, the step that trains them and the head; else null. */
-    final SparseEmbeddingStep sparse;
+    /** With sparse embeddings, the workers that train them and the head; else null. */
+    final SparseWorkers sparse;
 
     Run(int users, int items, double mean, long stepsPerEpoch, long ratings) {
-      this(users, items, mean, stepsPerEpoch, ratings, false);
+      this(users, items, mean, stepsPerEpoch, ratings, null);
     }
 
+    /**
+     * @param sparseRatings with sparse embeddings, the training ratings their workers train on
+     *     (which may take fewer steps an epoch than {@code stepsPerEpoch}); else null
+     */
     Run(int users, int items, double mean, long stepsPerEpoch, long ratings,
-        boolean sparseEmbeddings) {
+        TrainingSet sparseRatings) {
       Dl4jRuntime.prepare(settings.dl4j());
-      if (!sparseEmbeddings) {
+      if (sparseRatings == null) {
         Dl4jRuntime.warnIfDense(modelSettings, settings, users, items, stepsPerEpoch);
       }
       double offset = modelSettings.globalMean()
           ? FactorModel.offsetFor(mean, modelSettings.yRange()) : 0.0;
       this.parameters = new GraphParameters(modelSettings, users, items, offset);
       this.ratings = ratings;
-      this.schedule = RateSchedule.of(settings, stepsPerEpoch);
       this.labelWidths = ModelGraph.labelWidths(modelSettings, settings);
       this.net = new ComputationGraph(ModelGraph.configuration(modelSettings, settings, users,
           items, offset, stepsPerEpoch));
@@ -282,14 +305,18 @@ public final class Dl4jTrainer {
       parameters.initialise(net, settings.seed());
       LOG.info("dl4j engine: {} model, {} parameters", modelSettings.type().spelling(),
           net.numParams());
-      if (sparseEmbeddings) {
-        // The step starts from the network's values, so both forms start alike.
-        sparse = new SparseEmbeddingStep(modelSettings, settings, users, items, stepsPerEpoch,
-            settings.batchSize());
+      if (sparseRatings != null) {
+        // The steps start from the network's values, so both forms start alike.
+        sparse = new SparseWorkers(modelSettings, settings, sparseRatings, users, items,
+            sparseWorkers());
         sparse.load(net);
-        LOG.info("dl4j engine: sparse embeddings: each step updates the rows of its batch");
+        LOG.info("dl4j engine: sparse embeddings: each step updates the rows of its batch; {} "
+            + "worker(s){}", sparse.workers(), sparse.workers() > 1 ? ", averaged every "
+            + settings.dl4j().averageEvery() + " steps" : "");
+        schedule = RateSchedule.of(settings, sparse.stepsPerEpoch());
       } else {
         sparse = null;
+        schedule = RateSchedule.of(settings, stepsPerEpoch);
       }
       if (settings.averageFromEpoch() > settings.epochs()) {
         LOG.warn("cfpipe.train.average-from-epoch ({}) is after the last epoch ({}): the model "

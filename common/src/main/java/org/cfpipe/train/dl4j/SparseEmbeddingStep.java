@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.List;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
@@ -81,6 +80,9 @@ public final class SparseEmbeddingStep {
   private final int[] itemSeen;
   private float[] inputs = new float[0];
   private float[] labels = new float[0];
+  private float[] inputGradient = new float[0];
+  private INDArray features;
+  private INDArray target;
   private int steps;
 
   /**
@@ -89,6 +91,19 @@ public final class SparseEmbeddingStep {
    */
   public SparseEmbeddingStep(ModelSettings model, TrainSettings train, int userCount, int itemCount,
       long stepsPerEpoch, int batchSize) {
+    this(model, train, userTable(model, train, userCount), new int[userCount], itemCount,
+        stepsPerEpoch, batchSize);
+  }
+
+  /**
+   * A step over a user table it may share with other steps (each user's row touched by one of
+   * them only: {@link SparseWorkers}), with its own item table and its own head.
+   *
+   * @param userSeen per user row, the step its Adam state was last brought up to, shared with
+   *     the table
+   */
+  SparseEmbeddingStep(ModelSettings model, TrainSettings train, ParameterTable users,
+      int[] userSeen, int itemCount, long stepsPerEpoch, int batchSize) {
     Dl4jRuntime.prepare(train.dl4j());
     ModelSettings.Neural shape = model.neural();
     this.train = train;
@@ -96,13 +111,12 @@ public final class SparseEmbeddingStep {
     this.itemWidth = shape.itemFactors();
     this.rate = RateSchedule.of(train, stepsPerEpoch);
     this.optimizer = RowOptimizer.create(train);
-    this.users = new ParameterTable(userCount, userWidth, optimizer.stateSlots());
+    this.users = users;
     this.items = new ParameterTable(itemCount, itemWidth, optimizer.stateSlots());
-    initialise(users, model.initRange(), FactorModel.USERS, train.seed());
     initialise(items, model.initRange(), FactorModel.ITEMS, train.seed());
-    this.userSeen = new int[userCount];
+    this.userSeen = userSeen;
     this.itemSeen = new int[itemCount];
-    this.touchedUsers = new TouchedRows(userCount, userWidth, batchSize);
+    this.touchedUsers = new TouchedRows(users.rows(), userWidth, batchSize);
     this.touchedItems = new TouchedRows(itemCount, itemWidth, batchSize);
     this.hiddenLayer = shape.embeddingDropout() > 0 ? 1 : 0;
     this.scoreLayer = hiddenLayer + (shape.hiddenDropout() > 0 ? 2 : 1);
@@ -115,6 +129,14 @@ public final class SparseEmbeddingStep {
       head.getLayer(last).setParam("b", Nd4j.valueArrayOf(new long[] {1, 1}, r.min(),
           DataType.FLOAT));
     });
+  }
+
+  /** The user table of the neural model, its rows drawn from the seed. */
+  static ParameterTable userTable(ModelSettings model, TrainSettings train, int userCount) {
+    ParameterTable table = new ParameterTable(userCount, model.neural().userFactors(),
+        RowOptimizer.create(train).stateSlots());
+    initialise(table, model.initRange(), FactorModel.USERS, train.seed());
+    return table;
   }
 
   /** Each row's values drawn as the other engines draw them, from the row's own seed. */
@@ -250,6 +272,15 @@ public final class SparseEmbeddingStep {
     head.getUpdater().getStateViewArray().assign(restored.getUpdater().getStateViewArray());
   }
 
+  /** Takes {@code other}'s step count, item table and head (a worker of the same run). */
+  void copyFrom(SparseEmbeddingStep other) {
+    steps = other.steps;
+    System.arraycopy(other.items.data(), 0, items.data(), 0, items.data().length);
+    System.arraycopy(other.itemSeen, 0, itemSeen, 0, itemSeen.length);
+    head.params().assign(other.head.params());
+    head.getUpdater().getStateViewArray().assign(other.head.getUpdater().getStateViewArray());
+  }
+
   /**
    * One step on ratings {@code from} to {@code to} of the arrays. (DL4J computes no loss with the
    * input gradient; the training loss is for whoever runs the epochs to measure.)
@@ -277,16 +308,27 @@ public final class SparseEmbeddingStep {
           itemWidth);
       labels[b] = rating[n];
     }
-    INDArray features = Nd4j.create(inputs.length == batch * width ? inputs
-        : Arrays.copyOf(inputs, batch * width), new long[] {batch, width}, DataType.FLOAT);
-    INDArray target = Nd4j.create(labels.length == batch ? labels : Arrays.copyOf(labels, batch),
-        new long[] {batch, 1}, DataType.FLOAT);
+    if (features == null || features.rows() != batch) {
+      // Kept from step to step (rebuilt when the batch size changes): ND4J's native allocations
+      // took more of a step than its arithmetic.
+      features = Nd4j.create(DataType.FLOAT, batch, width);
+      target = Nd4j.create(DataType.FLOAT, batch, 1);
+    }
+    features.data().asNioFloat().put(inputs, 0, batch * width);
+    target.data().asNioFloat().put(labels, 0, batch);
     Pair<Gradient, INDArray> gradients = head.calculateGradients(features, target, null, null);
     steps++;
     head.getUpdater().update(head, gradients.getFirst(), steps - 1, epoch, batch,
         LayerWorkspaceMgr.noWorkspaces());
     head.params().subi(gradients.getFirst().gradient());
-    float[] inputGradient = gradients.getSecond().dup('c').data().asFloat();
+    INDArray input = gradients.getSecond();
+    if (input.ordering() != 'c' || input.offset() != 0 || input.data().length() != batch * width) {
+      input = input.dup('c');
+    }
+    if (inputGradient.length < batch * width) {
+      inputGradient = new float[batch * width];
+    }
+    input.data().asNioFloat().get(inputGradient, 0, batch * width);
     scatter(inputGradient, user, from, batch, width, 0, users, touchedUsers);
     scatter(inputGradient, item, from, batch, width, userWidth, items, touchedItems);
     double learningRate = rate.valueAt(steps - 1, epoch);
@@ -296,6 +338,26 @@ public final class SparseEmbeddingStep {
       userSeen[user[from + b]] = steps;
       itemSeen[item[from + b]] = steps;
     }
+  }
+
+  /**
+   * A step with no ratings (a worker whose shard has fewer batches than the others'): the step
+   * is counted, so that the workers' schedules and Adam steps stay together; nothing moves.
+   */
+  void idle() {
+    steps++;
+  }
+
+  /** Brings item row {@code row} up to the current step (before it is averaged). */
+  void catchUpItem(int row, int epoch) {
+    if (train.optimizer() == TrainSettings.Optimizer.ADAM) {
+      catchUp(items, itemSeen, row, rate.valueAt(Math.max(0, steps - 1), epoch));
+    }
+  }
+
+  /** Per item row, the step its Adam state was last brought up to. */
+  int[] itemSeen() {
+    return itemSeen;
   }
 
   /** Brings every row up to the current step (before validation). */
