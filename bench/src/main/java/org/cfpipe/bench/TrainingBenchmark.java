@@ -231,7 +231,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
    */
   private void dl4j() {
     PipelineSettings s = settings("cfpipe.model.type=neural", "cfpipe.train.neural.epochs=1",
-        "cfpipe.train.early-stopping.enabled=false");
+        "cfpipe.train.early-stopping.enabled=false", "cfpipe.train.dl4j.embeddings=dense");
     // The y-range the defaults had before it came from the data; it does not change the speed.
     ModelSettings model = s.model().withYRange(new ModelSettings.Range(0, 5.5));
     line("# DL4J engine, neural model");
