@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -118,9 +119,8 @@ public final class Dl4jTrainer {
 
   /** The workers of sparse embeddings in this JVM. */
   private int sparseWorkers() {
-    int workers = settings.dl4j().workers() > 0 ? settings.dl4j().workers()
+    return settings.dl4j().workers() > 0 ? settings.dl4j().workers()
         : Runtime.getRuntime().availableProcessors();
-    return workers;
   }
 
   /** Whether this run trains the neural model's embeddings outside the network. */
@@ -134,7 +134,7 @@ public final class Dl4jTrainer {
     }
     double millis = Dl4jRuntime.denseStepMillis(modelSettings, settings, users, items);
     boolean sparse = millis > settings.dl4j().denseWarningMillis();
-    LOG.info(String.format(java.util.Locale.ROOT, "dl4j engine: embeddings = auto: one dense "
+    LOG.info(String.format(Locale.ROOT, "dl4j engine: embeddings = auto: one dense "
             + "update of the tables (%,d users, %,d items) is estimated at %.1f ms, %s "
             + "dense-warning-millis (%.0f): %s embeddings", users, items, millis,
         sparse ? "above" : "within", settings.dl4j().denseWarningMillis(),

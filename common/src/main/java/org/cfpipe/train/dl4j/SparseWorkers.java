@@ -82,10 +82,7 @@ final class SparseWorkers implements AutoCloseable {
           stepsPerEpoch, workerBatch);
     }
     this.touches = new int[count][items];
-    this.touched = new int[count][];
-    for (int w = 0; w < count; w++) {
-      touched[w] = new int[Math.min(items, Math.max(16, averageEvery * workerBatch))];
-    }
+    this.touched = new int[count][items];
     this.touchedCount = new int[count];
     this.inRound = new boolean[items];
     this.roundRows = new int[items];
@@ -128,11 +125,6 @@ final class SparseWorkers implements AutoCloseable {
   /** Steps taken (by each worker). */
   int steps() {
     return steps[0].steps();
-  }
-
-  /** The first worker's step: its head and tables are every worker's after an average. */
-  SparseEmbeddingStep first() {
-    return steps[0];
   }
 
   /** Every worker starts from {@code net}'s values (a {@link ModelGraph} of the model). */
@@ -194,9 +186,6 @@ final class SparseWorkers implements AutoCloseable {
       int[] counts = touches[w];
       for (int n = from; n < to; n++) {
         if (counts[items[n]]++ == 0) {
-          if (touchedCount[w] == touched[w].length) {
-            touched[w] = Arrays.copyOf(touched[w], touched[w].length * 2);
-          }
           touched[w][touchedCount[w]++] = items[n];
         }
       }
