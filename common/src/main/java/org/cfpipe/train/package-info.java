@@ -10,7 +10,8 @@
  * learning-rate schedules and early stopping, the seeds, the worker threads, the start from
  * last night's model ({@code WarmStart}), and the tables of rows a mini-batch step touches with
  * their lazy optimizers ({@code ParameterTable}, {@code TouchedRows}, {@code RowOptimizer}: the
- * sparse engine's, and the dl4j engine's embeddings). Only the train stage, the warm start and the
- * distributed trainers read Spark tables.
+ * sparse engine's, and the dl4j engine's embeddings), with the user shards and the item-row
+ * merge of their distributed forms ({@code Shard}, {@code ItemRows}, {@code ItemSums}). Only the
+ * train stage, the warm start and the distributed trainers read Spark tables.
  */
 package org.cfpipe.train;

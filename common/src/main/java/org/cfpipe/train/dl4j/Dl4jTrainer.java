@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -79,8 +80,9 @@ public final class Dl4jTrainer {
       int items, Checkpoints checkpoints, boolean resume) {
     long steps = (ratings.size() + settings.batchSize() - 1) / settings.batchSize();
     Run run = new Run(users, items, ratings.mean(), steps, ratings.size(),
-        sparseEmbeddings(users, items) ? ratings : null);
-    SparseWorkers workers = run.sparse;
+        sparseEmbeddings(users, items) ? () -> new SparseWorkers(modelSettings, settings,
+            ratings, users, items, sparseWorkers()) : null);
+    SparseWorkers workers = (SparseWorkers) run.sparse;
     if (resume) {
       checkpoints.latest().ifPresent(run::restore);
     }
@@ -172,6 +174,9 @@ public final class Dl4jTrainer {
       Dataset<Row> validation, int users, int items) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Dl4jRuntime.checkKryo(jsc.getConf());
+    if (sparseEmbeddings(users, items)) {
+      return trainShards(jsc, ratings, validation, users, items);
+    }
     int workers = settings.distributed().workers();
     // By user: each user's row is trained by one worker (see ModelGraph.userEmbedding).
     JavaRDD<Row> train = columns(ratings).repartition(workers, col("user_index")).javaRDD()
@@ -220,25 +225,52 @@ public final class Dl4jTrainer {
         }
         return loss / rounds;
       };
-      Validation scorer = model -> {
-        Broadcast<RatingModel> shared = jsc.broadcast(model);
-        try {
-          return valid.mapPartitions(rows -> {
-            TrainingSet v = TrainingSet.sorted(rows);
-            return List.of(ErrorStats.of(shared.value(), v.users(), v.items(), v.ratings()))
-                .iterator();
-          }).reduce(ErrorStats::plus);
-        } finally {
-          shared.destroy();
-        }
-      };
-      TrainResult<RatingModel> result = run.execute(epoch, scorer, Checkpoints.NONE);
+      TrainResult<RatingModel> result = run.execute(epoch, onExecutors(jsc, valid),
+          Checkpoints.NONE);
       sparkNet.getTrainingMaster().deleteTempFiles(jsc);
       return result;
     } finally {
       train.unpersist();
       valid.unpersist();
     }
+  }
+
+  /**
+   * The neural model with sparse embeddings on the executors ({@link SparseShards}): the user
+   * rows stay in their shards, the item rows the shards' batches named and the head are averaged
+   * {@code distributed.rounds-per-epoch} times an epoch.
+   */
+  private TrainResult<RatingModel> trainShards(JavaSparkContext jsc, Dataset<Row> ratings,
+      Dataset<Row> validation, int users, int items) {
+    JavaRDD<Row> valid = columns(validation).javaRDD().persist(StorageLevel.MEMORY_AND_DISK());
+    double mean = columns(ratings).agg(org.apache.spark.sql.functions.avg("rating")).first()
+        .getDouble(0);
+    long count = ratings.count();
+    SparseShards shards = new SparseShards(jsc, modelSettings, settings, ratings, users, items);
+    try {
+      Run run = new Run(users, items, mean, shards.stepsPerEpoch(), count, () -> shards);
+      return run.execute((net, e) -> shards.epoch(e, net), onExecutors(jsc, valid),
+          Checkpoints.NONE);
+    } finally {
+      shards.close();
+      valid.unpersist();
+    }
+  }
+
+  /** Validation on the executors: the model broadcast, each partition of {@code valid} scored. */
+  private static Validation onExecutors(JavaSparkContext jsc, JavaRDD<Row> valid) {
+    return model -> {
+      Broadcast<RatingModel> shared = jsc.broadcast(model);
+      try {
+        return valid.mapPartitions(rows -> {
+          TrainingSet v = TrainingSet.sorted(rows);
+          return List.of(ErrorStats.of(shared.value(), v.users(), v.items(), v.ratings()))
+              .iterator();
+        }).reduce(ErrorStats::plus);
+      } finally {
+        shared.destroy();
+      }
+    };
   }
 
   /** The engine's estimate of one dense update of the embedding tables, in milliseconds. */
@@ -278,20 +310,20 @@ public final class Dl4jTrainer {
     int averaged;
     double previousSeconds;
     /** With sparse embeddings, the workers that train them and the head; else null. */
-    final SparseWorkers sparse;
+    final SparseEmbeddings sparse;
 
     Run(int users, int items, double mean, long stepsPerEpoch, long ratings) {
       this(users, items, mean, stepsPerEpoch, ratings, null);
     }
 
     /**
-     * @param sparseRatings with sparse embeddings, the training ratings their workers train on
-     *     (which may take fewer steps an epoch than {@code stepsPerEpoch}); else null
+     * @param sparseEmbeddings with sparse embeddings, their workers (which may take another
+     *     number of steps an epoch than {@code stepsPerEpoch}); else null
      */
     Run(int users, int items, double mean, long stepsPerEpoch, long ratings,
-        TrainingSet sparseRatings) {
+        Supplier<SparseEmbeddings> sparseEmbeddings) {
       Dl4jRuntime.prepare(settings.dl4j());
-      if (sparseRatings == null) {
+      if (sparseEmbeddings == null) {
         Dl4jRuntime.warnIfDense(modelSettings, settings, users, items, stepsPerEpoch);
       }
       double offset = modelSettings.globalMean()
@@ -305,14 +337,17 @@ public final class Dl4jTrainer {
       parameters.initialise(net, settings.seed());
       LOG.info("dl4j engine: {} model, {} parameters", modelSettings.type().spelling(),
           net.numParams());
-      if (sparseRatings != null) {
+      if (sparseEmbeddings != null) {
         // The steps start from the network's values, so both forms start alike.
-        sparse = new SparseWorkers(modelSettings, settings, sparseRatings, users, items,
-            sparseWorkers());
+        sparse = sparseEmbeddings.get();
         sparse.load(net);
+        String averaged = sparse instanceof SparseShards
+            ? " on the executors, averaged " + settings.distributed().roundsPerEpoch()
+                + " time(s) an epoch"
+            : sparse.workers() > 1 ? ", averaged every " + settings.dl4j().averageEvery()
+                + " steps" : "";
         LOG.info("dl4j engine: sparse embeddings: each step updates the rows of its batch; {} "
-            + "worker(s){}", sparse.workers(), sparse.workers() > 1 ? ", averaged every "
-            + settings.dl4j().averageEvery() + " steps" : "");
+            + "worker(s){}", sparse.workers(), averaged);
         schedule = RateSchedule.of(settings, sparse.stepsPerEpoch());
       } else {
         sparse = null;

@@ -5,10 +5,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.model.FactorModel;
+import org.cfpipe.model.NeuralModel;
 import org.cfpipe.train.Checkpoints;
 import org.cfpipe.train.ParameterTable;
 import org.cfpipe.train.RowOptimizer;
@@ -219,11 +221,7 @@ public final class SparseEmbeddingStep {
   void store(ComputationGraph net) {
     catchUpAll(0);
     net.getLayer(ModelGraph.USER_FACTORS).setParam("W", values(users));
-    net.getLayer(ModelGraph.ITEM_FACTORS).setParam("W", values(items));
-    for (String key : List.of("W", "b")) {
-      net.getLayer(ModelGraph.HIDDEN).setParam(key, head.getLayer(hiddenLayer).getParam(key));
-      net.getLayer(ModelGraph.SCORE).setParam(key, head.getLayer(scoreLayer).getParam(key));
-    }
+    storeItemsAndHead(net);
   }
 
   private static INDArray values(ParameterTable table) {
@@ -279,6 +277,50 @@ public final class SparseEmbeddingStep {
     System.arraycopy(other.itemSeen, 0, itemSeen, 0, itemSeen.length);
     head.params().assign(other.head.params());
     head.getUpdater().getStateViewArray().assign(other.head.getUpdater().getStateViewArray());
+  }
+
+  /**
+   * Starts a round of the executors' form ({@link SparseShards}) at step {@code steps} of the
+   * run, from the driver's item table (values and Adam state), head parameters and head updater
+   * state; every row counts as brought up to that step.
+   */
+  void startRound(int steps, float[] itemData, float[] headParams, float[] updaterState) {
+    skipTo(steps);
+    System.arraycopy(itemData, 0, items.data(), 0, itemData.length);
+    Arrays.fill(itemSeen, steps);
+    Arrays.fill(userSeen, steps);
+    head.params().assign(Nd4j.create(headParams, head.params().shape(), 'c'));
+    INDArray state = head.getUpdater().getStateViewArray();
+    state.assign(Nd4j.create(updaterState, state.shape(), 'c'));
+  }
+
+  /** Counts steps up to {@code steps} without moving anything (the driver of a round). */
+  void skipTo(int steps) {
+    this.steps = steps;
+  }
+
+  /** The head as the plain-Java model scores it. */
+  NeuralModel.Head headModel(ModelSettings.Neural shape) {
+    return new NeuralModel.Head(userWidth, itemWidth, shape.hidden(),
+        flat(head.getLayer(hiddenLayer).getParam("W")), flat(head.getLayer(hiddenLayer)
+        .getParam("b")), flat(head.getLayer(scoreLayer).getParam("W")),
+        flat(head.getLayer(scoreLayer).getParam("b"))[0]);
+  }
+
+  private static float[] flat(INDArray value) {
+    return Nd4j.toFlattened('c', value).toFloatVector();
+  }
+
+  /**
+   * Writes the item table and the head's dense layers into {@code net}, not the user table
+   * (the executors' form, whose users stay in their shards).
+   */
+  void storeItemsAndHead(ComputationGraph net) {
+    net.getLayer(ModelGraph.ITEM_FACTORS).setParam("W", values(items));
+    for (String key : List.of("W", "b")) {
+      net.getLayer(ModelGraph.HIDDEN).setParam(key, head.getLayer(hiddenLayer).getParam(key));
+      net.getLayer(ModelGraph.SCORE).setParam(key, head.getLayer(scoreLayer).getParam(key));
+    }
   }
 
   /**

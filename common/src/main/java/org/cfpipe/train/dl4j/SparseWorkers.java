@@ -39,7 +39,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * averages, and draws its dropout from its own seed each round. One worker is the single-thread
  * step itself.
  */
-final class SparseWorkers implements AutoCloseable {
+final class SparseWorkers implements SparseEmbeddings {
   private final SparseEmbeddingStep[] steps;
   private final TrainingSet[] shards;
   private final TrainSettings train;
@@ -113,22 +113,23 @@ final class SparseWorkers implements AutoCloseable {
     return shards;
   }
 
-  int workers() {
+  @Override
+  public int workers() {
     return steps.length;
   }
 
-  /** Optimizer steps of one epoch, on every worker. */
-  int stepsPerEpoch() {
+  @Override
+  public int stepsPerEpoch() {
     return stepsPerEpoch;
   }
 
-  /** Steps taken (by each worker). */
-  int steps() {
+  @Override
+  public int steps() {
     return steps[0].steps();
   }
 
-  /** Every worker starts from {@code net}'s values (a {@link ModelGraph} of the model). */
-  void load(ComputationGraph net) {
+  @Override
+  public void load(ComputationGraph net) {
     for (SparseEmbeddingStep step : steps) {
       step.load(net);
     }
@@ -264,12 +265,14 @@ final class SparseWorkers implements AutoCloseable {
     steps[0].store(net);
   }
 
-  void save(DataOutputStream out) throws IOException {
+  @Override
+  public void save(DataOutputStream out) throws IOException {
     steps[0].save(out);
   }
 
   /** Every worker restored from one saved state (taken after an epoch's average). */
-  void restore(DataInputStream in) throws IOException {
+  @Override
+  public void restore(DataInputStream in) throws IOException {
     steps[0].restore(in);
     for (int w = 1; w < steps.length; w++) {
       steps[w].copyFrom(steps[0]);

@@ -10,6 +10,8 @@
  * lazy per-row Adam, so that its cost follows the batch and not the vocabulary. Several such
  * steps train side by side in one JVM by parameter averaging
  * ({@link org.cfpipe.train.dl4j.SparseWorkers}: users split between workers, heads and named item
- * rows averaged), the averaging rule a distributed form would use.
+ * rows averaged), and on Spark executors ({@link org.cfpipe.train.dl4j.SparseShards}: the same
+ * rule each round over the sparse engine's user shards, the user rows never leaving their
+ * executor during an epoch, only the item rows a shard named and the head coming back).
  */
 package org.cfpipe.train.dl4j;

@@ -30,10 +30,13 @@ import org.cfpipe.train.Checkpoints;
 import org.cfpipe.train.EarlyStopping;
 import org.cfpipe.train.EpochStats;
 import org.cfpipe.train.HadoopCheckpoints;
+import org.cfpipe.train.ItemRows;
+import org.cfpipe.train.ItemSums;
 import org.cfpipe.train.LearningRateSchedule;
 import org.cfpipe.train.ParameterTable;
 import org.cfpipe.train.RowOptimizer;
 import org.cfpipe.train.Seeds;
+import org.cfpipe.train.Shard;
 import org.cfpipe.train.TrainResult;
 import org.cfpipe.train.TrainingSet;
 import org.cfpipe.train.WarmStart;
@@ -145,7 +148,7 @@ public final class DistributedTrainer {
           return List.of(partial).iterator();
         }).treeReduce(ItemSums::merge);
         sums.mergeInto(itemTable, spec.width(), settings.distributed().merge());
-        squared += sums.squaredErrors;
+        squared += sums.squaredErrors();
         JavaRDD<Shard> next = trained.map(Tuple2::_1).persist(StorageLevel.MEMORY_AND_DISK());
         next.count();
         trained.unpersist(false);
@@ -329,104 +332,6 @@ public final class DistributedTrainer {
       TrainingSet v = shard.validation;
       return ErrorStats.of(shape(), shard.userTable.data(), shard.userTable.stride(), itemData,
           stride(), v.users(), v.items(), v.ratings());
-    }
-  }
-
-  /**
-   * The item rows one shard touched in a round, with how many of its ratings touched each and
-   * how many shards (1) touched it.
-   */
-  record ItemRows(int[] items, int[] counts, float[] rows, double squaredErrors)
-      implements Serializable {
-
-    static ItemRows touched(ParameterTable table, TrainingSet ratings, int from, int to,
-        double squaredErrors) {
-      int[] counts = new int[table.rows()];
-      for (int n = from; n < to; n++) {
-        counts[ratings.items()[n]]++;
-      }
-      int touched = 0;
-      for (int c : counts) {
-        touched += c > 0 ? 1 : 0;
-      }
-      int stride = table.stride();
-      int[] items = new int[touched];
-      int[] kept = new int[touched];
-      float[] rows = new float[touched * stride];
-      for (int i = 0, k = 0; i < counts.length; i++) {
-        if (counts[i] > 0) {
-          items[k] = i;
-          kept[k] = counts[i];
-          System.arraycopy(table.data(), i * stride, rows, k * stride, stride);
-          k++;
-        }
-      }
-      return new ItemRows(items, kept, rows, squaredErrors);
-    }
-  }
-
-  /** Touch-weighted sums of the shards' item rows, reduced on the way to the driver. */
-  static final class ItemSums implements Serializable {
-    private static final long serialVersionUID = 1L;
-    final int stride;
-    final double[] weighted;
-    final long[] counts;
-    final int[] shards;
-    double squaredErrors;
-
-    ItemSums(int items, int stride) {
-      this.stride = stride;
-      this.weighted = new double[Math.multiplyExact(items, stride)];
-      this.counts = new long[items];
-      this.shards = new int[items];
-    }
-
-    static ItemSums add(ItemSums sums, ItemRows rows) {
-      for (int k = 0; k < rows.items().length; k++) {
-        int item = rows.items()[k];
-        int count = rows.counts()[k];
-        sums.counts[item] += count;
-        sums.shards[item]++;
-        for (int j = 0; j < sums.stride; j++) {
-          sums.weighted[item * sums.stride + j] += (double) count * rows.rows()[k * sums.stride + j];
-        }
-      }
-      sums.squaredErrors += rows.squaredErrors();
-      return sums;
-    }
-
-    static ItemSums merge(ItemSums a, ItemSums b) {
-      for (int j = 0; j < a.weighted.length; j++) {
-        a.weighted[j] += b.weighted[j];
-      }
-      for (int i = 0; i < a.counts.length; i++) {
-        a.counts[i] += b.counts[i];
-        a.shards[i] += b.shards[i];
-      }
-      a.squaredErrors += b.squaredErrors;
-      return a;
-    }
-
-    /**
-     * Replaces every touched item row of {@code table}: each float by its touch-weighted mean
-     * over the shards; with {@code SUM_DELTAS}, the first {@code width} (the parameters) instead
-     * by the old value plus the shards' summed changes, which is the old value plus the number of
-     * shards that touched the row times the mean change.
-     */
-    void mergeInto(ParameterTable table, int width, TrainSettings.Merge merge) {
-      float[] data = table.data();
-      for (int i = 0; i < counts.length; i++) {
-        if (counts[i] == 0) {
-          continue;
-        }
-        for (int j = 0; j < stride; j++) {
-          double mean = weighted[i * stride + j] / counts[i];
-          int at = i * stride + j;
-          data[at] = j < width && merge == TrainSettings.Merge.SUM_DELTAS
-              ? (float) (data[at] + shards[i] * (mean - data[at]))
-              : (float) mean;
-        }
-      }
     }
   }
 }

@@ -20,6 +20,7 @@ import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.train.Checkpoints;
 import org.cfpipe.train.ParameterTable;
 import org.cfpipe.train.Seeds;
+import org.cfpipe.train.Shard;
 import org.cfpipe.train.TrainingSet;
 
 /**

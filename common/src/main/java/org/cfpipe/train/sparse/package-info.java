@@ -6,6 +6,7 @@
  * blocks of DSGD (Gemulla et al. 2011); the P blocks of a stratum share no rows, so threads train
  * them at once without locks, and a block's rows stay in cache ({@code SparseTrainer}).
  * {@code DistributedTrainer} spreads it over executors, each keeping its shard of the users
- * ({@code Shard}, {@code ShardCheckpoints}).
+ * ({@code train.Shard}, whose user rows {@code ShardCheckpoints} writes after each epoch; the item
+ * rows merged by {@code train.ItemSums}).
  */
 package org.cfpipe.train.sparse;

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The distributed engine against the single-JVM one on the same split of the bundled
@@ -172,18 +172,20 @@ class DistributedTrainerIT extends SparkFixture {
    * JVM by 0.0115 (8 rounds an epoch; docs/engines.md). Partitioned by user, with the user
    * tables' rate multiplied by the number of workers, each user row gets its whole update back.
    * Early stopping is on, as by default: the neural model overfits within 6 epochs, and the
-   * epoch each run keeps is the one to compare.
+   * epoch each run keeps is the one to compare. With sparse embeddings the executors' form is
+   * the engine's own (SparseShards: user rows kept in their shards, the named item rows and the
+   * head averaged each round) against one JVM's single worker.
    */
-  @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"dot-bias", "neural"})
-  void dl4jOnFourWorkersLandsWithinHalfAPercentOfOneJvm(String type) {
+  @ParameterizedTest(name = "{0}, {1} embeddings")
+  @CsvSource({"dot-bias, dense", "neural, dense", "neural, sparse"})
+  void dl4jOnFourWorkersLandsWithinHalfAPercentOfOneJvm(String type, String embeddings) {
     Dataset<Row> train = spark.read().parquet(layout.train());
     Dataset<Row> valid = spark.read().parquet(layout.validation());
     int users = (int) ids.users();
     int items = (int) ids.items();
     String[] common = {"cfpipe.train.engine=dl4j", "cfpipe.train.epochs=6",
         "cfpipe.train.neural.epochs=6", "cfpipe.model.type=" + type,
-        "cfpipe.train.early-stopping.enabled=true"};
+        "cfpipe.train.early-stopping.enabled=true", "cfpipe.train.dl4j.embeddings=" + embeddings};
 
     PipelineSettings single = settings(common);
     TrainResult<RatingModel> local = new Dl4jTrainer(single.model(), single.train())
@@ -196,7 +198,7 @@ class DistributedTrainerIT extends SparkFixture {
     double localRmse = local.best().validRmse();
     double distributedRmse = distributed.best().validRmse();
     assertTrue(Math.abs(localRmse - distributedRmse) <= 0.005,
-        type + ": single JVM " + localRmse + ", 4 workers " + distributedRmse);
+        type + ", " + embeddings + ": single JVM " + localRmse + ", 4 workers " + distributedRmse);
     // The model returned is the kept epoch's.
     TrainingSet v = TrainingSet.collect(valid);
     assertEquals(distributedRmse, ErrorStats.of(distributed.model(), v.users(), v.items(),

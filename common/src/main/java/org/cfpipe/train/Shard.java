@@ -1,30 +1,29 @@
-package org.cfpipe.train.sparse;
+package org.cfpipe.train;
 
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Iterator;
 import org.apache.spark.sql.Row;
 import org.cfpipe.model.FactorModel;
-import org.cfpipe.train.ParameterTable;
-import org.cfpipe.train.TrainingSet;
 
 /**
- * One worker's share of the distributed engine: the ratings of a set of users, with those
+ * One worker's share of a distributed engine (the sparse engine's, the dl4j engine's sparse
+ * embeddings): the ratings of a set of users, with those
  * users' parameter rows and optimizer state, which never leave the executor during training.
  * Users are renumbered 0..n-1 locally; items keep their global index. Immutable between rounds:
  * a round returns a new shard, so Spark can recompute a lost one from its parent.
  */
-final class Shard implements Serializable {
+public final class Shard implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  final int id;
+  public final int id;
   /** Global index of each local user, ascending. */
-  final int[] users;
-  final TrainingSet ratings;
-  final TrainingSet validation;
-  final ParameterTable userTable;
+  public final int[] users;
+  public final TrainingSet ratings;
+  public final TrainingSet validation;
+  public final ParameterTable userTable;
 
-  Shard(int id, int[] users, TrainingSet ratings, TrainingSet validation,
+  public Shard(int id, int[] users, TrainingSet ratings, TrainingSet validation,
       ParameterTable userTable) {
     this.id = id;
     this.users = users;
@@ -38,8 +37,8 @@ final class Shard implements Serializable {
    * rows, sorted so that the shard does not depend on the order rows arrived in, and with each
    * user's row initialised exactly as {@link FactorModel#initUniform} would.
    */
-  static Shard build(int id, Iterator<Row> train, Iterator<Row> valid, int width, int stride,
-      double initRange, long seed) {
+  public static Shard build(int id, Iterator<Row> train, Iterator<Row> valid, int width,
+      int stride, double initRange, long seed) {
     Packed trainRows = Packed.of(train);
     Packed validRows = Packed.of(valid);
     int[] users = Arrays.stream(trainRows.keys).mapToInt(k -> (int) (k >>> 32)).distinct()
@@ -57,8 +56,8 @@ final class Shard implements Serializable {
    * Replaces the random start of this shard's users that {@code rows} (index, bias, factors:
    * last night's rows, partitioned as the ratings are) knows; returns this shard.
    */
-  Shard startFrom(Iterator<Row> rows, int factors, int width, int stride) {
-    org.cfpipe.train.WarmStart.copyRows(rows, factors, width, index -> {
+  public Shard startFrom(Iterator<Row> rows, int factors, int width, int stride) {
+    WarmStart.copyRows(rows, factors, width, index -> {
       int local = Arrays.binarySearch(users, index);
       return local < 0 ? -1 : local * stride;
     }, userTable.data());
