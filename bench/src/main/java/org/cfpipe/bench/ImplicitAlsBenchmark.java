@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import com.typesafe.config.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -23,6 +25,14 @@ import org.apache.spark.mllib.evaluation.RankingMetrics;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cfpipe.config.ConfigLoader;
+import org.cfpipe.config.IngestSettings;
+import org.cfpipe.config.RankingSettings;
+import org.cfpipe.config.RatingScale;
+import org.cfpipe.model.FactorModel;
+import org.cfpipe.split.SplitStage;
+import org.cfpipe.train.TrainingSet;
+import org.cfpipe.train.implicit.ImplicitAls;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,6 +61,12 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
   @Option(names = "--alphas", split = ",") List<Double> alphas = List.of(1.0, 5.0, 20.0);
   @Option(names = "--iterations") int iterations = 10;
   @Option(names = "--out") Path out;
+  @Option(names = "--skip-spark", description = "Only the most-rated items and the implicit "
+      + "engine (no Spark ALS grid).")
+  boolean skipSpark;
+  @Option(names = "--set", description = "A setting of the implicit engine (cfpipe.ranking.*), "
+      + "key=value; repeatable.")
+  List<String> sets = new ArrayList<>();
 
   private final StringBuilder report = new StringBuilder();
 
@@ -85,6 +101,26 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
         lit(5)).notEqual(0));
     Dataset<Row> tuneHeld = train.filter(pmod(xxhash64(col("user"), col("item"), lit(19)),
         lit(5)).equalTo(0));
+    Ratings all = Ratings.of(train);
+    Ratings truth = Ratings.of(test);
+    double[] popular = metrics(spark, all, truth, popularity(all, truth));
+    line(String.format(Locale.ROOT, "| %s | most-rated | %.4f | %.4f | %.4f | | |",
+        folder.getFileName(), popular[0], popular[1], popular[2]));
+    long start = System.nanoTime();
+    double[] ours = metrics(spark, all, truth, implicitEngine(train, all, truth));
+    line(String.format(Locale.ROOT, "| %s | implicit engine (cfpipe.ranking%s) | %.4f | %.4f | "
+            + "%.4f | | |", folder.getFileName(), sets.isEmpty() ? " defaults" : " " + sets,
+        ours[0], ours[1], ours[2]));
+    System.out.printf(Locale.ROOT, "implicit engine: trained and listed in %.1f s%n",
+        (System.nanoTime() - start) / 1e9);
+    if (!skipSpark) {
+      tunedAls(spark, folder, train, tuneFit, tuneHeld, all, truth);
+    }
+    train.unpersist();
+  }
+
+  private void tunedAls(SparkSession spark, Path folder, Dataset<Row> train,
+      Dataset<Row> tuneFit, Dataset<Row> tuneHeld, Ratings all, Ratings truth) {
     Ratings fit = Ratings.of(tuneFit);
     Ratings held = Ratings.of(tuneHeld);
     double best = -1;
@@ -103,17 +139,45 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
         }
       }
     }
-    Ratings all = Ratings.of(train);
-    Ratings truth = Ratings.of(test);
     ALSModel model = als((int) chosen[0], chosen[1], chosen[2]).fit(train);
     double[] als = metrics(spark, all, truth, lists(model, all, truth));
-    double[] popular = metrics(spark, all, truth, popularity(all, truth));
-    line(String.format(Locale.ROOT, "| %s | most-rated | %.4f | %.4f | %.4f | | |",
-        folder.getFileName(), popular[0], popular[1], popular[2]));
     line(String.format(Locale.ROOT, "| %s | implicit ALS | %.4f | %.4f | %.4f | %d, %s, %s | "
             + "%.4f |", folder.getFileName(), als[0], als[1], als[2], (int) chosen[0], chosen[1],
         chosen[2], best));
-    train.unpersist();
+  }
+
+  /**
+   * The pipeline's implicit engine ({@code ImplicitAls}) with {@code cfpipe.ranking}'s settings
+   * (reference.conf and {@code --set}), on the training ratings' scale, its lists by the same
+   * protocol.
+   */
+  private List<Tuple2<List<Integer>, List<Integer>>> implicitEngine(Dataset<Row> train,
+      Ratings all, Ratings truth) {
+    List<Row> rows = train.collectAsList();
+    Map<Integer, Integer> userIndex = new HashMap<>();
+    Map<Integer, Integer> itemIndex = new HashMap<>();
+    int[] users = new int[rows.size()];
+    int[] items = new int[rows.size()];
+    float[] ratings = new float[rows.size()];
+    for (int n = 0; n < rows.size(); n++) {
+      Row r = rows.get(n);
+      users[n] = userIndex.computeIfAbsent(r.getInt(0), u -> userIndex.size());
+      items[n] = itemIndex.computeIfAbsent(r.getInt(1), i -> itemIndex.size());
+      ratings[n] = r.getFloat(2);
+    }
+    Config config = ConfigLoader.load(Optional.empty(), sets);
+    RatingScale scale = SplitStage.scaleOf(train.withColumn("rating",
+        col("rating").cast("double")), IngestSettings.from(config));
+    FactorModel model = new ImplicitAls(RankingSettings.from(config), scale)
+        .train(new TrainingSet(users, items, ratings), userIndex.size(), itemIndex.size());
+    int k = model.factors();
+    Map<Integer, float[]> userFactors = new HashMap<>();
+    userIndex.forEach((id, index) -> userFactors.put(id, java.util.Arrays.copyOfRange(
+        model.userRows(), index * k, index * k + k)));
+    Map<Integer, float[]> itemFactors = new HashMap<>();
+    itemIndex.forEach((id, index) -> itemFactors.put(id, java.util.Arrays.copyOfRange(
+        model.itemRows(), index * k, index * k + k)));
+    return lists(userFactors, itemFactors, all, truth);
   }
 
   private ALS als(int rank, double reg, double alpha) {
@@ -165,8 +229,12 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
   /** Each eligible user's top k by the model: (top k, relevant). */
   private List<Tuple2<List<Integer>, List<Integer>>> lists(ALSModel model, Ratings train,
       Ratings test) {
-    Map<Integer, float[]> users = factors(model.userFactors());
-    Map<Integer, float[]> items = factors(model.itemFactors());
+    return lists(factors(model.userFactors()), factors(model.itemFactors()), train, test);
+  }
+
+  /** Each eligible user's top k by the dot products of factors: (top k, relevant). */
+  private List<Tuple2<List<Integer>, List<Integer>>> lists(Map<Integer, float[]> users,
+      Map<Integer, float[]> items, Ratings train, Ratings test) {
     Set<Integer> candidates = train.itemCounts().keySet();
     List<Tuple2<List<Integer>, List<Integer>>> out = new ArrayList<>();
     for (int user : test.byUser().keySet()) {

@@ -1,0 +1,56 @@
+package org.cfpipe.config;
+
+import com.typesafe.config.Config;
+import java.io.Serializable;
+
+/**
+ * The top-N model ({@code cfpipe.ranking}): implicit-feedback ALS with graded preferences,
+ * trained from the same ratings as the rating model, for the ranked lists (issue 19).
+ *
+ * @param factors the length of each user's and item's vector
+ * @param regularization lambda: each row's penalty is lambda times its count of ratings times
+ *     its squared norm
+ * @param alpha a rating's confidence is 1 + alpha times its preference
+ * @param iterations alternations: every user row solved given the items, then every item row
+ *     given the users
+ * @param graded a rating's preference grows with the rating ({@link #preference}); else it is 1
+ *     for every rating (Hu, Koren and Volinsky's binary preference)
+ * @param seed the seed of the items' starting vectors
+ * @param threads rows solved at once; 0 takes every core
+ */
+public record RankingSettings(int factors, double regularization, double alpha, int iterations,
+    boolean graded, long seed, int threads) implements Serializable {
+
+  /**
+   * The preference of rating {@code rating} on {@code scale}: with {@code graded}, its place on
+   * the scale counted from one step below the lowest rating, (r - min + step) / (max - min +
+   * step), in (0, 1]: r / 5 on 0.5-5 half stars and 1-5 stars, (r + 1) / 11 on 0-10 (ratings
+   * on no step: a tenth of the range below the lowest); else 1.
+   */
+  public double preference(double rating, RatingScale scale) {
+    if (!graded) {
+      return 1.0;
+    }
+    double span = scale.max() - scale.min();
+    double below = scale.step() > 0 ? scale.step() : span > 0 ? span / 10 : 1.0;
+    return (rating - scale.min() + below) / (span + below);
+  }
+
+  public static RankingSettings from(Config config) {
+    String p = "cfpipe.ranking.";
+    return new RankingSettings(
+        Checks.intIn(config, p + "factors", 1, 1024),
+        Checks.doubleIn(config, p + "regularization", 0.0, 1e6),
+        Checks.doubleIn(config, p + "alpha", 0.0, 1e6),
+        Checks.intIn(config, p + "iterations", 1, 10_000),
+        Checks.oneOf(config, p + "preference", Preference.class) == Preference.GRADED,
+        config.getLong(p + "seed"),
+        Checks.intIn(config, p + "threads", 0, 1024));
+  }
+
+  /** Values of {@code cfpipe.ranking.preference}. */
+  enum Preference {
+    GRADED,
+    BINARY
+  }
+}
