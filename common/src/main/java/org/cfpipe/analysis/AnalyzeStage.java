@@ -175,21 +175,41 @@ public final class AnalyzeStage {
       rows.add(List.of("validation RMSE", metrics.get("valid_rmse").asDouble()));
       rows.add(List.of("validation MAE", metrics.get("valid_mae").asDouble()));
       report.table("overview", "The run in numbers", List.of("measure", "value"), rows);
-      // The model's top-N lists beside those of the most-rated items, measure by measure.
+      // The rating model's top-N lists beside the top-N model's (when the run has one) and
+      // the most-rated items', measure by measure.
       JsonNode ranking = metrics.path("ranking");
+      boolean topN = ranking.has(EvaluateStage.IMPLICIT + "precision_at_"
+          + firstCutoff(ranking));
       List<List<Object>> lists = new ArrayList<>();
       ranking.fields().forEachRemaining(m -> {
-        if (!m.getKey().startsWith(EvaluateStage.POPULARITY)) {
-          JsonNode popular = ranking.path(EvaluateStage.POPULARITY + m.getKey());
-          lists.add(List.of(m.getKey(), m.getValue().asDouble(),
-              popular.isMissingNode() ? "" : popular.asDouble()));
+        String name = m.getKey();
+        if (!name.startsWith(EvaluateStage.POPULARITY)
+            && !name.startsWith(EvaluateStage.IMPLICIT)) {
+          List<Object> row = new ArrayList<>(List.of(name, m.getValue().asDouble()));
+          if (topN) {
+            row.add(cell(ranking.path(EvaluateStage.IMPLICIT + name)));
+          }
+          row.add(cell(ranking.path(EvaluateStage.POPULARITY + name)));
+          lists.add(row);
         }
       });
       if (!lists.isEmpty()) {
+        List<String> columns = new ArrayList<>(List.of("measure", "rating model ("
+            + meta.path("model").path("type").asText() + ")"));
+        if (topN) {
+          columns.add("top-N model (implicit ALS)");
+        }
+        columns.add("most-rated items");
         report.table("top_n", "Top-N lists of the validation users against the most-rated "
-            + "items (" + metrics.path("ranking_users").asLong() + " users)",
-            List.of("measure", "this model", "most-rated items"), lists);
-        report.paragraph(againstMostRated(ranking));
+            + "items (" + metrics.path("ranking_users").asLong() + " users)", columns, lists);
+        report.paragraph(againstMostRated(ranking, "", "The rating model's lists"));
+        if (topN) {
+          report.paragraph(againstMostRated(ranking, EvaluateStage.IMPLICIT,
+              "The top-N model's lists (implicit ALS, cfpipe.ranking), which recommend sends,"));
+        } else {
+          report.paragraph("This run has no top-N model (metadata.json's ranking says why): "
+              + "recommend lists from the rating model.");
+        }
       }
 
       RatingAxis axis = RatingAxis.ratings(scale);
@@ -215,30 +235,39 @@ public final class AnalyzeStage {
      * Says plainly whether the model's lists rank above or below the most-rated items, at the
      * first cutoff, by precision and NDCG.
      */
-    static String againstMostRated(JsonNode ranking) {
-      String k = "";
-      for (var names = ranking.fieldNames(); names.hasNext() && k.isEmpty(); ) {
-        String name = names.next();
-        if (name.startsWith("precision_at_")) {
-          k = name.substring("precision_at_".length());
-        }
-      }
-      double precision = ranking.path("precision_at_" + k).asDouble();
-      double ndcg = ranking.path("ndcg_at_" + k).asDouble();
+    static String againstMostRated(JsonNode ranking, String prefix, String subject) {
+      String k = firstCutoff(ranking);
+      double precision = ranking.path(prefix + "precision_at_" + k).asDouble();
+      double ndcg = ranking.path(prefix + "ndcg_at_" + k).asDouble();
       double popularPrecision = ranking.path(EvaluateStage.POPULARITY + "precision_at_" + k)
           .asDouble();
       double popularNdcg = ranking.path(EvaluateStage.POPULARITY + "ndcg_at_" + k).asDouble();
       String numbers = String.format(Locale.ROOT, "precision at %s %.4f against %.4f, NDCG at "
           + "%s %.4f against %.4f", k, precision, popularPrecision, k, ndcg, popularNdcg);
       if (precision < popularPrecision && ndcg < popularNdcg) {
-        return "This model's lists rank below the most-rated items (" + numbers + "): for "
+        return subject + " rank below the most-rated items (" + numbers + "): for "
             + "top-N lists on this data, recommending the most-rated items a user has not rated "
             + "does better. A model fitted to rating values need not rank well.";
       }
       if (precision >= popularPrecision && ndcg >= popularNdcg) {
-        return "This model's lists rank above the most-rated items (" + numbers + ").";
+        return subject + " rank above the most-rated items (" + numbers + ").";
       }
-      return "This model's lists and the most-rated items rank about alike (" + numbers + ").";
+      return subject + " and the most-rated items rank about alike (" + numbers + ").";
+    }
+
+    /** The first cutoff of the ranking metrics, as written in their names ("" for none). */
+    static String firstCutoff(JsonNode ranking) {
+      for (var names = ranking.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        if (name.startsWith("precision_at_")) {
+          return name.substring("precision_at_".length());
+        }
+      }
+      return "";
+    }
+
+    private static Object cell(JsonNode value) {
+      return value.isMissingNode() ? "" : value.asDouble();
     }
 
     private static final String BINS = "CASE WHEN n = 1 THEN '1' WHEN n <= 5 THEN '2-5' "

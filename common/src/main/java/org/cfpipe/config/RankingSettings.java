@@ -7,6 +7,7 @@ import java.io.Serializable;
  * The top-N model ({@code cfpipe.ranking}): implicit-feedback ALS with graded preferences,
  * trained from the same ratings as the rating model, for the ranked lists (issue 19).
  *
+ * @param enabled whether a run trains it (beside the rating model, which keeps RMSE)
  * @param factors the length of each user's and item's vector
  * @param regularization lambda: each row's penalty is lambda times its count of ratings times
  *     its squared norm
@@ -18,8 +19,13 @@ import java.io.Serializable;
  * @param seed the seed of the items' starting vectors
  * @param threads rows solved at once; 0 takes every core
  */
-public record RankingSettings(int factors, double regularization, double alpha, int iterations,
+public record RankingSettings(boolean enabled, int factors, double regularization, double alpha, int iterations,
     boolean graded, long seed, int threads) implements Serializable {
+
+  /** The spelling of the preference setting, for reports. */
+  public String preferenceName() {
+    return graded ? "graded" : "binary";
+  }
 
   /**
    * The preference of rating {@code rating} on {@code scale}: with {@code graded}, its place on
@@ -39,6 +45,7 @@ public record RankingSettings(int factors, double regularization, double alpha, 
   public static RankingSettings from(Config config) {
     String p = "cfpipe.ranking.";
     return new RankingSettings(
+        Checks.bool(config, p + "enabled"),
         Checks.intIn(config, p + "factors", 1, 1024),
         Checks.doubleIn(config, p + "regularization", 0.0, 1e6),
         Checks.doubleIn(config, p + "alpha", 0.0, 1e6),

@@ -58,6 +58,8 @@ public final class EvaluateStage {
   public static final String PREDICTION = "prediction";
   /** The prefix of the most-rated items' ranking metrics. */
   public static final String POPULARITY = "popularity_";
+  /** The prefix of the top-N model's ranking metrics (cfpipe.ranking), when the run has it. */
+  public static final String IMPLICIT = "implicit_";
   private static final String COVERAGE = "coverage_at_%d";
 
   private EvaluateStage() {}
@@ -101,8 +103,9 @@ public final class EvaluateStage {
   /**
    * Each validation user with a relevant rating gets the model's top k (the longest cutoff) of
    * the items with training ratings, leaving out the ones they rated in training; the ranked
-   * lists and the relevant items go to MLlib's RankingMetrics, at each cutoff. The most-rated
-   * items, ranked and left out the same way, are scored beside them. With more such users than
+   * lists and the relevant items go to MLlib's RankingMetrics, at each cutoff. The top-N model's
+   * lists (when the run has one) and the most-rated items, ranked and left out the same way, are
+   * scored beside them. With more such users than
    * {@code eval.rankingUsers()}, a seeded sample of that many is scored: the users ordered by a
    * hash of (seed, user index), the same sample for the same seed and ids whatever the
    * partitioning.
@@ -134,29 +137,16 @@ public final class EvaluateStage {
         .groupBy(EncodeStage.USER_INDEX)
         .agg(collect_list(EncodeStage.ITEM_INDEX).as("exclude"))
         .persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> queries = spark.read().parquet(layout.modelUsers())
-        .withColumnRenamed(ModelStore.INDEX, EncodeStage.USER_INDEX)
-        .join(relevant.select(EncodeStage.USER_INDEX), EncodeStage.USER_INDEX)
-        .join(rated, Joins.using(EncodeStage.USER_INDEX), "left")
-        .select(EncodeStage.USER_INDEX, ModelStore.FACTORS, ModelStore.BIAS, "exclude");
-    Dataset<Row> candidates = spark.read().parquet(layout.modelItems())
-        .withColumnRenamed(ModelStore.INDEX, EncodeStage.ITEM_INDEX)
-        .join(itemCounts.select(EncodeStage.ITEM_INDEX), EncodeStage.ITEM_INDEX)
-        .select(EncodeStage.ITEM_INDEX, ModelStore.FACTORS, ModelStore.BIAS);
-    PairScorer scorer = new PairScorer(info);
     int k = eval.longest();
-    JavaPairRDD<Integer, TopK.Ranked> top = TopK.of(Recommendations.queries(queries),
-        Recommendations.candidates(candidates), scorer::score, k, Recommendations.BLOCK);
-    JavaPairRDD<Integer, List<Integer>> relevantByUser = relevant.toJavaRDD().mapToPair(row ->
-        new Tuple2<>(row.getInt(0), row.<Integer>getList(1)));
-    JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists = relevantByUser.leftOuterJoin(top)
-        .values()
-        .map(pair -> new Tuple2<List<Integer>, List<Integer>>(pair._2().isPresent()
-            ? Arrays.stream(pair._2().get().keys()).boxed().collect(Collectors.toList())
-            : List.<Integer>of(), new ArrayList<>(pair._1())))
-        // A list is a few ints: the metrics' dozen passes each read one partition.
-        .coalesce(1)
-        .cache();
+    JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists = lists(info,
+        spark.read().parquet(layout.modelUsers()), spark.read().parquet(layout.modelItems()),
+        relevant, rated, itemCounts, k);
+    HadoopFiles files = HadoopFiles.of(spark);
+    JavaRDD<Tuple2<List<Integer>, List<Integer>>> implicit = files.exists(layout.rankingJson())
+        ? lists(files.readJson(layout.rankingJson(), ModelInfo.class),
+            spark.read().parquet(layout.rankingUsers()),
+            spark.read().parquet(layout.rankingItems()), relevant, rated, itemCounts, k)
+        : null;
     JavaRDD<Tuple2<List<Integer>, List<Integer>>> popular = null;
     try {
       long users = lists.count();
@@ -170,6 +160,9 @@ public final class EvaluateStage {
       long catalogue = itemCounts.count();
       popular = popularityLists(spark, itemCounts, relevant, rated, k).coalesce(1).cache();
       Map<String, Double> out = new LinkedHashMap<>(metrics(lists, eval, catalogue, ""));
+      if (implicit != null) {
+        out.putAll(metrics(implicit, eval, catalogue, IMPLICIT));
+      }
       out.putAll(metrics(popular, eval, catalogue, POPULARITY));
       int first = eval.k().get(0);
       var sample = new EvaluationReport.RankingSample(eligibleUsers, users, eval.rankingSeed(),
@@ -183,6 +176,9 @@ public final class EvaluateStage {
       return new Ranking(users, out, sample);
     } finally {
       lists.unpersist();
+      if (implicit != null) {
+        implicit.unpersist();
+      }
       if (popular != null) {
         popular.unpersist();
       }
@@ -191,6 +187,38 @@ public final class EvaluateStage {
       eligible.unpersist();
       itemCounts.unpersist();
     }
+  }
+
+  /**
+   * Each ranking user's top k by a stored model ({@code users} and {@code items}: ModelStore's
+   * tables) of the items with training ratings, his training items left out, with his relevant
+   * items: (top k, relevant), cached.
+   */
+  private static JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists(ModelInfo info,
+      Dataset<Row> users, Dataset<Row> items, Dataset<Row> relevant, Dataset<Row> rated,
+      Dataset<Row> itemCounts, int k) {
+    Dataset<Row> queries = users
+        .withColumnRenamed(ModelStore.INDEX, EncodeStage.USER_INDEX)
+        .join(relevant.select(EncodeStage.USER_INDEX), EncodeStage.USER_INDEX)
+        .join(rated, Joins.using(EncodeStage.USER_INDEX), "left")
+        .select(EncodeStage.USER_INDEX, ModelStore.FACTORS, ModelStore.BIAS, "exclude");
+    Dataset<Row> candidates = items
+        .withColumnRenamed(ModelStore.INDEX, EncodeStage.ITEM_INDEX)
+        .join(itemCounts.select(EncodeStage.ITEM_INDEX), EncodeStage.ITEM_INDEX)
+        .select(EncodeStage.ITEM_INDEX, ModelStore.FACTORS, ModelStore.BIAS);
+    PairScorer scorer = new PairScorer(info);
+    JavaPairRDD<Integer, TopK.Ranked> top = TopK.of(Recommendations.queries(queries),
+        Recommendations.candidates(candidates), scorer::score, k, Recommendations.BLOCK);
+    JavaPairRDD<Integer, List<Integer>> relevantByUser = relevant.toJavaRDD().mapToPair(row ->
+        new Tuple2<>(row.getInt(0), row.<Integer>getList(1)));
+    return relevantByUser.leftOuterJoin(top)
+        .values()
+        .map(pair -> new Tuple2<List<Integer>, List<Integer>>(pair._2().isPresent()
+            ? Arrays.stream(pair._2().get().keys()).boxed().collect(Collectors.toList())
+            : List.<Integer>of(), new ArrayList<>(pair._1())))
+        // A list is a few ints: the metrics' dozen passes each read one partition.
+        .coalesce(1)
+        .cache();
   }
 
   /**

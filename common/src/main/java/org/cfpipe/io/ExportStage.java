@@ -32,6 +32,7 @@ import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
 import org.cfpipe.split.SplitReport;
 import org.cfpipe.split.SplitStage;
+import org.cfpipe.train.RankingReport;
 import org.cfpipe.train.TrainReport;
 import org.cfpipe.train.TrainStage;
 import org.slf4j.Logger;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The export stage: stages {@code user_factors} and {@code item_factors} keyed by the original
  * ids (user_id or item_id with its input type, index, train_ratings, bias, factors as
- * array&lt;float&gt;), only for ids that have training ratings, with {@code metadata.json},
+ * array&lt;float&gt;), only for ids that have training ratings, and the top-N model's alike under
+ * {@code ranking/} when the run trained it, with {@code metadata.json},
  * {@code metrics.json}, the one-row {@code metrics} table and {@code model/model.json}, then
  * commits the run folder whole ({@link RunCommit}).
  */
@@ -70,6 +72,19 @@ public final class ExportStage {
     files.commitParquet(items, staged.itemFactors());
     ModelInfo model = files.readJson(layout.modelJson(), ModelInfo.class);
     files.writeJson(staged.model() + "/model.json", model);
+    if (files.exists(layout.rankingJson())) {
+      Dataset<Row> rankingItems = factorTable(train, spark.read().parquet(layout.rankingItems()),
+          spark.read().parquet(staged.itemIds()), EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX);
+      if (files.exists(layout.itemTitles())) {
+        rankingItems = withTitles(rankingItems, spark.read().parquet(layout.itemTitles()));
+      }
+      files.commitParquet(factorTable(train, spark.read().parquet(layout.rankingUsers()),
+          spark.read().parquet(staged.userIds()), EncodeStage.USER_ID, EncodeStage.USER_INDEX),
+          staged.rankingUserFactors());
+      files.commitParquet(rankingItems, staged.rankingItemFactors());
+      files.writeJson(staged.rankingModel(), files.readJson(layout.rankingJson(),
+          ModelInfo.class));
+    }
     copyIfPresent(files, layout.network(), staged.network());
     copyIfPresent(files, layout.chainState(), staged.chainState());
 
@@ -80,11 +95,18 @@ public final class ExportStage {
     files.writeJson(staged.metadataJson(), RunMetadata.of(metrics, layout.model(),
         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), model, trainMean,
         files.readJson(layout.report(TrainStage.NAME), TrainReport.class).choice(),
-        parse(resolvedSettings)));
+        rankingReport(files, layout), parse(resolvedSettings)));
 
     RunCommit.commit(files, layout);
     LOG.info("export: factor tables, metadata.json and metrics in {}", layout.runDir());
     return metrics;
+  }
+
+  /** The train stage's word on the top-N model; a run from before it had none. */
+  private static RankingReport rankingReport(HadoopFiles files, RunLayout layout) {
+    String path = layout.report(TrainStage.RANKING);
+    return files.exists(path) ? files.readJson(path, RankingReport.class)
+        : RankingReport.none("the train stage wrote no ranking report");
   }
 
   private static void copyIfPresent(HadoopFiles files, String from, String to) {

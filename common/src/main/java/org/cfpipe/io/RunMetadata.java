@@ -6,6 +6,7 @@ import java.util.Map;
 import org.cfpipe.eval.EvaluationReport;
 import org.cfpipe.model.ModelInfo;
 import org.cfpipe.train.EpochStats;
+import org.cfpipe.train.RankingReport;
 import org.cfpipe.train.TrainReport;
 
 /**
@@ -20,6 +21,8 @@ import org.cfpipe.train.TrainReport;
  *     items and, for the neural model, its head
  * @param choice what the train stage settled on seeing the data: the engine (and why), the
  *     ratings' scale
+ * @param ranking the top-N model (cfpipe.ranking): whether the run trained it and how, and which
+ *     model {@code recommend} lists from ({@code recommend_from}: ranking or rating)
  * @param settings every resolved setting, with credentials redacted
  */
 public record RunMetadata(
@@ -33,6 +36,7 @@ public record RunMetadata(
     Accuracy metrics,
     Map<String, Double> stageSeconds,
     TrainReport.Choice choice,
+    RankingReport ranking,
     JsonNode settings) {
 
   public static final int FORMAT_VERSION = 1;
@@ -76,7 +80,7 @@ public record RunMetadata(
       List<EpochStats> history) {}
 
   static RunMetadata of(RunMetrics m, String modelName, String writtenAt, ModelInfo model,
-      double trainMean, TrainReport.Choice choice, JsonNode settings) {
+      double trainMean, TrainReport.Choice choice, RankingReport ranking, JsonNode settings) {
     return new RunMetadata(FORMAT_VERSION, m.runDate(), modelName, writtenAt,
         BuildInfo.current(), model,
         new Data(m.inputRows(), m.rejectedRows(), m.rejectedByReason(), m.filteredRows(),
@@ -84,6 +88,6 @@ public record RunMetadata(
             m.trainRows(), m.validRows(), m.validRowsDropped(), trainMean),
         new Accuracy(m.validRmse(), m.validMae(), m.rankingUsers(), m.ranking(),
             m.rankingSample(), m.epochs(), m.bestEpoch(), m.trainSeconds(), m.history()),
-        m.stageSeconds(), choice, settings);
+        m.stageSeconds(), choice, ranking, settings);
   }
 }

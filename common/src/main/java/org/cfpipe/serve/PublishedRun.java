@@ -13,9 +13,10 @@ import org.cfpipe.spark.RunLayout;
 
 /**
  * A committed run, as the scoring jobs read it: its factor tables, its model.json and the
- * training mean from its metadata.json.
+ * training mean from its metadata.json, and its top-N model's tables and model.json when it has
+ * one ({@code ranking} null otherwise).
  */
-public record PublishedRun(String dir, ModelInfo model, double trainMean) {
+public record PublishedRun(String dir, ModelInfo model, double trainMean, ModelInfo ranking) {
 
   /**
    * The run folder {@code path} (it has a {@code _SUCCESS}), or, given an output root, the
@@ -39,7 +40,9 @@ public record PublishedRun(String dir, ModelInfo model, double trainMean) {
     } catch (IOException e) {
       throw new UncheckedIOException("malformed " + tables.metadataJson(), e);
     }
-    return new PublishedRun(dir, model, metadata.at("/data/train_mean").asDouble());
+    ModelInfo ranking = files.exists(tables.rankingModel())
+        ? files.readJson(tables.rankingModel(), ModelInfo.class) : null;
+    return new PublishedRun(dir, model, metadata.at("/data/train_mean").asDouble(), ranking);
   }
 
   public RunLayout.Tables tables() {
@@ -52,5 +55,22 @@ public record PublishedRun(String dir, ModelInfo model, double trainMean) {
 
   public Dataset<Row> itemFactors(SparkSession spark) {
     return spark.read().parquet(tables().itemFactors());
+  }
+
+  /** The model ranked lists come from: the top-N model when the run has one, else the rating. */
+  public ModelInfo listModel() {
+    return ranking != null ? ranking : model;
+  }
+
+  /** The user rows of {@link #listModel}. */
+  public Dataset<Row> listUserFactors(SparkSession spark) {
+    return ranking != null ? spark.read().parquet(tables().rankingUserFactors())
+        : userFactors(spark);
+  }
+
+  /** The item rows of {@link #listModel}. */
+  public Dataset<Row> listItemFactors(SparkSession spark) {
+    return ranking != null ? spark.read().parquet(tables().rankingItemFactors())
+        : itemFactors(spark);
   }
 }

@@ -38,8 +38,9 @@ public final class Recommendations {
    */
   public static Dataset<Row> run(SparkSession spark, PublishedRun published, int n,
       Optional<Dataset<Row>> users, Dataset<Row> rated) {
-    Dataset<Row> userFactors = published.userFactors(spark);
-    Dataset<Row> itemFactors = published.itemFactors(spark);
+    // The top-N model's rows when the run has one (metadata.json's ranking.recommend_from).
+    Dataset<Row> userFactors = published.listUserFactors(spark);
+    Dataset<Row> itemFactors = published.listItemFactors(spark);
     if (users.isPresent()) {
       userFactors = userFactors.join(users.get().select(EncodeStage.USER_ID).distinct(),
           EncodeStage.USER_ID);
@@ -54,7 +55,7 @@ public final class Recommendations {
     Dataset<Row> queries = userFactors.join(exclude,
             Joins.using(EncodeStage.USER_INDEX), "left")
         .select(col(EncodeStage.USER_INDEX), col("factors"), col("bias"), col("exclude"));
-    PairScorer scorer = new PairScorer(published.model());
+    PairScorer scorer = new PairScorer(published.listModel());
     JavaPairRDD<Integer, TopK.Ranked> best = TopK.of(queries(queries), candidates(
         itemFactors.select(EncodeStage.ITEM_INDEX, "factors", "bias")), scorer::score, n, BLOCK);
     Dataset<Row> ranked = spark.createDataFrame(best.flatMap(Recommendations::rows).rdd(),

@@ -119,6 +119,19 @@ public record RunLayout(String outputDir, LocalDate runDate, String model)
     return work() + "/model/network.zip";
   }
 
+  /** The top-N model's user rows (ModelStore's table), when the run trained it. */
+  public String rankingUsers() {
+    return work() + "/ranking/users";
+  }
+
+  public String rankingItems() {
+    return work() + "/ranking/items";
+  }
+
+  public String rankingJson() {
+    return work() + "/ranking/model.json";
+  }
+
   /** The gibbs engine's last chain state ({@link Tables#chainState}); absent for the others. */
   public String chainState() {
     return work() + "/model/gibbs-chain.bin";
@@ -172,6 +185,26 @@ public record RunLayout(String outputDir, LocalDate runDate, String model)
     /** The model's shape and head (model.json) and, for the neural model, its DL4J file. */
     public String model() {
       return dir + "/model";
+    }
+
+    /**
+     * The top-N model's tables and model.json ({@code ranking/}), as the rating model's, when
+     * the run trained it: {@code recommend} lists from them.
+     */
+    public String ranking() {
+      return dir + "/ranking";
+    }
+
+    public String rankingUserFactors() {
+      return ranking() + "/user_factors";
+    }
+
+    public String rankingItemFactors() {
+      return ranking() + "/item_factors";
+    }
+
+    public String rankingModel() {
+      return ranking() + "/model.json";
     }
 
     /** The dl4j engine's network, loadable with DL4J's ModelSerializer. */

@@ -5,9 +5,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cfpipe.config.ModelSettings;
+import org.cfpipe.config.RankingSettings;
+import org.cfpipe.config.RatingScale;
 import org.cfpipe.config.TrainSettings;
 import org.cfpipe.ids.EncodeReport;
 import org.cfpipe.ids.EncodeStage;
+import org.cfpipe.model.FactorModel;
 import org.cfpipe.model.ModelInfo;
 import org.cfpipe.model.ModelStore;
 import org.cfpipe.spark.HadoopFiles;
@@ -18,6 +21,7 @@ import org.cfpipe.train.dl4j.Dl4jTrainer;
 import org.cfpipe.train.gibbs.DistributedChains;
 import org.cfpipe.train.gibbs.GibbsSampler;
 import org.cfpipe.train.gibbs.PartitionedChain;
+import org.cfpipe.train.implicit.ImplicitAls;
 import org.cfpipe.train.sparse.DistributedTrainer;
 import org.cfpipe.train.sparse.SparseTrainer;
 import org.slf4j.Logger;
@@ -28,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * ({@link EngineChoice}), then trains on them with the sparse, dl4j or gibbs engine, in the
  * driver JVM (the ratings loaded into arrays) or on the executors ({@link DistributedTrainer},
  * DL4J-Spark, {@link DistributedChains}), and stores the model as parameter tables and
- * {@code model.json}.
+ * {@code model.json}; then, in the driver JVM, the top-N model ({@link ImplicitAls}) for the
+ * ranked lists, stored alike under {@code ranking/}.
  */
 public final class TrainStage {
   private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
@@ -36,8 +41,17 @@ public final class TrainStage {
 
   private TrainStage() {}
 
+  /** The rating model alone, without the top-N model. */
   public static TrainReport run(SparkSession spark, ModelSettings modelSettings,
       TrainSettings trainSettings, RunLayout layout) {
+    return run(spark, modelSettings, trainSettings, null, layout);
+  }
+
+  /**
+   * @param ranking the top-N model's settings; null (or not enabled) trains none
+   */
+  public static TrainReport run(SparkSession spark, ModelSettings modelSettings,
+      TrainSettings trainSettings, RankingSettings ranking, RunLayout layout) {
     long start = System.nanoTime();
     HadoopFiles files = HadoopFiles.of(spark);
     EncodeReport ids = files.readJson(layout.report(EncodeStage.NAME), EncodeReport.class);
@@ -64,6 +78,7 @@ public final class TrainStage {
     TrainResult<?> result;
     long trainRows;
     long validRows;
+    TrainingSet collected = null;
     LOG.info("train: {} users x {} items, model {}, engine {}, {}", users, items,
         model.type().spelling(), train.engine().spelling(), train.distributed().workers() > 0
             ? train.distributed().workers() + " workers on the executors" : "in the driver JVM");
@@ -99,7 +114,10 @@ public final class TrainStage {
       };
       trainRows = ratings.size();
       validRows = validation.size();
+      collected = ratings;
     }
+    RankingReport rankingReport = ranking(spark, files, layout, ranking, collected,
+        split.scale(), users, items);
 
     files.commitParquet(ModelStore.userTable(spark, result.model()), layout.modelUsers());
     files.commitParquet(ModelStore.itemTable(spark, result.model()), layout.modelItems());
@@ -119,6 +137,46 @@ public final class TrainStage {
         report.finalValidRmse()));
     return report;
   }
+
+  /**
+   * Trains and stores the top-N model ({@link ImplicitAls}) on the collected training ratings,
+   * or says why not; the report goes to {@code reports/ranking.json} either way, and a stale
+   * model of an earlier attempt is removed.
+   */
+  private static RankingReport ranking(SparkSession spark, HadoopFiles files, RunLayout layout,
+      RankingSettings settings, TrainingSet ratings, RatingScale scale, int users, int items) {
+    files.delete(layout.rankingUsers());
+    files.delete(layout.rankingItems());
+    files.delete(layout.rankingJson());
+    RankingReport report;
+    if (settings == null || !settings.enabled()) {
+      report = RankingReport.none("cfpipe.ranking.enabled = false");
+    } else if (ratings == null) {
+      report = RankingReport.none("the top-N model does not train on the executors yet "
+          + "(cfpipe.train.distributed.workers > 0)");
+      LOG.warn("train: {}; recommend lists from the rating model", report.reason());
+    } else {
+      long start = System.nanoTime();
+      FactorModel model = new ImplicitAls(settings, scale).train(ratings, users, items);
+      files.commitParquet(ModelStore.userTable(spark, model), layout.rankingUsers());
+      files.commitParquet(ModelStore.itemTable(spark, model), layout.rankingItems());
+      files.writeJson(layout.rankingJson(), ModelInfo.of(IMPLICIT, model));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      report = new RankingReport(true, "cfpipe.ranking.enabled = true", IMPLICIT,
+          settings.factors(), settings.iterations(), settings.regularization(), settings.alpha(),
+          settings.preferenceName(), seconds, "ranking");
+      LOG.info(String.format(Locale.ROOT, "train: top-N model (implicit ALS, %d factors, %s "
+          + "preferences) in %.1f s; recommend lists from it", settings.factors(),
+          settings.preferenceName(), seconds));
+    }
+    files.writeJson(layout.report(RANKING), report);
+    return report;
+  }
+
+  /** The top-N model's report, {@code reports/ranking.json}. */
+  public static final String RANKING = "ranking";
+  /** The top-N model's type in its model.json. */
+  public static final String IMPLICIT = "implicit";
 
   private static void writeOrDelete(HadoopFiles files, String path, byte[] bytes) {
     if (bytes != null) {

@@ -86,13 +86,24 @@ class AnalyzeIT extends SparkFixture {
     // The top-N table, and the sentence that says which lists rank better, from the numbers.
     JsonNode ranking = HadoopFiles.json().readTree(Files.readString(Path.of(
         layout.published().metadataJson()))).path("metrics").path("ranking");
-    boolean below = ranking.path("precision_at_10").asDouble()
-        < ranking.path("popularity_precision_at_10").asDouble()
-        && ranking.path("ndcg_at_10").asDouble()
-        < ranking.path("popularity_ndcg_at_10").asDouble();
+    for (String prefix : List.of("", "implicit_")) {
+      boolean below = ranking.path(prefix + "precision_at_10").asDouble()
+          < ranking.path("popularity_precision_at_10").asDouble()
+          && ranking.path(prefix + "ndcg_at_10").asDouble()
+          < ranking.path("popularity_ndcg_at_10").asDouble();
+      String subject = prefix.isEmpty() ? "The rating model's lists"
+          : "The top-N model's lists (implicit ALS, cfpipe.ranking), which recommend sends,";
+      assertEquals(below, html.contains(subject + " rank below the most-rated items"),
+          ranking.toString());
+      boolean above = ranking.path(prefix + "precision_at_10").asDouble()
+          >= ranking.path("popularity_precision_at_10").asDouble()
+          && ranking.path(prefix + "ndcg_at_10").asDouble()
+          >= ranking.path("popularity_ndcg_at_10").asDouble();
+      assertEquals(above, html.contains(subject + " rank above the most-rated items"),
+          ranking.toString());
+    }
     assertTrue(html.contains("Top-N lists of the validation users against the most-rated"));
-    assertEquals(below, html.contains("This model's lists rank below the most-rated items"),
-        ranking.toString());
+    assertTrue(html.contains("top-N model (implicit ALS)"), "the top-N model's column");
     for (String section : List.of("Data", "Who rated what", "Training", "Predictions",
         "Against simpler models", "Item bias", "What the item factors mean")) {
       assertTrue(html.contains("<h2>" + section + "</h2>"), section);

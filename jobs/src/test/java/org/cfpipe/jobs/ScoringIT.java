@@ -113,8 +113,10 @@ class ScoringIT extends SparkFixture {
         .crossJoin(spark.read().parquet(run.tables().itemFactors()).select("item_index",
             "item_id"))
         .join(rated.select("user_id", "item_id"), PAIR, "left_anti");
-    Dataset<Row> scored = EvaluateStage.score(run.model(), pairs,
-        spark.read().parquet(layout.modelUsers()), spark.read().parquet(layout.modelItems()));
+    // The run has a top-N model (cfpipe.ranking, on by default): recommend lists from it.
+    assertEquals("implicit", run.listModel().type());
+    Dataset<Row> scored = EvaluateStage.score(run.listModel(), pairs,
+        spark.read().parquet(layout.rankingUsers()), spark.read().parquet(layout.rankingItems()));
     List<String> expected = scored.withColumn("rank", functions.row_number().over(
             Window.partitionBy("user_id").orderBy(functions.desc(EvaluateStage.PREDICTION),
                 functions.asc("item_index"))))
@@ -173,11 +175,15 @@ class ScoringIT extends SparkFixture {
       map += precisionSum / Math.min(10, rel.size());
     }
     int users = wanted.size();
+    // recommend's lists are the top-N model's, whose metrics carry its prefix.
+    String model = EvaluateStage.IMPLICIT;
     assertEquals(users, metrics.rankingUsers());
-    assertEquals(precision / users, metrics.ranking().get("precision_at_10"), 1e-9);
-    assertEquals(recall / users, metrics.ranking().get("recall_at_10"), 1e-9);
-    assertEquals(ndcg / users, metrics.ranking().get("ndcg_at_10"), 1e-9);
-    assertEquals(map / users, metrics.ranking().get("map_at_10"), 1e-9);
+    assertEquals(precision / users, metrics.ranking().get(model + "precision_at_10"), 1e-9);
+    assertEquals(recall / users, metrics.ranking().get(model + "recall_at_10"), 1e-9);
+    assertEquals(ndcg / users, metrics.ranking().get(model + "ndcg_at_10"), 1e-9);
+    assertEquals(map / users, metrics.ranking().get(model + "map_at_10"), 1e-9);
+    assertTrue(metrics.ranking().get(model + "precision_at_10") > 0,
+        metrics.ranking().toString());
     assertTrue(metrics.ranking().get("precision_at_10") > 0, metrics.ranking().toString());
   }
 
@@ -214,8 +220,8 @@ class ScoringIT extends SparkFixture {
     assertEquals(listed10.size() / (double) byCount.size(),
         ranking.get("popularity_coverage_at_10"), 1e-12);
 
-    // The model's coverage: the distinct items of its lists, over the items with training
-    // ratings; its lists at 20 hold its lists at 10.
+    // The top-N model's coverage (recommend lists from it): the distinct items of its lists,
+    // over the items with training ratings; its lists at 20 hold its lists at 10.
     Dataset<Row> userIds = spark.read().parquet(run.tables().userIds()).drop("rating_count");
     Dataset<Row> itemIds = spark.read().parquet(run.tables().itemIds()).drop("rating_count");
     Dataset<Row> named = train.select("user_index", "item_index").join(userIds, "user_index")
@@ -224,7 +230,10 @@ class ScoringIT extends SparkFixture {
         .filter("rating >= 4.0").select("user_index").distinct().join(userIds, "user_index");
     long listed = Recommendations.run(spark, run, 10, Optional.of(relevantUsers.select(
         "user_id")), named.select("user_id", "item_id")).select("item_id").distinct().count();
-    assertEquals(listed / (double) byCount.size(), ranking.get("coverage_at_10"), 1e-12);
+    assertEquals(listed / (double) byCount.size(), ranking.get("implicit_coverage_at_10"),
+        1e-12);
+    assertTrue(ranking.get("implicit_coverage_at_20") >= ranking.get("implicit_coverage_at_10"),
+        ranking.toString());
     assertTrue(ranking.get("coverage_at_20") >= ranking.get("coverage_at_10"),
         ranking.toString());
     assertTrue(ranking.get("precision_at_20") > 0 && ranking.get("ndcg_at_20") > 0
