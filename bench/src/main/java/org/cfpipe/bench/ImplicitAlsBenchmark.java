@@ -42,8 +42,9 @@ import scala.Tuple2;
  * The bar issue 19 sets for a top-N model: Spark MLlib's implicit-feedback ALS (Hu, Koren and
  * Volinsky 2008; {@code implicitPrefs}) tuned the way a user would, on the training ratings only,
  * beside the most-rated items, with the project's ranking protocol: each test user with a rating
- * of at least 4 gets the top k of the items with training ratings, his training items left out;
- * binary relevance (his test items rated at least 4); MLlib's {@code RankingMetrics}.
+ * of at least the scale's relevance value (4 on 0.5-5 and 1-5 stars, 7 on 0-10) gets the top k
+ * of the items with training ratings, his training items left out; binary relevance (his test
+ * items rated at least that); MLlib's {@code RankingMetrics}.
  *
  * <p>Tuning: the training ratings split 80/20 by a hash of (user, item), every grid point fitted
  * on the 80 and scored on the 20 by the same protocol (NDCG at k), the best refitted on all the
@@ -69,6 +70,8 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
   List<String> sets = new ArrayList<>();
 
   private final StringBuilder report = new StringBuilder();
+  /** The current data's relevance threshold. */
+  private double relevant;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new ImplicitAlsBenchmark()).execute(args));
@@ -101,8 +104,12 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
         lit(5)).notEqual(0));
     Dataset<Row> tuneHeld = train.filter(pmod(xxhash64(col("user"), col("item"), lit(19)),
         lit(5)).equalTo(0));
-    Ratings all = Ratings.of(train);
-    Ratings truth = Ratings.of(test);
+    // Relevant: a test rating of at least the scale's relevance grid value (the evaluate
+    // stage's default: 4 on 0.5-5 and 1-5, 7 on 0-10).
+    relevant = SplitStage.scaleOf(train.withColumn("rating", col("rating").cast("double")),
+        null).relevantRating();
+    Ratings all = Ratings.of(train, relevant);
+    Ratings truth = Ratings.of(test, relevant);
     double[] popular = metrics(spark, all, truth, popularity(all, truth));
     line(String.format(Locale.ROOT, "| %s | most-rated | %.4f | %.4f | %.4f | | |",
         folder.getFileName(), popular[0], popular[1], popular[2]));
@@ -121,8 +128,8 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
 
   private void tunedAls(SparkSession spark, Path folder, Dataset<Row> train,
       Dataset<Row> tuneFit, Dataset<Row> tuneHeld, Ratings all, Ratings truth) {
-    Ratings fit = Ratings.of(tuneFit);
-    Ratings held = Ratings.of(tuneHeld);
+    Ratings fit = Ratings.of(tuneFit, relevant);
+    Ratings held = Ratings.of(tuneHeld, relevant);
     double best = -1;
     double[] chosen = null;
     for (int rank : ranks) {
@@ -194,31 +201,31 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
 
   /** One side's ratings in the driver: each user's items, the (user, item) pairs rated 4 and up,
    * and the items' counts. */
-  private record Ratings(Map<Integer, Set<Integer>> byUser, Set<Long> atLeast4,
+  private record Ratings(Map<Integer, Set<Integer>> byUser, Set<Long> relevant,
       Map<Integer, Integer> itemCounts) {
-    static Ratings of(Dataset<Row> rows) {
+    static Ratings of(Dataset<Row> rows, double threshold) {
       Map<Integer, Set<Integer>> byUser = new HashMap<>();
-      Set<Long> atLeast4 = new HashSet<>();
+      Set<Long> relevant = new HashSet<>();
       Map<Integer, Integer> counts = new HashMap<>();
       for (Row r : rows.collectAsList()) {
         byUser.computeIfAbsent(r.getInt(0), u -> new HashSet<>()).add(r.getInt(1));
         counts.merge(r.getInt(1), 1, Integer::sum);
-        if (r.getFloat(2) >= 4) {
-          atLeast4.add(pair(r.getInt(0), r.getInt(1)));
+        if (r.getFloat(2) >= threshold) {
+          relevant.add(pair(r.getInt(0), r.getInt(1)));
         }
       }
-      return new Ratings(byUser, atLeast4, counts);
+      return new Ratings(byUser, relevant, counts);
     }
 
     static long pair(int user, int item) {
       return ((long) user << 32) | (item & 0xffffffffL);
     }
 
-    /** The user's items rated at least 4 among {@code candidates}. */
+    /** The user's relevant items among {@code candidates}. */
     List<Integer> relevant(int user, Set<Integer> candidates) {
       List<Integer> out = new ArrayList<>();
       for (int item : byUser.getOrDefault(user, Set.of())) {
-        if (candidates.contains(item) && atLeast4.contains(pair(user, item))) {
+        if (candidates.contains(item) && relevant.contains(pair(user, item))) {
           out.add(item);
         }
       }

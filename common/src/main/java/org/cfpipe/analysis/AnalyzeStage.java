@@ -245,9 +245,22 @@ public final class AnalyzeStage {
       String numbers = String.format(Locale.ROOT, "precision at %s %.4f against %.4f, NDCG at "
           + "%s %.4f against %.4f", k, precision, popularPrecision, k, ndcg, popularNdcg);
       if (precision < popularPrecision && ndcg < popularNdcg) {
+        JsonNode listed = ranking.path(prefix + "mean_item_ratings_at_" + k);
+        JsonNode popularListed = ranking.path(EvaluateStage.POPULARITY + "mean_item_ratings_at_"
+            + k);
+        JsonNode topN = ranking.path(EvaluateStage.IMPLICIT + "mean_item_ratings_at_" + k);
+        // Below a quarter of the most-rated items' mean, the lists lean to rarely rated items.
+        boolean rare = listed.asDouble() < popularListed.asDouble() / 4;
+        String lean = listed.isMissingNode() ? "" : String.format(Locale.ROOT, " Its top %s "
+            + "items have %.1f training ratings on average, against %.1f for the most-rated "
+            + "items'%s%s", k, listed.asDouble(), popularListed.asDouble(),
+            topN.isMissingNode() || prefix.equals(EvaluateStage.IMPLICIT) ? ""
+                : String.format(Locale.ROOT, " and %.1f for the top-N model's", topN.asDouble()),
+            rare ? ": it lists items rated highly by the few who rated them, which the "
+                + "validation users have mostly not seen." : ".");
         return subject + " rank below the most-rated items (" + numbers + "): for "
             + "top-N lists on this data, recommending the most-rated items a user has not rated "
-            + "does better. A model fitted to rating values need not rank well.";
+            + "does better. A model fitted to rating values need not rank well." + lean;
       }
       if (precision >= popularPrecision && ndcg >= popularNdcg) {
         return subject + " rank above the most-rated items (" + numbers + ").";

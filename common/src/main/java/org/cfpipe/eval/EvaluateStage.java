@@ -61,6 +61,8 @@ public final class EvaluateStage {
   /** The prefix of the top-N model's ranking metrics (cfpipe.ranking), when the run has it. */
   public static final String IMPLICIT = "implicit_";
   private static final String COVERAGE = "coverage_at_%d";
+  /** The mean training ratings of the items in the lists' top k (one per listed position). */
+  private static final String ITEM_RATINGS = "mean_item_ratings_at_%d";
 
   private EvaluateStage() {}
 
@@ -159,11 +161,13 @@ public final class EvaluateStage {
       }
       long catalogue = itemCounts.count();
       popular = popularityLists(spark, itemCounts, relevant, rated, k).coalesce(1).cache();
-      Map<String, Double> out = new LinkedHashMap<>(metrics(lists, eval, catalogue, ""));
+      JavaPairRDD<Integer, Long> counts = itemCounts.toJavaRDD()
+          .mapToPair(row -> new Tuple2<>(row.getInt(0), row.getLong(1)));
+      Map<String, Double> out = new LinkedHashMap<>(metrics(lists, eval, catalogue, counts, ""));
       if (implicit != null) {
-        out.putAll(metrics(implicit, eval, catalogue, IMPLICIT));
+        out.putAll(metrics(implicit, eval, catalogue, counts, IMPLICIT));
       }
-      out.putAll(metrics(popular, eval, catalogue, POPULARITY));
+      out.putAll(metrics(popular, eval, catalogue, counts, POPULARITY));
       int first = eval.k().get(0);
       var sample = new EvaluationReport.RankingSample(eligibleUsers, users, eval.rankingSeed(),
           sampled ? precisionStandardError(lists, first, users, eligibleUsers) : 0.0);
@@ -227,7 +231,7 @@ public final class EvaluateStage {
    * the top k of any list. Named by column, after {@code prefix}.
    */
   private static Map<String, Double> metrics(JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists,
-      EvalSettings eval, long catalogue, String prefix) {
+      EvalSettings eval, long catalogue, JavaPairRDD<Integer, Long> counts, String prefix) {
     RankingMetrics<Integer> mllib = RankingMetrics.of(lists);
     Map<String, Double> out = new LinkedHashMap<>();
     List<Integer> cutoffs = eval.k();
@@ -247,8 +251,29 @@ public final class EvaluateStage {
       }
       out.put(prefix + String.format(Locale.ROOT, COVERAGE, k),
           covered.getOrDefault(k, 0L) / (double) catalogue);
+      out.put(prefix + String.format(Locale.ROOT, ITEM_RATINGS, k),
+          meanItemRatings(lists, counts, k));
     }
     return out;
+  }
+
+  /**
+   * The mean, over every position of the lists' top k, of the listed item's training ratings
+   * ({@code counts}: item index, ratings): how far a model's lists lean to rarely rated items
+   * (a rating model's favourites with few ratings) or to the most rated.
+   */
+  private static double meanItemRatings(JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists,
+      JavaPairRDD<Integer, Long> counts, int k) {
+    Tuple2<Long, Long> sum = lists.flatMapToPair(pair -> pair._1()
+            .subList(0, Math.min(k, pair._1().size())).stream()
+            .map(item -> new Tuple2<>(item, 1L)).iterator())
+        .reduceByKey(Long::sum)
+        .join(counts)
+        .values()
+        .map(listedAndRatings -> new Tuple2<>(listedAndRatings._1() * listedAndRatings._2(),
+            listedAndRatings._1()))
+        .fold(new Tuple2<>(0L, 0L), (a, b) -> new Tuple2<>(a._1() + b._1(), a._2() + b._2()));
+    return sum._2() == 0 ? Double.NaN : sum._1() / (double) sum._2();
   }
 
   /**

@@ -203,6 +203,10 @@ class ScoringIT extends SparkFixture {
             r -> r.<Integer>getAs("item_index"), Collectors.toSet())));
     double precision10 = 0;
     double recall20 = 0;
+    double listedRatings10 = 0;
+    long listedCount10 = 0;
+    java.util.Map<Integer, Long> counts = train.groupBy("item_index").count().collectAsList()
+        .stream().collect(Collectors.toMap(r -> r.getInt(0), r -> r.getLong(1)));
     java.util.Set<Integer> listed10 = new java.util.HashSet<>();
     for (var entry : wanted.entrySet()) {
       java.util.Set<Integer> mine = own.getOrDefault(entry.getKey(), java.util.Set.of());
@@ -212,6 +216,10 @@ class ScoringIT extends SparkFixture {
       precision10 += hits10 / 10.0;
       recall20 += hits20 / (double) entry.getValue().size();
       listed10.addAll(top.subList(0, Math.min(10, top.size())));
+      for (int item : top.subList(0, Math.min(10, top.size()))) {
+        listedRatings10 += counts.get(item);
+        listedCount10++;
+      }
     }
     int users = wanted.size();
     java.util.Map<String, Double> ranking = metrics.ranking();
@@ -219,6 +227,8 @@ class ScoringIT extends SparkFixture {
     assertEquals(recall20 / users, ranking.get("popularity_recall_at_20"), 1e-9);
     assertEquals(listed10.size() / (double) byCount.size(),
         ranking.get("popularity_coverage_at_10"), 1e-12);
+    assertEquals(listedRatings10 / listedCount10, ranking.get("popularity_mean_item_ratings_at_10"),
+        1e-9);
 
     // The top-N model's coverage (recommend lists from it): the distinct items of its lists,
     // over the items with training ratings; its lists at 20 hold its lists at 10.
