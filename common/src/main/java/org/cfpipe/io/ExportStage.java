@@ -61,27 +61,13 @@ public final class ExportStage {
     HadoopFiles files = HadoopFiles.of(spark);
     RunLayout.Tables staged = layout.staged();
     Dataset<Row> train = spark.read().parquet(layout.train());
-    files.commitParquet(factorTable(train, spark.read().parquet(layout.modelUsers()),
-        spark.read().parquet(staged.userIds()), EncodeStage.USER_ID, EncodeStage.USER_INDEX),
-        staged.userFactors());
-    Dataset<Row> items = factorTable(train, spark.read().parquet(layout.modelItems()),
-        spark.read().parquet(staged.itemIds()), EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX);
-    if (files.exists(layout.itemTitles())) {
-      items = withTitles(items, spark.read().parquet(layout.itemTitles()));
-    }
-    files.commitParquet(items, staged.itemFactors());
+    factorTables(spark, files, layout, train, layout.modelUsers(), layout.modelItems(),
+        staged.userFactors(), staged.itemFactors());
     ModelInfo model = files.readJson(layout.modelJson(), ModelInfo.class);
     files.writeJson(staged.model() + "/model.json", model);
     if (files.exists(layout.rankingJson())) {
-      Dataset<Row> rankingItems = factorTable(train, spark.read().parquet(layout.rankingItems()),
-          spark.read().parquet(staged.itemIds()), EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX);
-      if (files.exists(layout.itemTitles())) {
-        rankingItems = withTitles(rankingItems, spark.read().parquet(layout.itemTitles()));
-      }
-      files.commitParquet(factorTable(train, spark.read().parquet(layout.rankingUsers()),
-          spark.read().parquet(staged.userIds()), EncodeStage.USER_ID, EncodeStage.USER_INDEX),
-          staged.rankingUserFactors());
-      files.commitParquet(rankingItems, staged.rankingItemFactors());
+      factorTables(spark, files, layout, train, layout.rankingUsers(), layout.rankingItems(),
+          staged.rankingUserFactors(), staged.rankingItemFactors());
       files.writeJson(staged.rankingModel(), files.readJson(layout.rankingJson(),
           ModelInfo.class));
     }
@@ -107,6 +93,24 @@ public final class ExportStage {
     String path = layout.report(TrainStage.RANKING);
     return files.exists(path) ? files.readJson(path, RankingReport.class)
         : RankingReport.none("the train stage wrote no ranking report");
+  }
+
+  /**
+   * Commits one model's user and item tables ({@code users}, {@code items}: ModelStore's) keyed
+   * by the original ids, the items with their titles when the run has them.
+   */
+  private static void factorTables(SparkSession spark, HadoopFiles files, RunLayout layout,
+      Dataset<Row> train, String users, String items, String userOut, String itemOut) {
+    RunLayout.Tables staged = layout.staged();
+    files.commitParquet(factorTable(train, spark.read().parquet(users),
+        spark.read().parquet(staged.userIds()), EncodeStage.USER_ID, EncodeStage.USER_INDEX),
+        userOut);
+    Dataset<Row> itemTable = factorTable(train, spark.read().parquet(items),
+        spark.read().parquet(staged.itemIds()), EncodeStage.ITEM_ID, EncodeStage.ITEM_INDEX);
+    if (files.exists(layout.itemTitles())) {
+      itemTable = withTitles(itemTable, spark.read().parquet(layout.itemTitles()));
+    }
+    files.commitParquet(itemTable, itemOut);
   }
 
   private static void copyIfPresent(HadoopFiles files, String from, String to) {

@@ -404,13 +404,21 @@ public final class SparseEmbeddingStep {
 
   /** Brings every row up to the current step (before validation). */
   void catchUpAll(int epoch) {
+    catchUpUsers(epoch);
+    if (train.optimizer() == TrainSettings.Optimizer.ADAM) {
+      double idleRate = rate.valueAt(Math.max(0, steps - 1), epoch);
+      for (int r = 0; r < items.rows(); r++) {
+        catchUp(items, itemSeen, r, idleRate);
+      }
+    }
+  }
+
+  /** Brings every user row up to the current step (a shard's, at the end of its round). */
+  void catchUpUsers(int epoch) {
     if (train.optimizer() == TrainSettings.Optimizer.ADAM) {
       double idleRate = rate.valueAt(Math.max(0, steps - 1), epoch);
       for (int r = 0; r < users.rows(); r++) {
         catchUp(users, userSeen, r, idleRate);
-      }
-      for (int r = 0; r < items.rows(); r++) {
-        catchUp(items, itemSeen, r, idleRate);
       }
     }
   }

@@ -330,10 +330,15 @@ final class SparseShards implements SparseEmbeddings {
           step.step(ratings.users(), ratings.items(), ratings.ratings(), from, to, epoch);
         }
       }
-      step.catchUpAll(epoch);
-      ItemRows rows = ItemRows.touched(step.items(), ratings,
-          (int) ((long) first * size / stepsPerEpoch), (int) ((long) last * size / stepsPerEpoch),
-          0);
+      // Only the rows that go back are brought up to the round's last step: the driver does
+      // every other item row in its own copy.
+      step.catchUpUsers(epoch);
+      int from = (int) ((long) first * size / stepsPerEpoch);
+      int to = (int) ((long) last * size / stepsPerEpoch);
+      for (int n = from; n < to; n++) {
+        step.catchUpItem(ratings.items()[n], epoch);
+      }
+      ItemRows rows = ItemRows.touched(step.items(), ratings, from, to, 0);
       Shard out = new Shard(in.id, in.users, ratings, in.validation, userTable);
       return new Tuple2<>(out, new Round(rows, step.head().params().toFloatVector(),
           step.head().getUpdater().getStateViewArray().toFloatVector()));
