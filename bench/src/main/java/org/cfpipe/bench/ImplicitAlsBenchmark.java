@@ -33,6 +33,7 @@ import org.cfpipe.model.FactorModel;
 import org.cfpipe.split.SplitStage;
 import org.cfpipe.train.TrainingSet;
 import org.cfpipe.train.implicit.ImplicitAls;
+import org.cfpipe.train.implicit.ImplicitTuning;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,6 +73,8 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
   private final StringBuilder report = new StringBuilder();
   /** The current data's relevance threshold. */
   private double relevant;
+  /** The implicit engine's model on the last data: its settings, or most-rated. */
+  private String chosen;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new ImplicitAlsBenchmark()).execute(args));
@@ -116,8 +119,8 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
     long start = System.nanoTime();
     double[] ours = metrics(spark, all, truth, implicitEngine(train, all, truth));
     line(String.format(Locale.ROOT, "| %s | implicit engine (cfpipe.ranking%s) | %.4f | %.4f | "
-            + "%.4f | | |", folder.getFileName(), sets.isEmpty() ? " defaults" : " " + sets,
-        ours[0], ours[1], ours[2]));
+            + "%.4f | %s | |", folder.getFileName(), sets.isEmpty() ? " defaults" : " " + sets,
+        ours[0], ours[1], ours[2], chosen));
     System.out.printf(Locale.ROOT, "implicit engine: trained and listed in %.1f s%n",
         (System.nanoTime() - start) / 1e9);
     if (!skipSpark) {
@@ -175,8 +178,22 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
     Config config = ConfigLoader.load(Optional.empty(), sets);
     RatingScale scale = SplitStage.scaleOf(train.withColumn("rating",
         col("rating").cast("double")), IngestSettings.from(config));
-    FactorModel model = new ImplicitAls(RankingSettings.from(config), scale)
-        .train(new TrainingSet(users, items, ratings), userIndex.size(), itemIndex.size());
+    RankingSettings settings = RankingSettings.from(config);
+    TrainingSet set = new TrainingSet(users, items, ratings);
+    ImplicitTuning.Result tuning = settings.tune()
+        ? new ImplicitTuning(settings, scale, relevant).choose(set, userIndex.size(),
+            itemIndex.size())
+        : null;
+    FactorModel model;
+    if (tuning != null && tuning.chosen().model().equals(ImplicitTuning.MOST_RATED)) {
+      model = ImplicitTuning.mostRatedModel(set, userIndex.size(), itemIndex.size());
+      chosen = "most-rated";
+    } else {
+      RankingSettings use = tuning != null ? tuning.settings(settings) : settings;
+      model = new ImplicitAls(use, scale).train(set, userIndex.size(), itemIndex.size());
+      chosen = String.format(Locale.ROOT, "%d, %s, %s, %s", use.factors(),
+          use.regularization(), use.weightingName(), use.alpha());
+    }
     int k = model.factors();
     Map<Integer, float[]> userFactors = new HashMap<>();
     userIndex.forEach((id, index) -> userFactors.put(id, java.util.Arrays.copyOfRange(

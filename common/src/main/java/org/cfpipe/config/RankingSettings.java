@@ -9,8 +9,11 @@ import java.io.Serializable;
  *
  * @param enabled whether a run trains it (beside the rating model, which keeps RMSE)
  * @param factors the length of each user's and item's vector
- * @param regularization lambda: each row's penalty is lambda times its count of ratings times
- *     its squared norm
+ * @param regularization lambda: each row's penalty is lambda times its squared norm, times its
+ *     count of ratings when {@code countScaled}
+ * @param countScaled whether the penalty grows with the row's count of ratings (Zhou et al.'s
+ *     weighting, as Spark MLlib's ALS), which holds popular items back; else it is the same for
+ *     every row (Hu et al.'s), which leaves the lists free to lean to popular items
  * @param alpha a rating's confidence is 1 + alpha times its preference
  * @param iterations alternations: every user row solved given the items, then every item row
  *     given the users
@@ -18,9 +21,27 @@ import java.io.Serializable;
  *     for every rating (Hu, Koren and Volinsky's binary preference)
  * @param seed the seed of the items' starting vectors
  * @param threads rows solved at once; 0 takes every core
+ * @param tune whether the train stage chooses factors, regularization (both weightings), alpha
+ *     and the most-rated items among them on a holdout of the training ratings, starting from
+ *     these settings ({@code org.cfpipe.train.implicit.ImplicitTuning}); else it trains these
+ * @param tuningUsers the holdout's lists are scored for a seeded sample of this many users (0:
+ *     every user with a relevant held-out rating)
  */
-public record RankingSettings(boolean enabled, int factors, double regularization, double alpha, int iterations,
-    boolean graded, long seed, int threads) implements Serializable {
+public record RankingSettings(boolean enabled, int factors, double regularization,
+    boolean countScaled, double alpha, int iterations, boolean graded, long seed, int threads,
+    boolean tune, int tuningUsers) implements Serializable {
+
+  /** These settings with another model: factors, regularization, its weighting and alpha. */
+  public RankingSettings with(int factors, double regularization, boolean countScaled,
+      double alpha) {
+    return new RankingSettings(enabled, factors, regularization, countScaled, alpha, iterations,
+        graded, seed, threads, tune, tuningUsers);
+  }
+
+  /** The spelling of the regularization's weighting, for reports. */
+  public String weightingName() {
+    return countScaled ? "count" : "constant";
+  }
 
   /** The spelling of the preference setting, for reports. */
   public String preferenceName() {
@@ -48,11 +69,20 @@ public record RankingSettings(boolean enabled, int factors, double regularizatio
         Checks.bool(config, p + "enabled"),
         Checks.intIn(config, p + "factors", 1, 1024),
         Checks.doubleIn(config, p + "regularization", 0.0, 1e6),
+        Checks.oneOf(config, p + "regularization-weight", Weighting.class) == Weighting.COUNT,
         Checks.doubleIn(config, p + "alpha", 0.0, 1e6),
         Checks.intIn(config, p + "iterations", 1, 10_000),
         Checks.oneOf(config, p + "preference", Preference.class) == Preference.GRADED,
         config.getLong(p + "seed"),
-        Checks.intIn(config, p + "threads", 0, 1024));
+        Checks.intIn(config, p + "threads", 0, 1024),
+        Checks.bool(config, p + "tune"),
+        Checks.intIn(config, p + "tuning-users", 0, Integer.MAX_VALUE));
+  }
+
+  /** Values of {@code cfpipe.ranking.regularization-weight}. */
+  enum Weighting {
+    COUNT,
+    CONSTANT
   }
 
   /** Values of {@code cfpipe.ranking.preference}. */

@@ -4,6 +4,7 @@ import java.util.Locale;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.cfpipe.config.EvalSettings;
 import org.cfpipe.config.ModelSettings;
 import org.cfpipe.config.RankingSettings;
 import org.cfpipe.config.RatingScale;
@@ -22,6 +23,7 @@ import org.cfpipe.train.gibbs.DistributedChains;
 import org.cfpipe.train.gibbs.GibbsSampler;
 import org.cfpipe.train.gibbs.PartitionedChain;
 import org.cfpipe.train.implicit.ImplicitAls;
+import org.cfpipe.train.implicit.ImplicitTuning;
 import org.cfpipe.train.sparse.DistributedTrainer;
 import org.cfpipe.train.sparse.SparseTrainer;
 import org.slf4j.Logger;
@@ -44,14 +46,17 @@ public final class TrainStage {
   /** The rating model alone, without the top-N model. */
   public static TrainReport run(SparkSession spark, ModelSettings modelSettings,
       TrainSettings trainSettings, RunLayout layout) {
-    return run(spark, modelSettings, trainSettings, null, layout);
+    return run(spark, modelSettings, trainSettings, null, EvalSettings.DEFAULT, layout);
   }
 
   /**
    * @param ranking the top-N model's settings; null (or not enabled) trains none
+   * @param eval the ranking metrics' settings, whose relevance threshold the top-N model's
+   *     tuning takes
    */
   public static TrainReport run(SparkSession spark, ModelSettings modelSettings,
-      TrainSettings trainSettings, RankingSettings ranking, RunLayout layout) {
+      TrainSettings trainSettings, RankingSettings ranking, EvalSettings eval,
+      RunLayout layout) {
     long start = System.nanoTime();
     HadoopFiles files = HadoopFiles.of(spark);
     EncodeReport ids = files.readJson(layout.report(EncodeStage.NAME), EncodeReport.class);
@@ -117,7 +122,7 @@ public final class TrainStage {
       collected = ratings;
     }
     RankingReport rankingReport = ranking(spark, files, layout, ranking, collected,
-        split.scale(), users, items);
+        split.scale(), eval.relevantRating(split.scale()), users, items);
 
     files.commitParquet(ModelStore.userTable(spark, result.model()), layout.modelUsers());
     files.commitParquet(ModelStore.itemTable(spark, result.model()), layout.modelItems());
@@ -140,11 +145,13 @@ public final class TrainStage {
 
   /**
    * Trains and stores the top-N model ({@link ImplicitAls}) on the collected training ratings,
-   * or says why not; the report goes to {@code reports/ranking.json} either way, and a stale
+   * its settings chosen on their holdout ({@link ImplicitTuning}) unless
+   * {@code cfpipe.ranking.tune} is false, or says why not; the report goes to {@code reports/ranking.json} either way, and a stale
    * model of an earlier attempt is removed.
    */
   private static RankingReport ranking(SparkSession spark, HadoopFiles files, RunLayout layout,
-      RankingSettings settings, TrainingSet ratings, RatingScale scale, int users, int items) {
+      RankingSettings settings, TrainingSet ratings, RatingScale scale, double relevantRating,
+      int users, int items) {
     files.delete(layout.rankingUsers());
     files.delete(layout.rankingItems());
     files.delete(layout.rankingJson());
@@ -157,17 +164,34 @@ public final class TrainStage {
       LOG.warn("train: {}; recommend lists from the rating model", report.reason());
     } else {
       long start = System.nanoTime();
-      FactorModel model = new ImplicitAls(settings, scale).train(ratings, users, items);
+      ImplicitTuning.Result tuning = settings.tune()
+          ? new ImplicitTuning(settings, scale, relevantRating).choose(ratings, users, items)
+          : null;
+      RankingSettings chosen = tuning != null ? tuning.settings(settings) : settings;
+      boolean mostRated = tuning != null && tuning.chosen().model().equals(
+          ImplicitTuning.MOST_RATED);
+      FactorModel model = mostRated ? ImplicitTuning.mostRatedModel(ratings, users, items)
+          : new ImplicitAls(chosen, scale).train(ratings, users, items);
+      String type = mostRated ? ImplicitTuning.MOST_RATED : ImplicitTuning.IMPLICIT;
       files.commitParquet(ModelStore.userTable(spark, model), layout.rankingUsers());
       files.commitParquet(ModelStore.itemTable(spark, model), layout.rankingItems());
-      files.writeJson(layout.rankingJson(), ModelInfo.of(IMPLICIT, model));
+      files.writeJson(layout.rankingJson(), ModelInfo.of(type, model));
       double seconds = (System.nanoTime() - start) / 1e9;
-      report = new RankingReport(true, "cfpipe.ranking.enabled = true", IMPLICIT,
-          settings.factors(), settings.iterations(), settings.regularization(), settings.alpha(),
-          settings.preferenceName(), seconds, "ranking");
-      LOG.info(String.format(Locale.ROOT, "train: top-N model (implicit ALS, %d factors, %s "
-          + "preferences) in %.1f s; recommend lists from it", settings.factors(),
-          settings.preferenceName(), seconds));
+      String reason = tuning == null ? "cfpipe.ranking.tune = false: the settings as given"
+          : String.format(Locale.ROOT, "chosen on a holdout of the training ratings: held-out "
+              + "NDCG@%d %.4f, the best of %d candidates", ImplicitTuning.K,
+              tuning.chosen().ndcg(), tuning.tried().size());
+      report = mostRated
+          ? new RankingReport(true, reason, type, 1, 0, 0, null, 0, null, seconds, "ranking",
+              tuning)
+          : new RankingReport(true, reason, type, chosen.factors(), chosen.iterations(),
+              chosen.regularization(), chosen.weightingName(), chosen.alpha(),
+              chosen.preferenceName(), seconds, "ranking", tuning);
+      LOG.info(String.format(Locale.ROOT, "train: top-N model (%s; %s) in %.1f s; recommend "
+          + "lists from it", mostRated ? "the most-rated items" : String.format(Locale.ROOT,
+              "implicit ALS, %d factors, regularization %s (%s), alpha %s, %s preferences",
+              chosen.factors(), chosen.regularization(), chosen.weightingName(), chosen.alpha(),
+              chosen.preferenceName()), reason, seconds));
     }
     files.writeJson(layout.report(RANKING), report);
     return report;
@@ -175,8 +199,6 @@ public final class TrainStage {
 
   /** The top-N model's report, {@code reports/ranking.json}. */
   public static final String RANKING = "ranking";
-  /** The top-N model's type in its model.json. */
-  public static final String IMPLICIT = "implicit";
 
   private static void writeOrDelete(HadoopFiles files, String path, byte[] bytes) {
     if (bytes != null) {

@@ -36,7 +36,7 @@ public enum Stage {
   TRAIN {
     @Override
     void run(SparkSession spark, PipelineSettings s, RunLayout layout) {
-      TrainStage.run(spark, s.model(), s.train(), s.ranking(), layout);
+      TrainStage.run(spark, s.model(), s.train(), s.ranking(), s.eval(), layout);
     }
   },
   EVALUATE {

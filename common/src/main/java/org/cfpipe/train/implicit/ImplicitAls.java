@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * preference p held with a confidence c: a rated pair, p = {@link RankingSettings#preference}
  * of its rating and c = 1 + alpha p; an unrated pair, p = 0 and c = 1. The model minimises
  * sum over all pairs of c (p - x_u . y_i)^2 + lambda (sum_u n_u |x_u|^2 + sum_i n_i |y_i|^2),
- * n the row's count of ratings (the weighting of Zhou et al. 2008, as Spark MLlib's ALS), by
+ * n the row's count of ratings (the weighting of Zhou et al. 2008, as Spark MLlib's ALS), or 1
+ * for every row ({@link RankingSettings#countScaled} false, Hu et al.'s), by
  * alternating exact solves: each user row given the items,
  * (Y^T Y + sum_{i rated} (c_ui - 1) y_i y_i^T + lambda n_u I) x_u = sum_{i rated} c_ui p_ui y_i,
  * with Y^T Y computed once for all users (the paper's speed-up), then each item row given the
@@ -71,10 +72,14 @@ public final class ImplicitAls {
       for (int iteration = 1; iteration <= settings.iterations(); iteration++) {
         solve(byUser, itemRows, items, userRows, workers);
         solve(byItem, userRows, users, itemRows, workers);
-        LOG.info(String.format(Locale.ROOT, "implicit ALS: iteration %d/%d, %.1f s", iteration,
-            settings.iterations(), (System.nanoTime() - start) / 1e9));
+        LOG.debug(String.format(Locale.ROOT, "implicit ALS: iteration %d/%d, %.1f s",
+            iteration, settings.iterations(), (System.nanoTime() - start) / 1e9));
       }
     }
+    LOG.info(String.format(Locale.ROOT, "implicit ALS: %d factors, regularization %s (%s), "
+            + "alpha %s: %d iterations on %,d ratings in %.1f s", k, settings.regularization(),
+        settings.weightingName(), settings.alpha(), settings.iterations(), ratings.size(),
+        (System.nanoTime() - start) / 1e9));
     return new FactorModel(k, false, users, items, 0.0, Optional.empty(), floats(userRows),
         floats(itemRows));
   }
@@ -114,7 +119,7 @@ public final class ImplicitAls {
             rhs[f] += weight * fixed[other * k + f];
           }
         }
-        double penalty = lambda * (last - first);
+        double penalty = settings.countScaled() ? lambda * (last - first) : lambda;
         for (int f = 0; f < k; f++) {
           // The diagonal of packed upper storage: element (f, f) at f + f (f + 1) / 2.
           system[f + f * (f + 1) / 2] += penalty;
