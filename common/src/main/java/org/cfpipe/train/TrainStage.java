@@ -146,8 +146,9 @@ public final class TrainStage {
   /**
    * Trains and stores the top-N model ({@link ImplicitAls}) on the collected training ratings,
    * its settings chosen on their holdout ({@link ImplicitTuning}) unless
-   * {@code cfpipe.ranking.tune} is false, or says why not; the report goes to {@code reports/ranking.json} either way, and a stale
-   * model of an earlier attempt is removed.
+   * {@code cfpipe.ranking.tune} is false, or says why not; the report goes to
+   * {@code reports/ranking.json} either way, and a stale model of an earlier attempt is
+   * removed.
    */
   private static RankingReport ranking(SparkSession spark, HadoopFiles files, RunLayout layout,
       RankingSettings settings, TrainingSet ratings, RatingScale scale, double relevantRating,

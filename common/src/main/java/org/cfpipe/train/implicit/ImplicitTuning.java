@@ -1,7 +1,6 @@
 package org.cfpipe.train.implicit;
 
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -29,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * held-out items (the evaluate stage's protocol and MLlib RankingMetrics' definitions).
  *
  * <p>The walk starts from the settings given. Regularization first, for each weighting (the
- * other one starting {@value #WEIGHTING_RATIO}x higher or lower, to match a row's count): up by
- * 3x while the NDCG rises, else down by 3x while it rises. Then alpha, by 3x, and factors, by 2x,
- * alike from the best so far. The most-rated items (not yet rated by the user) are a candidate
+ * other one starting {@value #WEIGHTING_RATIO}x higher or lower, to match a row's count): up
+ * the ladder 0.1, 0.3, 1, 3, ... while the NDCG rises, else down it while it rises. Then
+ * alpha, on the same ladder, and factors, by 2x, alike from the best so far. The most-rated items (not yet rated by the user) are a candidate
  * too, chosen only if they beat every fitted model. The data decide: on MovieLens the lists
  * personalise, on ratings where which items a user rates says little of taste they lean to the
  * most-rated items (docs/benchmarks/top-n.md).
@@ -127,13 +126,17 @@ public final class ImplicitTuning {
               : start.regularization() * WEIGHTING_RATIO;
       Candidate first = walk.fit(start.with(start.factors(), from, countScaled, start.alpha()));
       Candidate line = walk.along(first, REGULARIZATION_STEPS,
-          c -> c.with(c.factors(), step(c.regularization(), 3), c.countScaled(), c.alpha()),
-          c -> c.with(c.factors(), step(c.regularization(), 1.0 / 3), c.countScaled(), c.alpha()));
+          c -> c.with(c.factors(), ladder(c.regularization(), true), c.countScaled(),
+              c.alpha()),
+          c -> c.with(c.factors(), ladder(c.regularization(), false), c.countScaled(),
+              c.alpha()));
       best = better(best, line);
     }
     best = walk.along(best, ALPHA_STEPS,
-        c -> c.with(c.factors(), c.regularization(), c.countScaled(), step(c.alpha(), 3)),
-        c -> c.with(c.factors(), c.regularization(), c.countScaled(), step(c.alpha(), 1.0 / 3)));
+        c -> c.with(c.factors(), c.regularization(), c.countScaled(),
+            ladder(c.alpha(), true)),
+        c -> c.with(c.factors(), c.regularization(), c.countScaled(),
+            ladder(c.alpha(), false)));
     best = walk.along(best, FACTOR_STEPS,
         c -> c.factors() * 2 > 256 ? null
             : c.with(c.factors() * 2, c.regularization(), c.countScaled(), c.alpha()),
@@ -172,10 +175,21 @@ public final class ImplicitTuning {
     return new FactorModel(1, false, users, items, 0.0, Optional.empty(), ones, counts);
   }
 
-  /** {@code value} times {@code factor}, to three significant digits (0.3, 0.9, 2.7, not
-   *  0.30000000000000004). */
-  static double step(double value, double factor) {
-    return new BigDecimal(value * factor).round(new MathContext(3)).doubleValue();
+  /**
+   * The next value above (or below) {@code value} on the ladder 1, 3, 10, 30, ... (and 0.3,
+   * 0.1, ...): 0.1 to 0.3, 1.5 to 3, 1.5 down to 1.
+   */
+  static double ladder(double value, boolean up) {
+    int exponent = (int) Math.floor(Math.log10(value)) - 1;
+    for (int n = 0; n < 6; n++) {
+      int e = up ? exponent + n / 2 : exponent + 2 - n / 2;
+      int mantissa = up == (n % 2 == 0) ? 1 : 3;
+      double rung = BigDecimal.valueOf(mantissa).scaleByPowerOfTen(e).doubleValue();
+      if (up ? rung > value * (1 + 1e-9) : rung < value * (1 - 1e-9)) {
+        return rung;
+      }
+    }
+    throw new IllegalStateException("no rung " + (up ? "above " : "below ") + value);
   }
 
   private static Candidate better(Candidate a, Candidate b) {
