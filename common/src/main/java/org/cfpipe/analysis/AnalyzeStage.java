@@ -33,6 +33,7 @@ import org.cfpipe.spark.HadoopFiles;
 import org.cfpipe.spark.RunLayout;
 import org.cfpipe.split.SplitReport;
 import org.cfpipe.split.SplitStage;
+import org.cfpipe.train.implicit.ImplicitTuning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -197,7 +198,7 @@ public final class AnalyzeStage {
         List<String> columns = new ArrayList<>(List.of("measure", "rating model ("
             + meta.path("model").path("type").asText() + ")"));
         if (topN) {
-          columns.add("top-N model (implicit ALS)");
+          columns.add("top-N model (" + topNModel(meta.path("ranking")) + ")");
         }
         columns.add("most-rated items");
         report.table("top_n", "Top-N lists of the validation users against the most-rated "
@@ -205,7 +206,11 @@ public final class AnalyzeStage {
         report.paragraph(againstMostRated(ranking, "", "The rating model's lists"));
         if (topN) {
           report.paragraph(againstMostRated(ranking, EvaluateStage.IMPLICIT,
-              "The top-N model's lists (implicit ALS, cfpipe.ranking), which recommend sends,"));
+              topNSubject(meta.path("ranking"))));
+          String tuning = tuning(meta.path("ranking"));
+          if (!tuning.isEmpty()) {
+            report.paragraph(tuning);
+          }
         } else {
           report.paragraph("This run has no top-N model (metadata.json's ranking says why): "
               + "recommend lists from the rating model.");
@@ -266,6 +271,51 @@ public final class AnalyzeStage {
         return subject + " rank above the most-rated items (" + numbers + ").";
       }
       return subject + " and the most-rated items rank about alike (" + numbers + ").";
+    }
+
+    /** The top-N model's name in the report: implicit ALS, or the most-rated items. */
+    static String topNModel(JsonNode rankingReport) {
+      return ImplicitTuning.MOST_RATED.equals(rankingReport.path("model").asText())
+          ? "the most-rated items" : "implicit ALS";
+    }
+
+    /** The subject of the sentence on the top-N model's lists. */
+    static String topNSubject(JsonNode rankingReport) {
+      return "The top-N model's lists (" + topNModel(rankingReport) + ", cfpipe.ranking), "
+          + "which recommend sends,";
+    }
+
+    /**
+     * How the top-N model was chosen on the training ratings' holdout, from the ranking report
+     * in metadata.json ("" when it was not tuned).
+     */
+    static String tuning(JsonNode rankingReport) {
+      JsonNode tuning = rankingReport.path("tuning");
+      if (tuning.isMissingNode() || tuning.isNull()) {
+        return "";
+      }
+      JsonNode chosen = tuning.path("chosen");
+      double mostRated = Double.NaN;
+      for (JsonNode c : tuning.path("tried")) {
+        if (ImplicitTuning.MOST_RATED.equals(c.path("model").asText())) {
+          mostRated = c.path("ndcg").asDouble();
+        }
+      }
+      String model = ImplicitTuning.MOST_RATED.equals(chosen.path("model").asText())
+          ? "the most-rated items (they ranked above every fitted model)"
+          : String.format(Locale.ROOT, "implicit ALS with %d factors, regularization %s "
+              + "(%s-weighted) and alpha %s", chosen.path("factors").asInt(),
+              chosen.path("regularization").asDouble(), chosen.path("weighting").asText(),
+              chosen.path("alpha").asDouble());
+      return String.format(Locale.ROOT, "The top-N model was chosen on the training ratings: "
+          + "%,d of them held out, %d candidates fitted on the other %,d and scored by "
+          + "NDCG@%d on the lists of %,d users. Chosen: %s, held-out NDCG@%d %.4f against "
+          + "%.4f for the most-rated items; then trained on all training ratings "
+          + "(metadata.json's ranking.tuning lists every candidate).",
+          tuning.path("held_ratings").asLong(), tuning.path("tried").size(),
+          tuning.path("fit_ratings").asLong(), ImplicitTuning.K,
+          tuning.path("scored_users").asLong(), model, ImplicitTuning.K,
+          chosen.path("ndcg").asDouble(), mostRated);
     }
 
     /** The first cutoff of the ranking metrics, as written in their names ("" for none). */

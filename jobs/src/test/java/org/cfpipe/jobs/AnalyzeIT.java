@@ -84,15 +84,18 @@ class AnalyzeIT extends SparkFixture {
     assertFalse(html.contains("href=") || html.contains("url(") || html.contains("http"),
         "the report refers to something outside itself");
     // The top-N table, and the sentence that says which lists rank better, from the numbers.
-    JsonNode ranking = HadoopFiles.json().readTree(Files.readString(Path.of(
-        layout.published().metadataJson()))).path("metrics").path("ranking");
+    JsonNode meta = HadoopFiles.json().readTree(Files.readString(Path.of(
+        layout.published().metadataJson())));
+    JsonNode ranking = meta.path("metrics").path("ranking");
     for (String prefix : List.of("", "implicit_")) {
       boolean below = ranking.path(prefix + "precision_at_10").asDouble()
           < ranking.path("popularity_precision_at_10").asDouble()
           && ranking.path(prefix + "ndcg_at_10").asDouble()
           < ranking.path("popularity_ndcg_at_10").asDouble();
       String subject = prefix.isEmpty() ? "The rating model's lists"
-          : "The top-N model's lists (implicit ALS, cfpipe.ranking), which recommend sends,";
+          : "The top-N model's lists (" + (meta.path("ranking").path("model").asText()
+              .equals("most-rated") ? "the most-rated items" : "implicit ALS")
+              + ", cfpipe.ranking), which recommend sends,";
       assertEquals(below, html.contains(subject + " rank below the most-rated items"),
           ranking.toString());
       boolean above = ranking.path(prefix + "precision_at_10").asDouble()
@@ -103,7 +106,13 @@ class AnalyzeIT extends SparkFixture {
           ranking.toString());
     }
     assertTrue(html.contains("Top-N lists of the validation users against the most-rated"));
-    assertTrue(html.contains("top-N model (implicit ALS)"), "the top-N model's column");
+    assertTrue(html.contains("top-N model (implicit ALS)")
+        || html.contains("top-N model (the most-rated items)"), "the top-N model's column");
+    // The tuning, by its numbers in metadata.json.
+    JsonNode tuning = meta.path("ranking").path("tuning");
+    assertTrue(tuning.path("tried").size() >= 5, tuning.toString());
+    assertTrue(html.contains(String.format(java.util.Locale.ROOT, "held-out NDCG@10 %.4f",
+        tuning.path("chosen").path("ndcg").asDouble())), "the tuning's sentence");
     for (String section : List.of("Data", "Who rated what", "Training", "Predictions",
         "Against simpler models", "Item bias", "What the item factors mean")) {
       assertTrue(html.contains("<h2>" + section + "</h2>"), section);
