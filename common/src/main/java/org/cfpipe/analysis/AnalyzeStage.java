@@ -181,14 +181,20 @@ public final class AnalyzeStage {
       JsonNode ranking = metrics.path("ranking");
       boolean topN = ranking.has(EvaluateStage.IMPLICIT + "precision_at_"
           + firstCutoff(ranking));
+      boolean peer = ranking.has(EvaluateStage.IMPLICIT_ALS + "precision_at_"
+          + firstCutoff(ranking));
       List<List<Object>> lists = new ArrayList<>();
       ranking.fields().forEachRemaining(m -> {
         String name = m.getKey();
         if (!name.startsWith(EvaluateStage.POPULARITY)
-            && !name.startsWith(EvaluateStage.IMPLICIT)) {
+            && !name.startsWith(EvaluateStage.IMPLICIT)
+            && !name.startsWith(EvaluateStage.IMPLICIT_ALS)) {
           List<Object> row = new ArrayList<>(List.of(name, m.getValue().asDouble()));
           if (topN) {
             row.add(cell(ranking.path(EvaluateStage.IMPLICIT + name)));
+          }
+          if (peer) {
+            row.add(cell(ranking.path(EvaluateStage.IMPLICIT_ALS + name)));
           }
           row.add(cell(ranking.path(EvaluateStage.POPULARITY + name)));
           lists.add(row);
@@ -200,6 +206,12 @@ public final class AnalyzeStage {
         if (topN) {
           columns.add("top-N model (" + topNModel(meta.path("ranking")) + ")");
         }
+        JsonNode chosen = metrics.path("implicit_als").path("chosen");
+        if (peer) {
+          columns.add(String.format(Locale.ROOT, "implicit Spark ALS, tuned (rank %d, regParam "
+              + "%s, alpha %s)", chosen.path("rank").asInt(), chosen.path("reg_param").asDouble(),
+              chosen.path("alpha").asDouble()));
+        }
         columns.add("most-rated items");
         report.table("top_n", "Top-N lists of the validation users against the most-rated "
             + "items (" + metrics.path("ranking_users").asLong() + " users)", columns, lists);
@@ -210,6 +222,9 @@ public final class AnalyzeStage {
           String tuning = tuning(meta.path("ranking"));
           if (!tuning.isEmpty()) {
             report.paragraph(tuning);
+          }
+          if (peer) {
+            report.paragraph(againstPeer(ranking, metrics.path("implicit_als")));
           }
         } else {
           report.paragraph("This run has no top-N model (metadata.json's ranking says why): "
@@ -271,6 +286,27 @@ public final class AnalyzeStage {
         return subject + " rank above the most-rated items (" + numbers + ").";
       }
       return subject + " and the most-rated items rank about alike (" + numbers + ").";
+    }
+
+    /**
+     * The top-N model's lists against tuned implicit Spark ALS's, at the first cutoff, and how
+     * Spark's grid was searched.
+     */
+    static String againstPeer(JsonNode ranking, JsonNode peer) {
+      String k = firstCutoff(ranking);
+      double precision = ranking.path(EvaluateStage.IMPLICIT + "precision_at_" + k).asDouble();
+      double ndcg = ranking.path(EvaluateStage.IMPLICIT + "ndcg_at_" + k).asDouble();
+      double peerPrecision = ranking.path(EvaluateStage.IMPLICIT_ALS + "precision_at_" + k)
+          .asDouble();
+      double peerNdcg = ranking.path(EvaluateStage.IMPLICIT_ALS + "ndcg_at_" + k).asDouble();
+      String verdict = precision > peerPrecision && ndcg > peerNdcg ? "rank above"
+          : precision < peerPrecision && ndcg < peerNdcg ? "rank below" : "rank about alike with";
+      return String.format(Locale.ROOT, "Against implicit Spark ALS tuned on the same "
+          + "training ratings (%d grid points of rank, regParam and alpha, each fitted on four "
+          + "fifths of them and scored on the rest, in %.0f s), the top-N model's lists %s "
+          + "Spark's: precision at %s %.4f against %.4f, NDCG at %s %.4f against %.4f.",
+          peer.path("tried").size(), peer.path("seconds").asDouble(), verdict, k, precision,
+          peerPrecision, k, ndcg, peerNdcg);
     }
 
     /** The top-N model's name in the report: implicit ALS, or the most-rated items. */

@@ -60,6 +60,9 @@ public final class EvaluateStage {
   public static final String POPULARITY = "popularity_";
   /** The prefix of the top-N model's ranking metrics (cfpipe.ranking), when the run has it. */
   public static final String IMPLICIT = "implicit_";
+  /** The prefix of the peer's ranking metrics: implicit Spark ALS, tuned (cfpipe.eval.
+   *  implicit-als), when asked. */
+  public static final String IMPLICIT_ALS = "als_";
   private static final String COVERAGE = "coverage_at_%d";
   /** The mean training ratings of the items in the lists' top k (one per listed position). */
   private static final String ITEM_RATINGS = "mean_item_ratings_at_%d";
@@ -85,12 +88,13 @@ public final class EvaluateStage {
         .first();
     double scoring = (System.nanoTime() - start) / 1e9;
     // An empty validation set has no mean: report NaN rather than fail after training.
-    Ranking ranking = !eval.ranks() ? new Ranking(0, Map.of(), null)
+    Ranking ranking = !eval.ranks() ? new Ranking(0, Map.of(), null, null)
         : ranking(info, layout, spark, eval);
     EvaluationReport report = new EvaluationReport(metrics.getLong(0),
         metrics.isNullAt(1) ? Double.NaN : metrics.getDouble(1),
         metrics.isNullAt(2) ? Double.NaN : metrics.getDouble(2),
-        ranking.users(), ranking.metrics(), ranking.sample(), (System.nanoTime() - start) / 1e9);
+        ranking.users(), ranking.metrics(), ranking.sample(), ranking.implicitAls(),
+        (System.nanoTime() - start) / 1e9);
     files.writeJson(layout.report(NAME), report);
     LOG.info(String.format(Locale.ROOT, "evaluate: %d validation ratings, RMSE %.4f, MAE %.4f "
         + "(scored in %.1f s); ranking over %d users: %s (in %.1f s)", report.validRows(),
@@ -99,8 +103,10 @@ public final class EvaluateStage {
     return report;
   }
 
-  /** Ranking metrics by column name, over this many users, chosen as {@code sample} says. */
-  record Ranking(long users, Map<String, Double> metrics, EvaluationReport.RankingSample sample) {}
+  /** Ranking metrics by column name, over this many users, chosen as {@code sample} says, and
+   *  the peer's choice (null without it). */
+  record Ranking(long users, Map<String, Double> metrics, EvaluationReport.RankingSample sample,
+      ImplicitAlsPeer.Choice implicitAls) {}
 
   /**
    * Each validation user with a relevant rating gets the model's top k (the longest cutoff) of
@@ -149,6 +155,11 @@ public final class EvaluateStage {
             spark.read().parquet(layout.rankingUsers()),
             spark.read().parquet(layout.rankingItems()), relevant, rated, itemCounts, k)
         : null;
+    ImplicitAlsPeer.Fitted peer = eval.implicitAls().enabled()
+        ? ImplicitAlsPeer.fit(train, eval, eval.relevantRating(scale), info.users(), info.items())
+        : null;
+    JavaRDD<Tuple2<List<Integer>, List<Integer>>> peerLists = peer == null ? null
+        : lists(peer.info(), peer.users(), peer.items(), relevant, rated, itemCounts, k);
     JavaRDD<Tuple2<List<Integer>, List<Integer>>> popular = null;
     try {
       long users = lists.count();
@@ -157,7 +168,7 @@ public final class EvaluateStage {
         LOG.warn("evaluate: no validation user has a rating of at least {} (cfpipe.eval."
             + "relevant-rating; ratings on {}): no ranking metrics", eval.relevantRating(scale),
             scale);
-        return new Ranking(0, Map.of(), null);
+        return new Ranking(0, Map.of(), null, null);
       }
       long catalogue = itemCounts.count();
       popular = popularityLists(spark, itemCounts, relevant, rated, k).coalesce(1).cache();
@@ -166,6 +177,9 @@ public final class EvaluateStage {
       Map<String, Double> out = new LinkedHashMap<>(metrics(lists, eval, catalogue, counts, ""));
       if (implicit != null) {
         out.putAll(metrics(implicit, eval, catalogue, counts, IMPLICIT));
+      }
+      if (peerLists != null) {
+        out.putAll(metrics(peerLists, eval, catalogue, counts, IMPLICIT_ALS));
       }
       out.putAll(metrics(popular, eval, catalogue, counts, POPULARITY));
       int first = eval.k().get(0);
@@ -177,11 +191,14 @@ public final class EvaluateStage {
             + "%d): standard error of precision at %d %.4f", users, eligibleUsers,
             eval.rankingSeed(), first, sample.precisionStandardError()));
       }
-      return new Ranking(users, out, sample);
+      return new Ranking(users, out, sample, peer == null ? null : peer.choice());
     } finally {
       lists.unpersist();
       if (implicit != null) {
         implicit.unpersist();
+      }
+      if (peerLists != null) {
+        peerLists.unpersist();
       }
       if (popular != null) {
         popular.unpersist();
@@ -198,7 +215,7 @@ public final class EvaluateStage {
    * tables) of the items with training ratings, his training items left out, with his relevant
    * items: (top k, relevant), cached.
    */
-  private static JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists(ModelInfo info,
+  static JavaRDD<Tuple2<List<Integer>, List<Integer>>> lists(ModelInfo info,
       Dataset<Row> users, Dataset<Row> items, Dataset<Row> relevant, Dataset<Row> rated,
       Dataset<Row> itemCounts, int k) {
     Dataset<Row> queries = users

@@ -9,9 +9,12 @@ import java.util.Map;
  *     relevant item, or a seeded sample of them ({@code sample})
  * @param ranking precision, recall, NDCG and MAP at k, by column name; empty with k = 0
  * @param sample how the ranking users were chosen; null without ranking metrics
+ * @param implicitAls the peer's grid search and choice (cfpipe.eval.implicit-als); null when
+ *     not asked
  */
 public record EvaluationReport(long validRows, double validRmse, double validMae,
-    long rankingUsers, Map<String, Double> ranking, RankingSample sample, double seconds) {
+    long rankingUsers, Map<String, Double> ranking, RankingSample sample,
+    ImplicitAlsPeer.Choice implicitAls, double seconds) {
 
   /**
    * @param eligibleUsers the validation users with a relevant item

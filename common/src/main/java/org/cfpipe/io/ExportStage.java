@@ -143,7 +143,7 @@ public final class ExportStage {
         encode.users(), encode.items(), encode.filteredRows(), encode.filteredUsers(),
         encode.filteredItems(), split.trainRows(), split.validRows(),
         split.validRowsDropped(), split.mode(), eval.validRmse(), eval.validMae(),
-        eval.rankingUsers(), eval.ranking(), eval.sample(),
+        eval.rankingUsers(), eval.ranking(), eval.sample(), eval.implicitAls(),
         trained.epochs(), trained.bestEpoch(), trained.trainSeconds(), trained.history(),
         seconds);
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 import org.cfpipe.eval.EvaluationReport;
+import org.cfpipe.eval.ImplicitAlsPeer;
 import org.cfpipe.model.ModelInfo;
 import org.cfpipe.train.EpochStats;
 import org.cfpipe.train.RankingReport;
@@ -66,6 +67,8 @@ public record RunMetadata(
   /**
    * Validation accuracy and training's course.
    *
+   * @param implicitAls the peer's grid search on the training ratings and its choice
+   *     (cfpipe.eval.implicit-als); null when not asked
    * @param bestEpoch the epoch whose parameters were published (early stopping keeps the best)
    */
   public record Accuracy(
@@ -74,6 +77,7 @@ public record RunMetadata(
       long rankingUsers,
       Map<String, Double> ranking,
       EvaluationReport.RankingSample rankingSample,
+      ImplicitAlsPeer.Choice implicitAls,
       int epochs,
       int bestEpoch,
       double trainSeconds,
@@ -87,7 +91,7 @@ public record RunMetadata(
             m.filteredUsers(), m.filteredItems(), m.users(), m.items(), m.splitMode(),
             m.trainRows(), m.validRows(), m.validRowsDropped(), trainMean),
         new Accuracy(m.validRmse(), m.validMae(), m.rankingUsers(), m.ranking(),
-            m.rankingSample(), m.epochs(), m.bestEpoch(), m.trainSeconds(), m.history()),
+            m.rankingSample(), m.implicitAls(), m.epochs(), m.bestEpoch(), m.trainSeconds(), m.history()),
         m.stageSeconds(), choice, ranking, settings);
   }
 }

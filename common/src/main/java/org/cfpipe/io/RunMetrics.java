@@ -3,6 +3,7 @@ package org.cfpipe.io;
 import java.util.List;
 import java.util.Map;
 import org.cfpipe.eval.EvaluationReport;
+import org.cfpipe.eval.ImplicitAlsPeer;
 import org.cfpipe.train.EpochStats;
 
 /**
@@ -43,6 +44,7 @@ public record RunMetrics(
     long rankingUsers,
     Map<String, Double> ranking,
     EvaluationReport.RankingSample rankingSample,
+    ImplicitAlsPeer.Choice implicitAls,
     int epochs,
     int bestEpoch,
     double trainSeconds,

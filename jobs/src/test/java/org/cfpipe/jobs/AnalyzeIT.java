@@ -46,7 +46,10 @@ class AnalyzeIT extends SparkFixture {
         List.of("cfpipe.input.ratings=" + ratings, "cfpipe.output.dir=" + tmp.resolve("out"),
             "cfpipe.input.items=../data/ml-latest-small/movies.csv",
             "cfpipe.train.engine=sparse", "cfpipe.train.epochs=4", "cfpipe.analyze.most-rated=500",
-            "cfpipe.analyze.als=true")), "2024-05-01");
+            "cfpipe.analyze.als=true", "cfpipe.eval.implicit-als.enabled=true",
+            "cfpipe.eval.implicit-als.ranks=[8]",
+            "cfpipe.eval.implicit-als.reg-params=[0.1, 1.0]",
+            "cfpipe.eval.implicit-als.alphas=[1.0]")), "2024-05-01");
     CfPipe.run(spark, settings, List.of(Stage.values()));
     layout = RunLayout.of(settings);
     report = Path.of(layout.published().report());
@@ -108,6 +111,19 @@ class AnalyzeIT extends SparkFixture {
     assertTrue(html.contains("Top-N lists of the validation users against the most-rated"));
     assertTrue(html.contains("top-N model (implicit ALS)")
         || html.contains("top-N model (the most-rated items)"), "the top-N model's column");
+    // The peer: implicit Spark ALS's grid of two points, the better one chosen, its lists in
+    // the table and the sentence.
+    JsonNode peer = meta.path("metrics").path("implicit_als");
+    assertEquals(2, peer.path("tried").size(), peer.toString());
+    double bestNdcg = Math.max(peer.path("tried").get(0).path("ndcg").asDouble(),
+        peer.path("tried").get(1).path("ndcg").asDouble());
+    assertEquals(bestNdcg, peer.path("chosen").path("ndcg").asDouble(), 1e-12);
+    assertTrue(ranking.path("als_precision_at_10").asDouble() > 0, ranking.toString());
+    assertTrue(html.contains("implicit Spark ALS, tuned (rank 8, regParam "
+        + peer.path("chosen").path("reg_param").asDouble()), "the peer's column");
+    assertTrue(html.contains(String.format(java.util.Locale.ROOT, "precision at 10 %.4f against "
+        + "%.4f, NDCG", ranking.path("implicit_precision_at_10").asDouble(),
+        ranking.path("als_precision_at_10").asDouble())), "the peer's sentence");
     // The tuning, by its numbers in metadata.json.
     JsonNode tuning = meta.path("ranking").path("tuning");
     assertTrue(tuning.path("tried").size() >= 5, tuning.toString());
