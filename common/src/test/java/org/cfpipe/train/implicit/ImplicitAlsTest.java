@@ -14,6 +14,8 @@ import org.cfpipe.config.RatingScale;
 import org.cfpipe.model.FactorModel;
 import org.cfpipe.train.TrainingSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ImplicitAlsTest {
   static final RatingScale STARS = new RatingScale(1, 5, 1);
@@ -47,12 +49,15 @@ class ImplicitAlsTest {
   /**
    * The item rows of a run are the exact minimum given its user rows (they are solved last):
    * the gradient of each item's objective, written out pair by pair over every user (rated or
-   * not), is 0.
+   * not), is 0, with the penalty scaled by the item's count of ratings or not.
    */
-  @Test
-  void eachItemRowMinimisesItsObjectiveGivenTheUsers() {
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void eachItemRowMinimisesItsObjectiveGivenTheUsers(boolean countScaled) {
     TrainingSet ratings = random(3);
-    RankingSettings s = settings(2, true, 1);
+    RankingSettings base = settings(2, true, 1);
+    RankingSettings s = base.with(base.factors(), countScaled ? 0.1 : 2.0, countScaled,
+        base.alpha());
     FactorModel model = new ImplicitAls(s, STARS).train(ratings, 30, 20);
     int k = s.factors();
     float[] x = model.userRows();
@@ -79,7 +84,7 @@ class ImplicitAlsTest {
         }
       }
       for (int f = 0; f < k; f++) {
-        gradient[f] += s.regularization() * count[i] * y[i * k + f];
+        gradient[f] += s.regularization() * (countScaled ? count[i] : 1) * y[i * k + f];
         largest = Math.max(largest, Math.abs(gradient[f]));
       }
     }
