@@ -91,7 +91,8 @@ public record RunMetadata(
             m.filteredUsers(), m.filteredItems(), m.users(), m.items(), m.splitMode(),
             m.trainRows(), m.validRows(), m.validRowsDropped(), trainMean),
         new Accuracy(m.validRmse(), m.validMae(), m.rankingUsers(), m.ranking(),
-            m.rankingSample(), m.implicitAls(), m.epochs(), m.bestEpoch(), m.trainSeconds(), m.history()),
+            m.rankingSample(), m.implicitAls(), m.epochs(), m.bestEpoch(), m.trainSeconds(),
+            m.history()),
         m.stageSeconds(), choice, ranking, settings);
   }
 }

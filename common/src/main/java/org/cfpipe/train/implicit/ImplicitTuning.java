@@ -30,10 +30,10 @@ import org.slf4j.LoggerFactory;
  * <p>The walk starts from the settings given. Regularization first, for each weighting (the
  * other one starting {@value #WEIGHTING_RATIO}x higher or lower, to match a row's count): up
  * the ladder 0.1, 0.3, 1, 3, ... while the NDCG rises, else down it while it rises. Then
- * alpha, on the same ladder, and factors, by 2x, alike from the best so far. The most-rated items (not yet rated by the user) are a candidate
- * too, chosen only if they beat every fitted model. The data decide: on MovieLens the lists
- * personalise, on ratings where which items a user rates says little of taste they lean to the
- * most-rated items (docs/benchmarks/top-n.md).
+ * alpha, on the same ladder, and factors, by 2x, alike from the best so far. The most-rated
+ * items (not yet rated by the user) are a candidate too, chosen only if they beat every fitted
+ * model. The data decide: on MovieLens the lists personalise, on ratings where which items a
+ * user rates says little of taste they lean to the most-rated items (docs/benchmarks/top-n.md).
  */
 public final class ImplicitTuning {
   private static final Logger LOG = LoggerFactory.getLogger(ImplicitTuning.class);

@@ -35,13 +35,18 @@ class ImplicitAlsTest {
         }
       }
     }
-    int[] users = new int[pairs.size()];
-    int[] items = new int[pairs.size()];
-    float[] ratings = new float[pairs.size()];
-    for (int n = 0; n < pairs.size(); n++) {
-      users[n] = pairs.get(n)[0];
-      items[n] = pairs.get(n)[1];
-      ratings[n] = pairs.get(n)[2];
+    return set(pairs);
+  }
+
+  /** (user, item, rating) rows as a training set. */
+  static TrainingSet set(List<int[]> rows) {
+    int[] users = new int[rows.size()];
+    int[] items = new int[rows.size()];
+    float[] ratings = new float[rows.size()];
+    for (int n = 0; n < rows.size(); n++) {
+      users[n] = rows.get(n)[0];
+      items[n] = rows.get(n)[1];
+      ratings[n] = rows.get(n)[2];
     }
     return new TrainingSet(users, items, ratings);
   }
@@ -150,15 +155,7 @@ class ImplicitAlsTest {
       }
       rated.add(seen);
     }
-    int[] us = new int[rows.size()];
-    int[] is = new int[rows.size()];
-    float[] rs = new float[rows.size()];
-    for (int n = 0; n < rows.size(); n++) {
-      us[n] = rows.get(n)[0];
-      is[n] = rows.get(n)[1];
-      rs[n] = rows.get(n)[2];
-    }
-    TrainingSet ratings = new TrainingSet(us, is, rs);
+    TrainingSet ratings = set(rows);
     double graded = hitRate(new ImplicitAls(settings(10, true, 2), STARS)
         .train(ratings, users, items), heldOut, rated);
     double binary = hitRate(new ImplicitAls(settings(10, false, 2), STARS)

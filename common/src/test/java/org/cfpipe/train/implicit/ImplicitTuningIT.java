@@ -175,7 +175,7 @@ class ImplicitTuningIT extends SparkFixture {
         rated.add(seen);
         relevant.add(test.stream().mapToInt(Integer::intValue).sorted().toArray());
       }
-      return new Planted(set(train), rated, relevant, users, items);
+      return new Planted(ImplicitAlsTest.set(train), rated, relevant, users, items);
     }
 
     static Planted tastes(long seed) {
@@ -213,19 +213,7 @@ class ImplicitTuningIT extends SparkFixture {
         Arrays.sort(test);
         relevant.add(test);
       }
-      return new Planted(set(train), rated, relevant, users, items);
-    }
-
-    private static TrainingSet set(List<int[]> rows) {
-      int[] us = new int[rows.size()];
-      int[] is = new int[rows.size()];
-      float[] rs = new float[rows.size()];
-      for (int n = 0; n < rows.size(); n++) {
-        us[n] = rows.get(n)[0];
-        is[n] = rows.get(n)[1];
-        rs[n] = rows.get(n)[2];
-      }
-      return new TrainingSet(us, is, rs);
+      return new Planted(ImplicitAlsTest.set(train), rated, relevant, users, items);
     }
 
     /** Mean NDCG@10 over the users with a relevant test item, rated items left out. */
