@@ -165,7 +165,13 @@ public final class TrainStage {
       LOG.warn("train: {}; recommend lists from the rating model", report.reason());
     } else {
       long start = System.nanoTime();
-      ImplicitTuning.Result tuning = settings.tune()
+      boolean tooMany = settings.tune() && ratings.size() > settings.tuningMaxRatings();
+      if (tooMany) {
+        LOG.warn(String.format(Locale.ROOT, "train: top-N tuning skipped: %,d training ratings, "
+            + "above cfpipe.ranking.tuning-max-ratings (%,d); the settings as given are trained",
+            ratings.size(), settings.tuningMaxRatings()));
+      }
+      ImplicitTuning.Result tuning = settings.tune() && !tooMany
           ? new ImplicitTuning(settings, scale, relevantRating).choose(ratings, users, items)
           : null;
       RankingSettings chosen = tuning != null ? tuning.settings(settings) : settings;
@@ -178,7 +184,10 @@ public final class TrainStage {
       files.commitParquet(ModelStore.itemTable(spark, model), layout.rankingItems());
       files.writeJson(layout.rankingJson(), ModelInfo.of(type, model));
       double seconds = (System.nanoTime() - start) / 1e9;
-      String reason = tuning == null ? "cfpipe.ranking.tune = false: the settings as given"
+      String reason = tooMany ? String.format(Locale.ROOT, "not tuned: %d training ratings, above "
+          + "cfpipe.ranking.tuning-max-ratings (%d): the settings as given", ratings.size(),
+          settings.tuningMaxRatings())
+          : tuning == null ? "cfpipe.ranking.tune = false: the settings as given"
           : String.format(Locale.ROOT, "chosen on a holdout of the training ratings: held-out "
               + "NDCG@%d %.4f, the best of %d candidates", ImplicitTuning.K,
               tuning.chosen().ndcg(), tuning.tried().size());

@@ -41,11 +41,14 @@ class PipelineIT extends SparkFixture {
   @Test
   void pipelineOnTheBundledSampleWritesFactorTablesAndMetrics() throws Exception {
     // The defaults but for the gibbs engine's sweeps: SharedSplitAccuracyIT holds the defaults'
-    // accuracy on this data (ml-latest-small), and 120 sweeps save CI two minutes.
+    // accuracy on this data (ml-latest-small), and 120 sweeps save CI two minutes. The top-N
+    // model's tuning is capped below the sample's size: the cap must skip it, say so and train
+    // the settings as given.
     PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
         List.of("cfpipe.input.ratings=" + SAMPLE, "cfpipe.output.dir=" + out,
             "cfpipe.input.items=../data/ml-latest-small/movies.csv",
-            "cfpipe.train.gibbs.sweeps=120", "cfpipe.train.gibbs.burn-in=40")), "2024-02-29");
+            "cfpipe.train.gibbs.sweeps=120", "cfpipe.train.gibbs.burn-in=40",
+            "cfpipe.ranking.tuning-max-ratings=50000")), "2024-02-29");
 
     RunMetrics metrics = CfPipe.run(spark, settings, List.of(Stage.values()));
 
@@ -96,6 +99,13 @@ class PipelineIT extends SparkFixture {
     assertEquals(0.5, metadata.at("/choice/scale/step").asDouble());
     assertTrue(metadata.at("/model/y_range_min").isMissingNode()
         || metadata.at("/model/y_range_min").isNull(), "the gibbs engine's model is linear");
+    assertTrue(metadata.at("/ranking/reason").asText().startsWith("not tuned: "
+        + metrics.trainRows() + " training ratings, above cfpipe.ranking.tuning-max-ratings "
+        + "(50000)"), metadata.at("/ranking").toString());
+    assertTrue(metadata.at("/ranking/tuning").isNull()
+        || metadata.at("/ranking/tuning").isMissingNode(), metadata.at("/ranking").toString());
+    assertEquals(0.1, metadata.at("/ranking/regularization").asDouble());
+    assertEquals("count", metadata.at("/ranking/weighting").asText());
   }
 
   @Test

@@ -21,7 +21,8 @@ class ImplicitAlsTest {
   static final RatingScale STARS = new RatingScale(1, 5, 1);
 
   static RankingSettings settings(int iterations, boolean graded, int threads) {
-    return new RankingSettings(true, 8, 0.1, true, 1.5, iterations, graded, 42, threads, false, 0);
+    return new RankingSettings(true, 8, 0.1, true, 1.5, iterations, graded, 42, threads, false,
+        0, 0);
   }
 
   /** Random ratings of 30 users over 20 items, each pair rated with probability 0.3. */
