@@ -8,6 +8,8 @@ import java.io.Serializable;
  * trained from the same ratings as the rating model, for the ranked lists (issue 19).
  *
  * @param enabled whether a run trains it (beside the rating model, which keeps RMSE)
+ * @param mostRated whether the top-N lists are simply the most-rated items a user has not
+ *     rated (no fit, no tuning); else implicit ALS, tuned or not
  * @param factors the length of each user's and item's vector
  * @param regularization lambda: each row's penalty is lambda times its squared norm, times its
  *     count of ratings when {@code countScaled}
@@ -30,14 +32,14 @@ import java.io.Serializable;
  * @param tuningUsers the holdout's lists are scored for a seeded sample of this many users (0:
  *     every user with a relevant held-out rating)
  */
-public record RankingSettings(boolean enabled, int factors, double regularization,
+public record RankingSettings(boolean enabled, boolean mostRated, int factors, double regularization,
     boolean countScaled, double alpha, int iterations, boolean graded, long seed, int threads,
     boolean tune, long tuningMaxRatings, int tuningUsers) implements Serializable {
 
   /** These settings with another model: factors, regularization, its weighting and alpha. */
   public RankingSettings with(int factors, double regularization, boolean countScaled,
       double alpha) {
-    return new RankingSettings(enabled, factors, regularization, countScaled, alpha, iterations,
+    return new RankingSettings(enabled, mostRated, factors, regularization, countScaled, alpha, iterations,
         graded, seed, threads, tune, tuningMaxRatings, tuningUsers);
   }
 
@@ -70,6 +72,7 @@ public record RankingSettings(boolean enabled, int factors, double regularizatio
     String p = "cfpipe.ranking.";
     return new RankingSettings(
         Checks.bool(config, p + "enabled"),
+        Checks.oneOf(config, p + "model", Model.class) == Model.MOST_RATED,
         Checks.intIn(config, p + "factors", 1, 1024),
         Checks.doubleIn(config, p + "regularization", 0.0, 1e6),
         Checks.oneOf(config, p + "regularization-weight", Weighting.class) == Weighting.COUNT,
@@ -81,6 +84,12 @@ public record RankingSettings(boolean enabled, int factors, double regularizatio
         Checks.bool(config, p + "tune"),
         config.getLong(p + "tuning-max-ratings"),
         Checks.intIn(config, p + "tuning-users", 0, Integer.MAX_VALUE));
+  }
+
+  /** Values of {@code cfpipe.ranking.model}. */
+  enum Model {
+    IMPLICIT,
+    MOST_RATED
   }
 
   /** Values of {@code cfpipe.ranking.regularization-weight}. */

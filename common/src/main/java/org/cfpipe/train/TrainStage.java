@@ -165,18 +165,19 @@ public final class TrainStage {
       LOG.warn("train: {}; recommend lists from the rating model", report.reason());
     } else {
       long start = System.nanoTime();
-      boolean tooMany = settings.tune() && ratings.size() > settings.tuningMaxRatings();
+      boolean tooMany = !settings.mostRated() && settings.tune()
+          && ratings.size() > settings.tuningMaxRatings();
       if (tooMany) {
         LOG.warn(String.format(Locale.ROOT, "train: top-N tuning skipped: %,d training ratings, "
             + "above cfpipe.ranking.tuning-max-ratings (%,d); the settings as given are trained",
             ratings.size(), settings.tuningMaxRatings()));
       }
-      ImplicitTuning.Result tuning = settings.tune() && !tooMany
+      ImplicitTuning.Result tuning = !settings.mostRated() && settings.tune() && !tooMany
           ? new ImplicitTuning(settings, scale, relevantRating).choose(ratings, users, items)
           : null;
       RankingSettings chosen = tuning != null ? tuning.settings(settings) : settings;
-      boolean mostRated = tuning != null && tuning.chosen().model().equals(
-          ImplicitTuning.MOST_RATED);
+      boolean mostRated = settings.mostRated() || tuning != null
+          && tuning.chosen().model().equals(ImplicitTuning.MOST_RATED);
       FactorModel model = mostRated ? ImplicitTuning.mostRatedModel(ratings, users, items)
           : new ImplicitAls(chosen, scale).train(ratings, users, items);
       String type = mostRated ? ImplicitTuning.MOST_RATED : ImplicitTuning.IMPLICIT;
@@ -184,7 +185,8 @@ public final class TrainStage {
       files.commitParquet(ModelStore.itemTable(spark, model), layout.rankingItems());
       files.writeJson(layout.rankingJson(), ModelInfo.of(type, model));
       double seconds = (System.nanoTime() - start) / 1e9;
-      String reason = tooMany ? String.format(Locale.ROOT, "not tuned: %d training ratings, above "
+      String reason = settings.mostRated() ? "cfpipe.ranking.model = most-rated"
+          : tooMany ? String.format(Locale.ROOT, "not tuned: %d training ratings, above "
           + "cfpipe.ranking.tuning-max-ratings (%d): the settings as given", ratings.size(),
           settings.tuningMaxRatings())
           : tuning == null ? "cfpipe.ranking.tune = false: the settings as given"

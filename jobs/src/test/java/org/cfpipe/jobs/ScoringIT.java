@@ -98,6 +98,52 @@ class ScoringIT extends SparkFixture {
     assertEquals(Integer.valueOf(likedItem), scored.get(1).getAs("item_id"));
   }
 
+  /**
+   * With {@code cfpipe.ranking.model = most-rated} (what the tuning may also choose) the top-N
+   * tables hold the items' training counts: the evaluate stage's top-N lists are then exactly
+   * the most-rated items' (every metric equal), and recommend sends each user the most-rated
+   * items he has not rated.
+   */
+  @Test
+  void theMostRatedTopNModelListsExactlyTheMostRatedItems() {
+    Path output = tmp.resolve("most-rated");
+    PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
+        List.of("cfpipe.input.ratings=" + tmp.resolve("ratings.csv"),
+            "cfpipe.output.dir=" + output, "cfpipe.train.engine=sparse",
+            "cfpipe.train.epochs=1", "cfpipe.ranking.model=most-rated")), "2024-05-02");
+    RunMetrics most = CfPipe.run(spark, settings, List.of(Stage.values()));
+    java.util.Map<String, Double> ranking = most.ranking();
+    ranking.forEach((name, value) -> {
+      if (name.startsWith(EvaluateStage.POPULARITY)) {
+        String topN = EvaluateStage.IMPLICIT + name.substring(EvaluateStage.POPULARITY.length());
+        assertEquals(value, ranking.get(topN), 1e-12, name + " against " + topN);
+      }
+    });
+    assertTrue(ranking.get("implicit_precision_at_10") > 0, ranking.toString());
+    RunLayout mostLayout = RunLayout.of(settings);
+    PublishedRun published = PublishedRun.open(HadoopFiles.of(spark), output.toString(),
+        "dot-bias");
+    assertEquals("most-rated", published.listModel().type());
+    Dataset<Row> users = spark.createDataset(List.of(1, 2, 3), Encoders.INT()).toDF("user_id");
+    Dataset<Row> rated = spark.read().parquet(mostLayout.ratings());
+    List<String> actual = Recommendations.run(spark, published, 5, Optional.of(users), rated)
+        .orderBy("user_id", "rank").collectAsList().stream()
+        .map(r -> r.getAs("user_id") + ":" + r.getAs("item_id")).collect(Collectors.toList());
+    List<Row> byCount = spark.read().parquet(mostLayout.train())
+        .groupBy("item_index").count()
+        .join(spark.read().parquet(published.tables().itemFactors())
+            .select("item_index", "item_id"), "item_index")
+        .orderBy(functions.desc("count"), functions.asc("item_index")).collectAsList();
+    List<String> expected = new java.util.ArrayList<>();
+    for (int user : List.of(1, 2, 3)) {
+      java.util.Set<Object> seen = rated.filter("user_id = " + user).select("item_id")
+          .collectAsList().stream().map(r -> r.get(0)).collect(Collectors.toSet());
+      byCount.stream().map(r -> r.getAs("item_id")).filter(item -> !seen.contains(item))
+          .limit(5).forEach(item -> expected.add(user + ":" + item));
+    }
+    assertEquals(expected, actual);
+  }
+
   @Test
   void recommendationsAreTheBestUnratedItemsOfEachUser() {
     Dataset<Row> users = spark.createDataset(List.of(1, 2, 3), Encoders.INT()).toDF("user_id");

@@ -21,7 +21,7 @@ class ImplicitAlsTest {
   static final RatingScale STARS = new RatingScale(1, 5, 1);
 
   static RankingSettings settings(int iterations, boolean graded, int threads) {
-    return new RankingSettings(true, 8, 0.1, true, 1.5, iterations, graded, 42, threads, false,
+    return new RankingSettings(true, false, 8, 0.1, true, 1.5, iterations, graded, 42, threads, false,
         0, 0);
   }
 
