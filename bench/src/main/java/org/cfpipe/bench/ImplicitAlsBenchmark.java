@@ -32,7 +32,6 @@ import org.cfpipe.config.RatingScale;
 import org.cfpipe.model.FactorModel;
 import org.cfpipe.split.SplitStage;
 import org.cfpipe.train.TrainingSet;
-import org.cfpipe.train.implicit.ImplicitAls;
 import org.cfpipe.train.implicit.ImplicitTuning;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -184,16 +183,12 @@ public final class ImplicitAlsBenchmark implements Callable<Integer> {
         ? new ImplicitTuning(settings, scale, relevant).choose(set, userIndex.size(),
             itemIndex.size())
         : null;
-    FactorModel model;
-    if (tuning != null && tuning.chosen().model().equals(ImplicitTuning.MOST_RATED)) {
-      model = ImplicitTuning.mostRatedModel(set, userIndex.size(), itemIndex.size());
-      chosen = "most-rated";
-    } else {
-      RankingSettings use = tuning != null ? tuning.settings(settings) : settings;
-      model = new ImplicitAls(use, scale).train(set, userIndex.size(), itemIndex.size());
-      chosen = String.format(Locale.ROOT, "%d, %s, %s, %s", use.factors(),
-          use.regularization(), use.weightingName(), use.alpha());
-    }
+    FactorModel model = ImplicitTuning.train(settings, tuning, scale, set, userIndex.size(),
+        itemIndex.size());
+    RankingSettings use = tuning != null ? tuning.settings(settings) : settings;
+    chosen = settings.mostRated() || tuning != null && tuning.mostRated() ? "most-rated"
+        : String.format(Locale.ROOT, "%d, %s, %s, %s", use.factors(), use.regularization(),
+            use.weightingName(), use.alpha());
     int k = model.factors();
     Map<Integer, float[]> userFactors = new HashMap<>();
     userIndex.forEach((id, index) -> userFactors.put(id, java.util.Arrays.copyOfRange(

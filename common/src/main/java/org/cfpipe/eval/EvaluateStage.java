@@ -155,11 +155,7 @@ public final class EvaluateStage {
             spark.read().parquet(layout.rankingUsers()),
             spark.read().parquet(layout.rankingItems()), relevant, rated, itemCounts, k)
         : null;
-    ImplicitAlsPeer.Fitted peer = eval.implicitAls().enabled()
-        ? ImplicitAlsPeer.fit(train, eval, eval.relevantRating(scale), info.users(), info.items())
-        : null;
-    JavaRDD<Tuple2<List<Integer>, List<Integer>>> peerLists = peer == null ? null
-        : lists(peer.info(), peer.users(), peer.items(), relevant, rated, itemCounts, k);
+    JavaRDD<Tuple2<List<Integer>, List<Integer>>> peerLists = null;
     JavaRDD<Tuple2<List<Integer>, List<Integer>>> popular = null;
     try {
       long users = lists.count();
@@ -169,6 +165,15 @@ public final class EvaluateStage {
             + "relevant-rating; ratings on {}): no ranking metrics", eval.relevantRating(scale),
             scale);
         return new Ranking(0, Map.of(), null, null);
+      }
+      // The peer's grid search only when there are lists to score it on.
+      ImplicitAlsPeer.Fitted peer = eval.implicitAls().enabled()
+          ? ImplicitAlsPeer.fit(train, eval, eval.relevantRating(scale), info.users(),
+              info.items())
+          : null;
+      if (peer != null) {
+        peerLists = lists(peer.info(), peer.users(), peer.items(), relevant, rated, itemCounts,
+            k);
       }
       long catalogue = itemCounts.count();
       popular = popularityLists(spark, itemCounts, relevant, rated, k).coalesce(1).cache();

@@ -26,9 +26,4 @@ public record RankingReport(boolean trained, String reason, String model, int fa
   public static RankingReport none(String reason) {
     return new RankingReport(false, reason, null, 0, 0, 0, null, 0, null, 0, "rating", null);
   }
-
-  /** Whether the top-N lists are the most-rated items rather than a fitted model's. */
-  public boolean mostRated() {
-    return ImplicitTuning.MOST_RATED.equals(model);
-  }
 }

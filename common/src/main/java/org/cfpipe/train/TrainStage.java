@@ -165,21 +165,19 @@ public final class TrainStage {
       LOG.warn("train: {}; recommend lists from the rating model", report.reason());
     } else {
       long start = System.nanoTime();
-      boolean tooMany = !settings.mostRated() && settings.tune()
-          && ratings.size() > settings.tuningMaxRatings();
+      boolean tune = !settings.mostRated() && settings.tune();
+      boolean tooMany = tune && ratings.size() > settings.tuningMaxRatings();
       if (tooMany) {
         LOG.warn(String.format(Locale.ROOT, "train: top-N tuning skipped: %,d training ratings, "
             + "above cfpipe.ranking.tuning-max-ratings (%,d); the settings as given are trained",
             ratings.size(), settings.tuningMaxRatings()));
       }
-      ImplicitTuning.Result tuning = !settings.mostRated() && settings.tune() && !tooMany
+      ImplicitTuning.Result tuning = tune && !tooMany
           ? new ImplicitTuning(settings, scale, relevantRating).choose(ratings, users, items)
           : null;
       RankingSettings chosen = tuning != null ? tuning.settings(settings) : settings;
-      boolean mostRated = settings.mostRated() || tuning != null
-          && tuning.chosen().model().equals(ImplicitTuning.MOST_RATED);
-      FactorModel model = mostRated ? ImplicitTuning.mostRatedModel(ratings, users, items)
-          : new ImplicitAls(chosen, scale).train(ratings, users, items);
+      boolean mostRated = settings.mostRated() || tuning != null && tuning.mostRated();
+      FactorModel model = ImplicitTuning.train(settings, tuning, scale, ratings, users, items);
       String type = mostRated ? ImplicitTuning.MOST_RATED : ImplicitTuning.IMPLICIT;
       files.commitParquet(ModelStore.userTable(spark, model), layout.rankingUsers());
       files.commitParquet(ModelStore.itemTable(spark, model), layout.rankingItems());

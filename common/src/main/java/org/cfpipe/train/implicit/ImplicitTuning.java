@@ -67,6 +67,11 @@ public final class ImplicitTuning {
       return MOST_RATED.equals(model);
     }
 
+    /** {@code start} with this candidate's factors, regularization, weighting and alpha. */
+    RankingSettings settings(RankingSettings start) {
+      return start.with(factors, regularization, "count".equals(weighting), alpha);
+    }
+
     String describe() {
       return mostRated() ? MOST_RATED : String.format(Locale.ROOT,
           "implicit ALS, %d factors, regularization %s (%s), alpha %s", factors,
@@ -88,9 +93,27 @@ public final class ImplicitTuning {
 
     /** The settings of the chosen model ({@code start}'s for the most-rated items). */
     public RankingSettings settings(RankingSettings start) {
-      return chosen.mostRated() ? start : start.with(chosen.factors(), chosen.regularization(),
-          "count".equals(chosen.weighting()), chosen.alpha());
+      return chosen.mostRated() ? start : chosen.settings(start);
     }
+
+    /** Whether the most-rated items were chosen. */
+    public boolean mostRated() {
+      return chosen.mostRated();
+    }
+  }
+
+  /**
+   * The top-N model on all {@code ratings}: the most-rated items' ({@link #mostRatedModel}) when
+   * {@code settings} ask for them or the tuning chose them, else implicit ALS with the tuning's
+   * choice, or with {@code settings} as given when {@code tuning} is null (not tuned).
+   */
+  public static FactorModel train(RankingSettings settings, Result tuning, RatingScale scale,
+      TrainingSet ratings, int users, int items) {
+    if (settings.mostRated() || tuning != null && tuning.mostRated()) {
+      return mostRatedModel(ratings, users, items);
+    }
+    RankingSettings chosen = tuning != null ? tuning.settings(settings) : settings;
+    return new ImplicitAls(chosen, scale).train(ratings, users, items);
   }
 
   private final RankingSettings start;
@@ -213,7 +236,7 @@ public final class ImplicitTuning {
       for (UnaryOperator<RankingSettings> direction : List.of(up, down)) {
         Candidate here = from;
         for (int step = 0; step < steps; step++) {
-          RankingSettings next = direction.apply(settings(here));
+          RankingSettings next = direction.apply(here.settings(start));
           if (next == null) {
             break;
           }
@@ -228,11 +251,6 @@ public final class ImplicitTuning {
         }
       }
       return from;
-    }
-
-    RankingSettings settings(Candidate c) {
-      return start.with(c.factors(), c.regularization(), "count".equals(c.weighting()),
-          c.alpha());
     }
 
     Candidate fit(RankingSettings settings) {
@@ -388,7 +406,7 @@ public final class ImplicitTuning {
         Arrays.fill(relevantItems, nextRelevant[u], relevantStart[u + 1], -1);
       }
       int[] eligibleUsers = IntStream.range(0, users)
-          .filter(u -> fitStart[u + 1] > fitStart[u] && relevantItems.length > 0
+          .filter(u -> fitStart[u + 1] > fitStart[u]
               && relevantStart[u + 1] > relevantStart[u] && relevantItems[relevantStart[u]] >= 0)
           .toArray();
       int[] scored = eligibleUsers;

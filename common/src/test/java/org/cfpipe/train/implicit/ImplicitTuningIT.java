@@ -129,10 +129,7 @@ class ImplicitTuningIT extends SparkFixture {
   }
 
   private static FactorModel chosen(ImplicitTuning.Result tuning, Planted data) {
-    return tuning.chosen().model().equals(ImplicitTuning.MOST_RATED)
-        ? ImplicitTuning.mostRatedModel(data.train, data.users, data.items)
-        : new ImplicitAls(tuning.settings(START), STARS).train(data.train, data.users,
-            data.items);
+    return ImplicitTuning.train(START, tuning, STARS, data.train, data.users, data.items);
   }
 
   /** Training ratings and each user's relevant test items (rated 4 or 5). */
