@@ -1,5 +1,6 @@
 package org.cfpipe.train;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -93,6 +94,27 @@ public final class Workers implements AutoCloseable {
         work.run(t, c, bounds[c], bounds[c + 1]);
       }
     });
+  }
+
+  /**
+   * Chunk bounds over the rows of {@code start}: a chunk ends once it holds {@code ratings}
+   * ratings or {@code maxRows} rows.
+   */
+  public static int[] ratingChunks(int[] start, int maxRows, int ratings) {
+    int rows = start.length - 1;
+    int[] bounds = new int[rows + 2];
+    int chunks = 0;
+    int from = 0;
+    for (int r = 0; r < rows; r++) {
+      if (start[r + 1] - start[from] >= ratings || r + 1 - from >= maxRows) {
+        bounds[++chunks] = r + 1;
+        from = r + 1;
+      }
+    }
+    if (from < rows || chunks == 0) {
+      bounds[++chunks] = rows;
+    }
+    return Arrays.copyOf(bounds, chunks + 1);
   }
 
   /**

@@ -34,6 +34,17 @@ class WorkersTest {
     }
   }
 
+  /** Chunks of rows with about as many ratings each. */
+  @Test
+  void aRatingChunkEndsAtItsRatingsOrItsRows() {
+    // Rows of 5, 5, 1, 1, 1, 1, 1 and 0 ratings.
+    int[] start = {0, 5, 10, 11, 12, 13, 14, 15, 15};
+    assertArrayEquals(new int[] {0, 1, 2, 5, 8}, Workers.ratingChunks(start, 3, 4));
+    assertArrayEquals(new int[] {0, 2, 8}, Workers.ratingChunks(start, 100, 10));
+    assertArrayEquals(new int[] {0, 8}, Workers.ratingChunks(start, 100, 1000));
+    assertArrayEquals(new int[] {0, 0}, Workers.ratingChunks(new int[] {0}, 3, 4));
+  }
+
   @Test
   void chunksByBounds() {
     int[] bounds = {0, 3, 3, 10, 12};

@@ -3,6 +3,7 @@ package org.cfpipe.train.gibbs;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.IntToDoubleFunction;
+import org.cfpipe.train.Workers;
 
 /**
  * One side of the Gibbs sampler's model, users or items: rows x k factors, a bias per row, a
@@ -77,32 +78,11 @@ final class GibbsSide {
     this.start = csr[0];
     this.ids = csr[1];
     this.other = otherOf;
-    this.ratingChunks = ratingChunks(start, GibbsSampler.CHUNK, RATINGS_PER_CHUNK);
+    this.ratingChunks = Workers.ratingChunks(start, GibbsSampler.CHUNK, RATINGS_PER_CHUNK);
   }
 
   /** About how many ratings a chunk of {@link #ratingChunks} holds. */
   static final int RATINGS_PER_CHUNK = 4096;
-
-  /**
-   * Chunk bounds over the rows of {@code start}: a chunk ends once it holds {@code ratings}
-   * ratings or {@code maxRows} rows.
-   */
-  static int[] ratingChunks(int[] start, int maxRows, int ratings) {
-    int rows = start.length - 1;
-    int[] bounds = new int[rows + 2];
-    int chunks = 0;
-    int from = 0;
-    for (int r = 0; r < rows; r++) {
-      if (start[r + 1] - start[from] >= ratings || r + 1 - from >= maxRows) {
-        bounds[++chunks] = r + 1;
-        from = r + 1;
-      }
-    }
-    if (from < rows || chunks == 0) {
-      bounds[++chunks] = rows;
-    }
-    return Arrays.copyOf(bounds, chunks + 1);
-  }
 
   /** Start offsets per row and rating ids grouped by row (compressed sparse rows). */
   private static int[][] csr(int rows, int[] rowOf) {
