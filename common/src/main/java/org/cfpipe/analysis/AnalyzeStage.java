@@ -343,11 +343,16 @@ public final class AnalyzeStage {
               + "(%s-weighted) and alpha %s", chosen.path("factors").asInt(),
               chosen.path("regularization").asDouble(), chosen.path("weighting").asText(),
               chosen.path("alpha").asDouble());
-      return String.format(Locale.ROOT, "The top-N model was chosen on the training ratings: "
+      long sampleUsers = tuning.path("sample_users").asLong();
+      long ratedUsers = tuning.path("rated_users").asLong();
+      String on = sampleUsers < ratedUsers ? String.format(Locale.ROOT, "the training ratings "
+          + "of a seeded sample of %,d of the %,d users (cfpipe.ranking.tuning-max-ratings)",
+          sampleUsers, ratedUsers) : "the training ratings";
+      return String.format(Locale.ROOT, "The top-N model was chosen on %s: "
           + "%,d of them held out, %d candidates fitted on the other %,d and scored by "
           + "NDCG@%d on the lists of %,d users. Chosen: %s, held-out NDCG@%d %.4f against "
           + "%.4f for the most-rated items; then trained on all training ratings "
-          + "(metadata.json's ranking.tuning lists every candidate).",
+          + "(metadata.json's ranking.tuning lists every candidate).", on,
           tuning.path("held_ratings").asLong(), tuning.path("tried").size(),
           tuning.path("fit_ratings").asLong(), ImplicitTuning.K,
           tuning.path("scored_users").asLong(), model, ImplicitTuning.K,

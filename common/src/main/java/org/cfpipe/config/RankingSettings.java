@@ -26,21 +26,30 @@ import java.io.Serializable;
  * @param tune whether the train stage chooses factors, regularization (both weightings), alpha
  *     and the most-rated items among them on a holdout of the training ratings, starting from
  *     these settings ({@code org.cfpipe.train.implicit.ImplicitTuning}); else it trains these
- * @param tuningMaxRatings above this many training ratings the tuning is skipped, logged and
- *     recorded, and these settings are trained as given (its candidates' fits grow with the
- *     data: 209 s for 13 of them at 1.6M ratings)
+ * @param tuningMaxRatings above this many training ratings the tuning fits its candidates on
+ *     the ratings of a seeded sample of the users, about this many of them (its fits grow with
+ *     the data), logged and recorded; 0: on all of them
  * @param tuningUsers the holdout's lists are scored for a seeded sample of this many users (0:
  *     every user with a relevant held-out rating)
+ * @param budgetMinutes the tuning tries more factors only while the chosen model's fit on all
+ *     the training ratings is estimated within this many minutes (0: no bound)
  */
 public record RankingSettings(boolean enabled, boolean mostRated, int factors, double regularization,
     boolean countScaled, double alpha, int iterations, boolean graded, long seed, int threads,
-    boolean tune, long tuningMaxRatings, int tuningUsers) implements Serializable {
+    boolean tune, long tuningMaxRatings, int tuningUsers, double budgetMinutes)
+    implements Serializable {
 
   /** These settings with another model: factors, regularization, its weighting and alpha. */
   public RankingSettings with(int factors, double regularization, boolean countScaled,
       double alpha) {
     return new RankingSettings(enabled, mostRated, factors, regularization, countScaled, alpha, iterations,
-        graded, seed, threads, tune, tuningMaxRatings, tuningUsers);
+        graded, seed, threads, tune, tuningMaxRatings, tuningUsers, budgetMinutes);
+  }
+
+  /** These settings with another cap on the ratings the tuning fits on. */
+  public RankingSettings withTuningMaxRatings(long cap) {
+    return new RankingSettings(enabled, mostRated, factors, regularization, countScaled, alpha,
+        iterations, graded, seed, threads, tune, cap, tuningUsers, budgetMinutes);
   }
 
   /** The spelling of the regularization's weighting, for reports. */
@@ -83,7 +92,8 @@ public record RankingSettings(boolean enabled, boolean mostRated, int factors, d
         Checks.intIn(config, p + "threads", 0, 1024),
         Checks.bool(config, p + "tune"),
         config.getLong(p + "tuning-max-ratings"),
-        Checks.intIn(config, p + "tuning-users", 0, Integer.MAX_VALUE));
+        Checks.intIn(config, p + "tuning-users", 0, Integer.MAX_VALUE),
+        Checks.doubleIn(config, p + "budget", 0.0, 1e6));
   }
 
   /** Values of {@code cfpipe.ranking.model}. */

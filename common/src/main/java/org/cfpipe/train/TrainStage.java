@@ -166,13 +166,7 @@ public final class TrainStage {
     } else {
       long start = System.nanoTime();
       boolean tune = !settings.mostRated() && settings.tune();
-      boolean tooMany = tune && ratings.size() > settings.tuningMaxRatings();
-      if (tooMany) {
-        LOG.warn(String.format(Locale.ROOT, "train: top-N tuning skipped: %,d training ratings, "
-            + "above cfpipe.ranking.tuning-max-ratings (%,d); the settings as given are trained",
-            ratings.size(), settings.tuningMaxRatings()));
-      }
-      ImplicitTuning.Result tuning = tune && !tooMany
+      ImplicitTuning.Result tuning = tune
           ? new ImplicitTuning(settings, scale, relevantRating).choose(ratings, users, items)
           : null;
       RankingSettings chosen = tuning != null ? tuning.settings(settings) : settings;
@@ -184,13 +178,14 @@ public final class TrainStage {
       files.writeJson(layout.rankingJson(), ModelInfo.of(type, model));
       double seconds = (System.nanoTime() - start) / 1e9;
       String reason = settings.mostRated() ? "cfpipe.ranking.model = most-rated"
-          : tooMany ? String.format(Locale.ROOT, "not tuned: %d training ratings, above "
-          + "cfpipe.ranking.tuning-max-ratings (%d): the settings as given", ratings.size(),
-          settings.tuningMaxRatings())
           : tuning == null ? "cfpipe.ranking.tune = false: the settings as given"
-          : String.format(Locale.ROOT, "chosen on a holdout of the training ratings: held-out "
-              + "NDCG@%d %.4f, the best of %d candidates", ImplicitTuning.K,
-              tuning.chosen().ndcg(), tuning.tried().size());
+          : String.format(Locale.ROOT, "chosen on a holdout of the training ratings%s: "
+              + "held-out NDCG@%d %.4f, the best of %d candidates",
+              tuning.sampleUsers() < tuning.ratedUsers() ? String.format(Locale.ROOT,
+                  " of a seeded sample of %d of the %d users (cfpipe.ranking."
+                  + "tuning-max-ratings %d)", tuning.sampleUsers(), tuning.ratedUsers(),
+                  settings.tuningMaxRatings()) : "",
+              ImplicitTuning.K, tuning.chosen().ndcg(), tuning.tried().size());
       report = mostRated
           ? new RankingReport(true, reason, type, 1, 0, 0, null, 0, null, seconds, "ranking",
               tuning)

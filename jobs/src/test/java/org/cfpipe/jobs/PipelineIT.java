@@ -42,8 +42,8 @@ class PipelineIT extends SparkFixture {
   void pipelineOnTheBundledSampleWritesFactorTablesAndMetrics() throws Exception {
     // The defaults but for the gibbs engine's sweeps: SharedSplitAccuracyIT holds the defaults'
     // accuracy on this data (ml-latest-small), and 120 sweeps save CI two minutes. The top-N
-    // model's tuning is capped below the sample's size: the cap must skip it, say so and train
-    // the settings as given.
+    // model's tuning is capped below the sample's size: it must tune on a sample of the users
+    // of about that many ratings, say so, and train the choice on all of them.
     PipelineSettings settings = PipelineSettings.from(ConfigLoader.load(Optional.empty(),
         List.of("cfpipe.input.ratings=" + SAMPLE, "cfpipe.output.dir=" + out,
             "cfpipe.input.items=../data/ml-latest-small/movies.csv",
@@ -99,13 +99,18 @@ class PipelineIT extends SparkFixture {
     assertEquals(0.5, metadata.at("/choice/scale/step").asDouble());
     assertTrue(metadata.at("/model/y_range_min").isMissingNode()
         || metadata.at("/model/y_range_min").isNull(), "the gibbs engine's model is linear");
-    assertTrue(metadata.at("/ranking/reason").asText().startsWith("not tuned: "
-        + metrics.trainRows() + " training ratings, above cfpipe.ranking.tuning-max-ratings "
-        + "(50000)"), metadata.at("/ranking").toString());
-    assertTrue(metadata.at("/ranking/tuning").isNull()
-        || metadata.at("/ranking/tuning").isMissingNode(), metadata.at("/ranking").toString());
-    assertEquals(0.1, metadata.at("/ranking/regularization").asDouble());
-    assertEquals("count", metadata.at("/ranking/weighting").asText());
+    JsonNode tuning = metadata.at("/ranking/tuning");
+    int sampleUsers = tuning.path("sample_users").asInt();
+    long tuned = tuning.path("fit_ratings").asLong() + tuning.path("held_ratings").asLong();
+    assertEquals(671, tuning.path("rated_users").asInt(), tuning.toString());
+    assertTrue(sampleUsers > 0 && sampleUsers < 671, tuning.toString());
+    // Whole users, each kept with probability 50000 / 80026: about 50000 ratings.
+    assertTrue(tuned > 25_000 && tuned < 75_000, tuning.toString());
+    assertTrue(metadata.at("/ranking/reason").asText().startsWith("chosen on a holdout of the "
+        + "training ratings of a seeded sample of " + sampleUsers + " of the 671 users (cfpipe."
+        + "ranking.tuning-max-ratings 50000)"), metadata.at("/ranking").toString());
+    assertEquals(tuning.at("/chosen/regularization").asDouble(),
+        metadata.at("/ranking/regularization").asDouble(), metadata.at("/ranking").toString());
   }
 
   @Test

@@ -42,13 +42,25 @@ public final class ImplicitAls {
 
   private final RankingSettings settings;
   private final RatingScale scale;
+  private final double itemPenaltyScale;
 
   /**
    * @param scale the ratings' scale, which the graded preferences are taken on
    */
   public ImplicitAls(RankingSettings settings, RatingScale scale) {
+    this(settings, scale, 1.0);
+  }
+
+  /**
+   * @param itemPenaltyScale the items' constant penalty (Hu et al.'s weighting) times this: on
+   *     the ratings of a share s of the users, an item's sums over users are about s times
+   *     their size on all of them, so lambda s on the sample stands for lambda on all users
+   *     (a count-scaled penalty scales with the item's ratings by itself)
+   */
+  ImplicitAls(RankingSettings settings, RatingScale scale, double itemPenaltyScale) {
     this.settings = settings;
     this.scale = scale;
+    this.itemPenaltyScale = itemPenaltyScale;
   }
 
   /** Trains on {@code ratings}, their user and item indices below {@code users}, {@code items}. */
@@ -74,8 +86,8 @@ public final class ImplicitAls {
     long start = System.nanoTime();
     try (Workers workers = new Workers(threads)) {
       for (int iteration = 1; iteration <= settings.iterations(); iteration++) {
-        solve(byUser, itemRows, items, userRows, workers);
-        solve(byItem, userRows, users, itemRows, workers);
+        solve(byUser, itemRows, items, userRows, 1.0, workers);
+        solve(byItem, userRows, users, itemRows, itemPenaltyScale, workers);
         LOG.debug(String.format(Locale.ROOT, "implicit ALS: iteration %d/%d, %.1f s",
             iteration, settings.iterations(), (System.nanoTime() - start) / 1e9));
       }
@@ -90,9 +102,10 @@ public final class ImplicitAls {
 
   /**
    * Solves every row of {@code out} (one per row of {@code rows}) given the other side's rows
-   * {@code fixed} ({@code fixedCount} of them).
+   * {@code fixed} ({@code fixedCount} of them), a constant penalty times {@code penaltyScale}.
    */
-  private void solve(Rows rows, double[] fixed, int fixedCount, double[] out, Workers workers) {
+  private void solve(Rows rows, double[] fixed, int fixedCount, double[] out,
+      double penaltyScale, Workers workers) {
     int k = settings.factors();
     double[] gram = gram(fixed, fixedCount, k);
     double lambda = settings.regularization();
@@ -123,7 +136,8 @@ public final class ImplicitAls {
           blas.dger(k, k, c - 1, fixed, other * k, 1, fixed, other * k, 1, system, 0, k);
           blas.daxpy(k, c * p, fixed, other * k, 1, rhs, 0, 1);
         }
-        double penalty = settings.countScaled() ? lambda * (last - first) : lambda;
+        double penalty = settings.countScaled() ? lambda * (last - first)
+            : lambda * penaltyScale;
         for (int f = 0; f < k; f++) {
           system[f * k + f] += penalty;
         }

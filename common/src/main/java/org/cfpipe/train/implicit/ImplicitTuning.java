@@ -47,6 +47,8 @@ public final class ImplicitTuning {
   static final int REGULARIZATION_STEPS = 6;
   static final int ALPHA_STEPS = 3;
   static final int FACTOR_STEPS = 2;
+  /** A core's nanoseconds to add one rating to a row's system at k = 32 ({@link #fitSeconds}). */
+  static final double RATING_NANOS = 300;
   /** The type of the most-rated candidate, in reports and model.json. */
   public static final String MOST_RATED = "most-rated";
   public static final String IMPLICIT = "implicit";
@@ -87,9 +89,13 @@ public final class ImplicitTuning {
    * @param eligibleUsers users with a relevant held-out rating and a fitted one
    * @param scoredUsers the seeded sample of them whose lists were scored
    * @param relevantRating a held-out rating at least this high is relevant
+   * @param sampleUsers the users whose ratings the tuning used: all the users with training
+   *     ratings, or above {@code cfpipe.ranking.tuning-max-ratings} a seeded sample of them
+   * @param ratedUsers the users with training ratings
    */
   public record Result(Candidate chosen, List<Candidate> tried, int fitRatings, int heldRatings,
-      int eligibleUsers, int scoredUsers, double relevantRating, double seconds) {
+      int eligibleUsers, int scoredUsers, double relevantRating, int sampleUsers,
+      int ratedUsers, double seconds) {
 
     /** The settings of the chosen model ({@code start}'s for the most-rated items). */
     public RankingSettings settings(RankingSettings start) {
@@ -131,17 +137,28 @@ public final class ImplicitTuning {
     this.relevantRating = relevantRating;
   }
 
-  /** Walks the candidates on {@code ratings}' holdout. */
+  /**
+   * Walks the candidates on the holdout of {@code ratings}, or of a seeded sample of the users'
+   * with more than {@code cfpipe.ranking.tuning-max-ratings} of them.
+   */
   public Result choose(TrainingSet ratings, int users, int items) {
     long begin = System.nanoTime();
-    Holdout holdout = Holdout.of(ratings, users, items, relevantRating, start.seed(),
+    UserSample sample = UserSample.of(ratings, users, start.tuningMaxRatings(), start.seed());
+    if (sample.sampled()) {
+      LOG.info(String.format(Locale.ROOT, "top-N tuning on the ratings of a seeded sample of "
+              + "the users: %,d of %,d users, %,d of %,d ratings (cfpipe.ranking."
+              + "tuning-max-ratings %,d); the items' constant penalties times %.4f, the users' "
+              + "share", sample.users(), sample.ratedUsers(), sample.ratings().size(),
+          ratings.size(), start.tuningMaxRatings(), sample.share()));
+    }
+    Holdout holdout = Holdout.of(sample.ratings(), users, items, relevantRating, start.seed(),
         start.tuningUsers());
     LOG.info(String.format(Locale.ROOT, "top-N tuning: %,d ratings fitted, %,d held out; lists "
             + "of %,d of the %,d users with a held-out rating of at least %s scored (NDCG@%d)",
-        holdout.fit.size(), ratings.size() - holdout.fit.size(), holdout.scored.length,
-        holdout.eligible, relevantRating, K));
+        holdout.fit.size(), sample.ratings().size() - holdout.fit.size(),
+        holdout.scored.length, holdout.eligible, relevantRating, K));
     List<Candidate> tried = new ArrayList<>();
-    Walk walk = new Walk(holdout, tried);
+    Walk walk = new Walk(holdout, sample.share(), tried);
     Candidate best = null;
     for (boolean countScaled : new boolean[] {start.countScaled(), !start.countScaled()}) {
       double from = countScaled == start.countScaled() ? start.regularization()
@@ -161,7 +178,7 @@ public final class ImplicitTuning {
         c -> c.with(c.factors(), c.regularization(), c.countScaled(),
             ladder(c.alpha(), false)));
     best = walk.along(best, FACTOR_STEPS,
-        c -> c.factors() * 2 > 256 ? null
+        c -> c.factors() * 2 > 256 || !withinBudget(c.factors() * 2, ratings.size()) ? null
             : c.with(c.factors() * 2, c.regularization(), c.countScaled(), c.alpha()),
         c -> c.factors() / 2 < 2 ? null
             : c.with(c.factors() / 2, c.regularization(), c.countScaled(), c.alpha()));
@@ -172,8 +189,8 @@ public final class ImplicitTuning {
             + "most-rated items %.4f) of %d candidates in %.1f s", chosen.describe(), K,
         chosen.ndcg(), popular.ndcg(), tried.size(), seconds));
     return new Result(chosen, List.copyOf(tried), holdout.fit.size(),
-        ratings.size() - holdout.fit.size(), holdout.eligible, holdout.scored.length,
-        relevantRating, seconds);
+        sample.ratings().size() - holdout.fit.size(), holdout.eligible, holdout.scored.length,
+        relevantRating, sample.users(), sample.ratedUsers(), seconds);
   }
 
   /**
@@ -215,6 +232,35 @@ public final class ImplicitTuning {
     throw new IllegalStateException("no rung " + (up ? "above " : "below ") + value);
   }
 
+  /**
+   * Whether a model of {@code factors} factors, fitted on all {@code ratings} training ratings,
+   * is estimated within cfpipe.ranking.budget: {@link #fitSeconds}. Logged when it is not.
+   */
+  private boolean withinBudget(int factors, int ratings) {
+    double estimate = fitSeconds(start.with(factors, start.regularization(),
+        start.countScaled(), start.alpha()), ratings, threads());
+    if (start.budgetMinutes() <= 0 || estimate <= start.budgetMinutes() * 60) {
+      return true;
+    }
+    LOG.info(String.format(Locale.ROOT, "top-N tuning: %d factors not tried: their fit on all "
+            + "%,d training ratings is estimated at %.0f s, above cfpipe.ranking.budget (%s "
+            + "min)", factors, ratings, estimate, start.budgetMinutes()));
+    return false;
+  }
+
+  /**
+   * The estimated seconds of implicit ALS with {@code settings} on {@code ratings} ratings in
+   * {@code threads} threads: each iteration adds every rating to a k x k system on each side,
+   * {@value #RATING_NANOS} ns of a core at k = 32 (18.6M ratings, 10 iterations: 58.1 s on 2
+   * cores, 2026-12-07), growing with k squared. Counts, not a clock, so the choice does not
+   * depend on how busy the machine is.
+   */
+  static double fitSeconds(RankingSettings settings, long ratings, int threads) {
+    double k = settings.factors() / 32.0;
+    return settings.iterations() * 2.0 * ratings * RATING_NANOS * k * k / 1e9
+        / Math.max(1, threads);
+  }
+
   private static Candidate better(Candidate a, Candidate b) {
     return a == null || b.ndcg() > a.ndcg() ? b : a;
   }
@@ -222,11 +268,13 @@ public final class ImplicitTuning {
   /** The candidates fitted so far, by their settings, and the walk along one setting. */
   private final class Walk {
     private final Holdout holdout;
+    private final double userShare;
     private final List<Candidate> tried;
     private final Map<RankingSettings, Candidate> fitted = new HashMap<>();
 
-    Walk(Holdout holdout, List<Candidate> tried) {
+    Walk(Holdout holdout, double userShare, List<Candidate> tried) {
       this.holdout = holdout;
+      this.userShare = userShare;
       this.tried = tried;
     }
 
@@ -259,8 +307,8 @@ public final class ImplicitTuning {
         return seen;
       }
       long begin = System.nanoTime();
-      FactorModel model = new ImplicitAls(settings, scale).train(holdout.fit, holdout.users,
-          holdout.items);
+      FactorModel model = new ImplicitAls(settings, scale, userShare).train(holdout.fit,
+          holdout.users, holdout.items);
       int k = model.factors();
       float[] x = model.userRows();
       float[] y = model.itemRows();
@@ -310,6 +358,62 @@ public final class ImplicitTuning {
   /** Fills a user's score of every item. */
   interface Scorer {
     void fill(int user, double[] out);
+  }
+
+  /**
+   * The ratings the tuning uses: all of them, or above {@code maxRatings} those of a seeded
+   * sample of the users, each user with ratings kept with probability maxRatings / ratings (a
+   * seeded hash of his index), so about maxRatings of them. Whole users, so that each sampled
+   * user's lists are scored against his own held-out ratings as on all the data.
+   *
+   * @param users the sampled users (with ratings)
+   * @param ratedUsers all the users with ratings
+   */
+  record UserSample(TrainingSet ratings, int users, int ratedUsers) {
+
+    boolean sampled() {
+      return users < ratedUsers;
+    }
+
+    /** The sampled users' share of the users with ratings. */
+    double share() {
+      return ratedUsers == 0 ? 1.0 : users / (double) ratedUsers;
+    }
+
+    static UserSample of(TrainingSet ratings, int users, long maxRatings, long seed) {
+      int[] count = new int[users];
+      for (int u : ratings.users()) {
+        count[u]++;
+      }
+      int rated = (int) IntStream.of(count).filter(c -> c > 0).count();
+      if (maxRatings <= 0 || ratings.size() <= maxRatings) {
+        return new UserSample(ratings, rated, rated);
+      }
+      double probability = maxRatings / (double) ratings.size();
+      boolean[] keep = new boolean[users];
+      int kept = 0;
+      int keptRatings = 0;
+      for (int u = 0; u < users; u++) {
+        // The top 53 bits of the hash as a uniform number in [0, 1).
+        if (count[u] > 0 && (Holdout.mix(seed + 2 + Holdout.mix(u)) >>> 11) * 0x1.0p-53
+            < probability) {
+          keep[u] = true;
+          kept++;
+          keptRatings += count[u];
+        }
+      }
+      int[] su = new int[keptRatings];
+      int[] si = new int[keptRatings];
+      float[] sr = new float[keptRatings];
+      for (int r = 0, at = 0; r < ratings.size(); r++) {
+        if (keep[ratings.users()[r]]) {
+          su[at] = ratings.users()[r];
+          si[at] = ratings.items()[r];
+          sr[at++] = ratings.ratings()[r];
+        }
+      }
+      return new UserSample(new TrainingSet(su, si, sr), kept, rated);
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package org.cfpipe.train.implicit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ class ImplicitTuningIT extends SparkFixture {
   static final RatingScale STARS = new RatingScale(1, 5, 1);
   /** The defaults of reference.conf, tuned. */
   static final RankingSettings START = new RankingSettings(true, false, 32, 0.1, true, 1.5, 10, true,
-      42, 2, true, 10_000_000, 0);
+      42, 2, true, 10_000_000, 0, 5);
 
   /** The tuning's NDCG and precision are MLlib RankingMetrics', on lists with misses and ties. */
   @Test
@@ -121,6 +122,50 @@ class ImplicitTuningIT extends SparkFixture {
     assertEquals(data.train.size(), tuning.fitRatings() + tuning.heldRatings());
     double share = tuning.heldRatings() / (double) data.train.size();
     assertTrue(share > 0.17 && share < 0.23, "held out " + share);
+  }
+
+  /**
+   * Above tuning-max-ratings the tuning fits on a seeded sample of whole users of about that
+   * many ratings; its choice, trained on all the ratings, must still keep up with the most-rated
+   * items where they are hard to beat (the case above), and the sample is the same on a second
+   * call.
+   */
+  @Test
+  void onASampleOfTheUsersTheChoiceStillHolds() {
+    Planted data = Planted.popularity(41);
+    int cap = data.train.size() / 3;
+    RankingSettings capped = START.withTuningMaxRatings(cap);
+    ImplicitTuning.UserSample sample = ImplicitTuning.UserSample.of(data.train, data.users, cap,
+        capped.seed());
+    assertTrue(sample.sampled() && sample.ratedUsers() == data.users, sample.toString());
+    assertTrue(sample.ratings().size() > 0.8 * cap && sample.ratings().size() < 1.2 * cap,
+        sample.ratings().size() + " ratings sampled for a cap of " + cap);
+    int[] all = new int[data.users];
+    int[] kept = new int[data.users];
+    for (int u : data.train.users()) {
+      all[u]++;
+    }
+    for (int u : sample.ratings().users()) {
+      kept[u]++;
+    }
+    for (int u = 0; u < data.users; u++) {
+      assertTrue(kept[u] == 0 || kept[u] == all[u], "user " + u + " cut: " + kept[u] + " of "
+          + all[u]);
+    }
+    assertEquals(sample.users(), (int) IntStream.of(kept).filter(c -> c > 0).count());
+    assertSame(data.train, ImplicitTuning.UserSample.of(data.train, data.users,
+        data.train.size(), capped.seed()).ratings());
+
+    ImplicitTuning.Result tuning = new ImplicitTuning(capped, STARS, 4).choose(data.train,
+        data.users, data.items);
+    assertEquals(sample.ratings().size(), tuning.fitRatings() + tuning.heldRatings());
+    assertEquals(sample.users(), tuning.sampleUsers());
+    double popular = data.ndcg(ImplicitTuning.mostRatedModel(data.train, data.users,
+        data.items));
+    double tuned = data.ndcg(ImplicitTuning.train(capped, tuning, STARS, data.train,
+        data.users, data.items));
+    assertTrue(tuned >= 0.95 * popular, "tuned on the sample " + tuned + " ("
+        + tuning.chosen() + "), most-rated " + popular);
   }
 
   private static ImplicitTuning.Candidate withSeconds(ImplicitTuning.Candidate c, double s) {
