@@ -328,7 +328,11 @@ public final class AnalyzeStage {
     static String tuning(JsonNode rankingReport) {
       JsonNode tuning = rankingReport.path("tuning");
       if (tuning.isMissingNode() || tuning.isNull()) {
-        return "";
+        JsonNode from = rankingReport.path("reused_from");
+        return from.isTextual() ? String.format(Locale.ROOT, "The top-N model's settings are "
+            + "those a tuning chose on %s, reused from %s (cfpipe.ranking.reuse-tuning-days); "
+            + "they were trained on tonight's training ratings.",
+            rankingReport.path("tuned_on").asText(), from.asText()) : "";
       }
       JsonNode chosen = tuning.path("chosen");
       double mostRated = Double.NaN;

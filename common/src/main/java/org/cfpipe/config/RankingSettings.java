@@ -33,23 +33,28 @@ import java.io.Serializable;
  *     every user with a relevant held-out rating)
  * @param budgetMinutes the tuning tries more factors only while the chosen model's fit on all
  *     the training ratings is estimated within this many minutes (0: no bound)
+ * @param reuseTuningDays a night whose id maps extend an earlier night's run trains that run's
+ *     tuned choice again, without tuning, when it was tuned at most this many days before
+ *     (0: every night tunes)
  */
 public record RankingSettings(boolean enabled, boolean mostRated, int factors, double regularization,
     boolean countScaled, double alpha, int iterations, boolean graded, long seed, int threads,
-    boolean tune, long tuningMaxRatings, int tuningUsers, double budgetMinutes)
-    implements Serializable {
+    boolean tune, long tuningMaxRatings, int tuningUsers, double budgetMinutes,
+    int reuseTuningDays) implements Serializable {
 
   /** These settings with another model: factors, regularization, its weighting and alpha. */
   public RankingSettings with(int factors, double regularization, boolean countScaled,
       double alpha) {
     return new RankingSettings(enabled, mostRated, factors, regularization, countScaled, alpha, iterations,
-        graded, seed, threads, tune, tuningMaxRatings, tuningUsers, budgetMinutes);
+        graded, seed, threads, tune, tuningMaxRatings, tuningUsers, budgetMinutes,
+        reuseTuningDays);
   }
 
   /** These settings with another cap on the ratings the tuning fits on. */
   public RankingSettings withTuningMaxRatings(long cap) {
     return new RankingSettings(enabled, mostRated, factors, regularization, countScaled, alpha,
-        iterations, graded, seed, threads, tune, cap, tuningUsers, budgetMinutes);
+        iterations, graded, seed, threads, tune, cap, tuningUsers, budgetMinutes,
+        reuseTuningDays);
   }
 
   /** The spelling of the regularization's weighting, for reports. */
@@ -93,7 +98,8 @@ public record RankingSettings(boolean enabled, boolean mostRated, int factors, d
         Checks.bool(config, p + "tune"),
         config.getLong(p + "tuning-max-ratings"),
         Checks.intIn(config, p + "tuning-users", 0, Integer.MAX_VALUE),
-        Checks.doubleIn(config, p + "budget", 0.0, 1e6));
+        Checks.doubleIn(config, p + "budget", 0.0, 1e6),
+        Checks.intIn(config, p + "reuse-tuning-days", 0, 100_000));
   }
 
   /** Values of {@code cfpipe.ranking.model}. */

@@ -1,5 +1,6 @@
 package org.cfpipe.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -122,7 +123,7 @@ public final class TrainStage {
       collected = ratings;
     }
     RankingReport rankingReport = ranking(spark, files, layout, ranking, collected,
-        split.scale(), eval.relevantRating(split.scale()), users, items);
+        split.scale(), eval.relevantRating(split.scale()), users, items, ids.extended());
 
     files.commitParquet(ModelStore.userTable(spark, result.model()), layout.modelUsers());
     files.commitParquet(ModelStore.itemTable(spark, result.model()), layout.modelItems());
@@ -152,7 +153,7 @@ public final class TrainStage {
    */
   private static RankingReport ranking(SparkSession spark, HadoopFiles files, RunLayout layout,
       RankingSettings settings, TrainingSet ratings, RatingScale scale, double relevantRating,
-      int users, int items) {
+      int users, int items, String extended) {
     files.delete(layout.rankingUsers());
     files.delete(layout.rankingItems());
     files.delete(layout.rankingJson());
@@ -166,18 +167,25 @@ public final class TrainStage {
     } else {
       long start = System.nanoTime();
       boolean tune = !settings.mostRated() && settings.tune();
-      ImplicitTuning.Result tuning = tune
+      Reuse reuse = tune ? Reuse.of(files, extended, settings, layout.runDate()) : null;
+      if (reuse != null) {
+        LOG.info("train: top-N tuning skipped: {}", reuse.reason());
+      }
+      ImplicitTuning.Result tuning = tune && reuse == null
           ? new ImplicitTuning(settings, scale, relevantRating).choose(ratings, users, items)
           : null;
-      RankingSettings chosen = tuning != null ? tuning.settings(settings) : settings;
-      boolean mostRated = settings.mostRated() || tuning != null && tuning.mostRated();
-      FactorModel model = ImplicitTuning.train(settings, tuning, scale, ratings, users, items);
+      RankingSettings chosen = reuse != null ? reuse.settings()
+          : tuning != null ? tuning.settings(settings) : settings;
+      boolean mostRated = settings.mostRated() || tuning != null && tuning.mostRated()
+          || reuse != null && reuse.mostRated();
+      FactorModel model = ImplicitTuning.train(chosen, mostRated, scale, ratings, users, items);
       String type = mostRated ? ImplicitTuning.MOST_RATED : ImplicitTuning.IMPLICIT;
       files.commitParquet(ModelStore.userTable(spark, model), layout.rankingUsers());
       files.commitParquet(ModelStore.itemTable(spark, model), layout.rankingItems());
       files.writeJson(layout.rankingJson(), ModelInfo.of(type, model));
       double seconds = (System.nanoTime() - start) / 1e9;
       String reason = settings.mostRated() ? "cfpipe.ranking.model = most-rated"
+          : reuse != null ? reuse.reason()
           : tuning == null ? "cfpipe.ranking.tune = false: the settings as given"
           : String.format(Locale.ROOT, "chosen on a holdout of the training ratings%s: "
               + "held-out NDCG@%d %.4f, the best of %d candidates",
@@ -186,12 +194,15 @@ public final class TrainStage {
                   + "tuning-max-ratings %d)", tuning.sampleUsers(), tuning.ratedUsers(),
                   settings.tuningMaxRatings()) : "",
               ImplicitTuning.K, tuning.chosen().ndcg(), tuning.tried().size());
+      String tunedOn = reuse != null ? reuse.tunedOn()
+          : tuning != null ? layout.runDate().toString() : null;
+      String reusedFrom = reuse != null ? extended : null;
       report = mostRated
           ? new RankingReport(true, reason, type, 1, 0, 0, null, 0, null, seconds, "ranking",
-              tuning)
+              tuning, tunedOn, reusedFrom)
           : new RankingReport(true, reason, type, chosen.factors(), chosen.iterations(),
               chosen.regularization(), chosen.weightingName(), chosen.alpha(),
-              chosen.preferenceName(), seconds, "ranking", tuning);
+              chosen.preferenceName(), seconds, "ranking", tuning, tunedOn, reusedFrom);
       LOG.info(String.format(Locale.ROOT, "train: top-N model (%s; %s) in %.1f s; recommend "
           + "lists from it", mostRated ? "the most-rated items" : String.format(Locale.ROOT,
               "implicit ALS, %d factors, regularization %s (%s), alpha %s, %s preferences",
@@ -200,6 +211,61 @@ public final class TrainStage {
     }
     files.writeJson(layout.report(RANKING), report);
     return report;
+  }
+
+  /**
+   * An earlier night's tuned top-N choice, reused tonight ({@code
+   * cfpipe.ranking.reuse-tuning-days}): the run whose id maps tonight's extend, when its top-N
+   * model was chosen by a tuning at most that many days before tonight.
+   *
+   * @param settings tonight's settings with the reused factors, regularization, weighting and
+   *     alpha
+   * @param mostRated the choice was the most-rated items
+   * @param tunedOn the run date of the tuning
+   */
+  record Reuse(RankingSettings settings, boolean mostRated, String tunedOn, String reason) {
+
+    /** The choice to reuse, or null when tonight tunes (and why is logged). */
+    static Reuse of(HadoopFiles files, String extended, RankingSettings settings,
+        java.time.LocalDate tonight) {
+      if (settings.reuseTuningDays() <= 0 || extended == null) {
+        return null;
+      }
+      String metadata = new RunLayout.Tables(extended).metadataJson();
+      JsonNode ranking;
+      try {
+        ranking = HadoopFiles.json().readTree(files.readString(metadata)).path("ranking");
+      } catch (java.io.IOException | RuntimeException e) {
+        LOG.info("train: the top-N model is tuned: {} is unreadable ({})", metadata,
+            e.getMessage());
+        return null;
+      }
+      JsonNode tunedOn = ranking.path("tuned_on");
+      if (!ranking.path("trained").asBoolean() || !tunedOn.isTextual()) {
+        LOG.info("train: the top-N model is tuned: the run whose id maps were extended ({}) did "
+            + "not tune one", extended);
+        return null;
+      }
+      long days = java.time.temporal.ChronoUnit.DAYS.between(
+          java.time.LocalDate.parse(tunedOn.asText()), tonight);
+      if (days < 0 || days > settings.reuseTuningDays()) {
+        LOG.info("train: the top-N model is tuned: the last tuning, on {}, is {} days before "
+            + "tonight, beyond cfpipe.ranking.reuse-tuning-days ({})", tunedOn.asText(), days,
+            settings.reuseTuningDays());
+        return null;
+      }
+      boolean mostRated = ImplicitTuning.MOST_RATED.equals(ranking.path("model").asText());
+      RankingSettings reused = mostRated ? settings : settings.with(
+          ranking.path("factors").asInt(), ranking.path("regularization").asDouble(),
+          "count".equals(ranking.path("weighting").asText()), ranking.path("alpha").asDouble());
+      String choice = mostRated ? "the most-rated items" : String.format(Locale.ROOT,
+          "implicit ALS, %d factors, regularization %s (%s), alpha %s", reused.factors(),
+          reused.regularization(), reused.weightingName(), reused.alpha());
+      return new Reuse(reused, mostRated, tunedOn.asText(), String.format(Locale.ROOT,
+          "reused the choice tuned on %s (%d days before tonight, within cfpipe.ranking."
+              + "reuse-tuning-days %d), from %s: %s", tunedOn.asText(), days,
+          settings.reuseTuningDays(), extended, choice));
+    }
   }
 
   /** The top-N model's report, {@code reports/ranking.json}. */

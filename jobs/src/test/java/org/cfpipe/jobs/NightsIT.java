@@ -107,6 +107,19 @@ class NightsIT extends SparkFixture {
         choice.get("users").asLong());
     assertTrue(warm.users() > choice.get("users").asLong(), "night 2 has new users");
     assertEquals(3, warm.epochs());
+    // Night 2 trains night 1's tuned top-N choice again, without tuning
+    // (cfpipe.ranking.reuse-tuning-days).
+    JsonNode tuned = metadata(first).path("ranking");
+    JsonNode reused = metadata(warmSettings).path("ranking");
+    assertEquals("2024-05-01", tuned.path("tuned_on").asText(), tuned.toString());
+    assertTrue(tuned.path("tuning").isObject(), tuned.toString());
+    assertEquals(RunLayout.of(first).runDir(), reused.path("reused_from").asText(),
+        reused.toString());
+    assertEquals("2024-05-01", reused.path("tuned_on").asText(), reused.toString());
+    assertTrue(reused.path("tuning").isNull() || reused.path("tuning").isMissingNode());
+    for (String key : List.of("model", "factors", "regularization", "weighting", "alpha")) {
+      assertEquals(tuned.path(key), reused.path(key), key);
+    }
 
     // The same night from scratch: all 12 epochs, and as few as the warm night's.
     TrainReport cold = retrain(night(night2, out, "2024-05-02", "cfpipe.train.engine=sparse",

@@ -115,11 +115,19 @@ public final class ImplicitTuning {
    */
   public static FactorModel train(RankingSettings settings, Result tuning, RatingScale scale,
       TrainingSet ratings, int users, int items) {
-    if (settings.mostRated() || tuning != null && tuning.mostRated()) {
-      return mostRatedModel(ratings, users, items);
-    }
-    RankingSettings chosen = tuning != null ? tuning.settings(settings) : settings;
-    return new ImplicitAls(chosen, scale).train(ratings, users, items);
+    return train(tuning != null ? tuning.settings(settings) : settings,
+        settings.mostRated() || tuning != null && tuning.mostRated(), scale, ratings, users,
+        items);
+  }
+
+  /**
+   * The top-N model on all {@code ratings}: the most-rated items' with {@code mostRated}, else
+   * implicit ALS with {@code chosen}.
+   */
+  public static FactorModel train(RankingSettings chosen, boolean mostRated, RatingScale scale,
+      TrainingSet ratings, int users, int items) {
+    return mostRated ? mostRatedModel(ratings, users, items)
+        : new ImplicitAls(chosen, scale).train(ratings, users, items);
   }
 
   private final RankingSettings start;

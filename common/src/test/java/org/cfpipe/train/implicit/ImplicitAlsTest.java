@@ -22,7 +22,7 @@ class ImplicitAlsTest {
 
   static RankingSettings settings(int iterations, boolean graded, int threads) {
     return new RankingSettings(true, false, 8, 0.1, true, 1.5, iterations, graded, 42, threads, false,
-        0, 0, 0);
+        0, 0, 0, 0);
   }
 
   /** Random ratings of 30 users over 20 items, each pair rated with probability 0.3. */
