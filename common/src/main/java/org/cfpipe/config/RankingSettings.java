@@ -37,17 +37,23 @@ import java.io.Serializable;
  *     tuned choice again, without tuning, when it was tuned at most this many days before
  *     (0: every night tunes)
  */
-public record RankingSettings(boolean enabled, boolean mostRated, int factors, double regularization,
-    boolean countScaled, double alpha, int iterations, boolean graded, long seed, int threads,
+public record RankingSettings(boolean enabled, boolean mostRated, int factors,
+    double regularization, boolean countScaled, double alpha, int iterations, boolean graded, long seed, int threads,
     boolean tune, long tuningMaxRatings, int tuningUsers, double budgetMinutes,
     int reuseTuningDays) implements Serializable {
 
   /** These settings with another model: factors, regularization, its weighting and alpha. */
   public RankingSettings with(int factors, double regularization, boolean countScaled,
       double alpha) {
-    return new RankingSettings(enabled, mostRated, factors, regularization, countScaled, alpha, iterations,
-        graded, seed, threads, tune, tuningMaxRatings, tuningUsers, budgetMinutes,
+    return new RankingSettings(enabled, mostRated, factors, regularization, countScaled, alpha,
+        iterations, graded, seed, threads, tune, tuningMaxRatings, tuningUsers, budgetMinutes,
         reuseTuningDays);
+  }
+
+  /** These settings with another model, its weighting by name ({@link #weightingName}). */
+  public RankingSettings with(int factors, double regularization, String weighting,
+      double alpha) {
+    return with(factors, regularization, "count".equals(weighting), alpha);
   }
 
   /** These settings with another cap on the ratings the tuning fits on. */
@@ -60,6 +66,19 @@ public record RankingSettings(boolean enabled, boolean mostRated, int factors, d
   /** The spelling of the regularization's weighting, for reports. */
   public String weightingName() {
     return countScaled ? "count" : "constant";
+  }
+
+  /** The model, for logs and reasons: "implicit ALS, k factors, regularization ... (its
+   *  weighting), alpha ...". */
+  public String describe() {
+    return describe(factors, regularization, weightingName(), alpha);
+  }
+
+  /** An implicit ALS model's settings in the words of {@link #describe()}. */
+  public static String describe(int factors, double regularization, String weighting,
+      double alpha) {
+    return String.format(java.util.Locale.ROOT, "implicit ALS, %d factors, regularization %s "
+        + "(%s), alpha %s", factors, regularization, weighting, alpha);
   }
 
   /** The spelling of the preference setting, for reports. */

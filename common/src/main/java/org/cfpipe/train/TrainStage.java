@@ -204,10 +204,9 @@ public final class TrainStage {
               chosen.regularization(), chosen.weightingName(), chosen.alpha(),
               chosen.preferenceName(), seconds, "ranking", tuning, tunedOn, reusedFrom);
       LOG.info(String.format(Locale.ROOT, "train: top-N model (%s; %s) in %.1f s; recommend "
-          + "lists from it", mostRated ? "the most-rated items" : String.format(Locale.ROOT,
-              "implicit ALS, %d factors, regularization %s (%s), alpha %s, %s preferences",
-              chosen.factors(), chosen.regularization(), chosen.weightingName(), chosen.alpha(),
-              chosen.preferenceName()), reason, seconds));
+          + "lists from it", mostRated ? "the most-rated items"
+              : chosen.describe() + ", " + chosen.preferenceName() + " preferences", reason,
+          seconds));
     }
     files.writeJson(layout.report(RANKING), report);
     return report;
@@ -257,10 +256,8 @@ public final class TrainStage {
       boolean mostRated = ImplicitTuning.MOST_RATED.equals(ranking.path("model").asText());
       RankingSettings reused = mostRated ? settings : settings.with(
           ranking.path("factors").asInt(), ranking.path("regularization").asDouble(),
-          "count".equals(ranking.path("weighting").asText()), ranking.path("alpha").asDouble());
-      String choice = mostRated ? "the most-rated items" : String.format(Locale.ROOT,
-          "implicit ALS, %d factors, regularization %s (%s), alpha %s", reused.factors(),
-          reused.regularization(), reused.weightingName(), reused.alpha());
+          ranking.path("weighting").asText(), ranking.path("alpha").asDouble());
+      String choice = mostRated ? "the most-rated items" : reused.describe();
       return new Reuse(reused, mostRated, tunedOn.asText(), String.format(Locale.ROOT,
           "reused the choice tuned on %s (%d days before tonight, within cfpipe.ranking."
               + "reuse-tuning-days %d), from %s: %s", tunedOn.asText(), days,

@@ -110,7 +110,7 @@ public final class ImplicitAls {
     double[] gram = gram(fixed, fixedCount, k);
     double lambda = settings.regularization();
     double alpha = settings.alpha();
-    workers.inChunks(Workers.ratingChunks(rows.start(), CHUNK_ROWS, CHUNK_RATINGS), (thread, chunk, from, to) -> {
+    workers.inChunks(rows.chunks(), (thread, chunk, from, to) -> {
       BLAS blas = BLAS.getInstance();
       LAPACK lapack = LAPACK.getInstance();
       double[] system = new double[k * k];
@@ -167,8 +167,11 @@ public final class ImplicitAls {
     return out;
   }
 
-  /** One side's ratings grouped by row: the other side's index and the preference of each. */
-  private record Rows(int[] start, int[] other, float[] preference) {
+  /**
+   * One side's ratings grouped by row: the other side's index and the preference of each, and
+   * the bounds of the chunks of rows the threads take ({@link Workers#ratingChunks}).
+   */
+  private record Rows(int[] start, int[] other, float[] preference, int[] chunks) {
 
     int count() {
       return start.length - 1;
@@ -190,7 +193,8 @@ public final class ImplicitAls {
         others[at] = other[n];
         prefs[at] = preference[n];
       }
-      return new Rows(start, others, prefs);
+      return new Rows(start, others, prefs,
+          Workers.ratingChunks(start, CHUNK_ROWS, CHUNK_RATINGS));
     }
   }
 }

@@ -71,13 +71,12 @@ public final class ImplicitTuning {
 
     /** {@code start} with this candidate's factors, regularization, weighting and alpha. */
     RankingSettings settings(RankingSettings start) {
-      return start.with(factors, regularization, "count".equals(weighting), alpha);
+      return start.with(factors, regularization, weighting, alpha);
     }
 
     String describe() {
-      return mostRated() ? MOST_RATED : String.format(Locale.ROOT,
-          "implicit ALS, %d factors, regularization %s (%s), alpha %s", factors,
-          regularization, weighting, alpha);
+      return mostRated() ? MOST_RATED
+          : RankingSettings.describe(factors, regularization, weighting, alpha);
     }
   }
 
@@ -245,8 +244,7 @@ public final class ImplicitTuning {
    * is estimated within cfpipe.ranking.budget: {@link #fitSeconds}. Logged when it is not.
    */
   private boolean withinBudget(int factors, int ratings) {
-    double estimate = fitSeconds(start.with(factors, start.regularization(),
-        start.countScaled(), start.alpha()), ratings, threads());
+    double estimate = fitSeconds(factors, start.iterations(), ratings, threads());
     if (start.budgetMinutes() <= 0 || estimate <= start.budgetMinutes() * 60) {
       return true;
     }
@@ -257,15 +255,15 @@ public final class ImplicitTuning {
   }
 
   /**
-   * The estimated seconds of implicit ALS with {@code settings} on {@code ratings} ratings in
-   * {@code threads} threads: each iteration adds every rating to a k x k system on each side,
+   * The estimated seconds of {@code iterations} iterations of implicit ALS with {@code factors}
+   * factors on {@code ratings} ratings in {@code threads} threads: each iteration adds every rating to a k x k system on each side,
    * {@value #RATING_NANOS} ns of a core at k = 32 (18.6M ratings, 10 iterations: 58.1 s on 2
    * cores, 2026-12-07), growing with k squared. Counts, not a clock, so the choice does not
    * depend on how busy the machine is.
    */
-  static double fitSeconds(RankingSettings settings, long ratings, int threads) {
-    double k = settings.factors() / 32.0;
-    return settings.iterations() * 2.0 * ratings * RATING_NANOS * k * k / 1e9
+  static double fitSeconds(int factors, int iterations, long ratings, int threads) {
+    double k = factors / 32.0;
+    return iterations * 2.0 * ratings * RATING_NANOS * k * k / 1e9
         / Math.max(1, threads);
   }
 
