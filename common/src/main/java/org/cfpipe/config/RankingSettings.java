@@ -19,6 +19,8 @@ import java.io.Serializable;
  * @param alpha a rating's confidence is 1 + alpha times its preference
  * @param iterations alternations: every user row solved given the items, then every item row
  *     given the users
+ * @param cgSteps each row's system solved by this many steps of the conjugate gradient method,
+ *     from the row's last value (Takacs, Pilaszy and Tikk 2011); 0: solved exactly (Cholesky)
  * @param graded a rating's preference grows with the rating ({@link #preference}); else it is 1
  *     for every rating (Hu, Koren and Volinsky's binary preference)
  * @param seed the seed of the items' starting vectors
@@ -38,15 +40,15 @@ import java.io.Serializable;
  *     (0: every night tunes)
  */
 public record RankingSettings(boolean enabled, boolean mostRated, int factors,
-    double regularization, boolean countScaled, double alpha, int iterations, boolean graded, long seed, int threads,
-    boolean tune, long tuningMaxRatings, int tuningUsers, double budgetMinutes,
+    double regularization, boolean countScaled, double alpha, int iterations, int cgSteps,
+    boolean graded, long seed, int threads, boolean tune, long tuningMaxRatings, int tuningUsers, double budgetMinutes,
     int reuseTuningDays) implements Serializable {
 
   /** These settings with another model: factors, regularization, its weighting and alpha. */
   public RankingSettings with(int factors, double regularization, boolean countScaled,
       double alpha) {
     return new RankingSettings(enabled, mostRated, factors, regularization, countScaled, alpha,
-        iterations, graded, seed, threads, tune, tuningMaxRatings, tuningUsers, budgetMinutes,
+        iterations, cgSteps, graded, seed, threads, tune, tuningMaxRatings, tuningUsers, budgetMinutes,
         reuseTuningDays);
   }
 
@@ -59,7 +61,7 @@ public record RankingSettings(boolean enabled, boolean mostRated, int factors,
   /** These settings with another cap on the ratings the tuning fits on. */
   public RankingSettings withTuningMaxRatings(long cap) {
     return new RankingSettings(enabled, mostRated, factors, regularization, countScaled, alpha,
-        iterations, graded, seed, threads, tune, cap, tuningUsers, budgetMinutes,
+        iterations, cgSteps, graded, seed, threads, tune, cap, tuningUsers, budgetMinutes,
         reuseTuningDays);
   }
 
@@ -111,6 +113,7 @@ public record RankingSettings(boolean enabled, boolean mostRated, int factors,
         Checks.oneOf(config, p + "regularization-weight", Weighting.class) == Weighting.COUNT,
         Checks.doubleIn(config, p + "alpha", 0.0, 1e6),
         Checks.intIn(config, p + "iterations", 1, 10_000),
+        Checks.intIn(config, p + "cg-steps", 0, 1024),
         Checks.oneOf(config, p + "preference", Preference.class) == Preference.GRADED,
         config.getLong(p + "seed"),
         Checks.intIn(config, p + "threads", 0, 1024),

@@ -47,8 +47,12 @@ public final class ImplicitTuning {
   static final int REGULARIZATION_STEPS = 6;
   static final int ALPHA_STEPS = 3;
   static final int FACTOR_STEPS = 2;
-  /** A core's nanoseconds to add one rating to a row's system at k = 32 ({@link #fitSeconds}). */
+  /** A core's nanoseconds to add one rating to a row's system at k = 32, the exact solve
+   *  ({@link #fitSeconds}). */
   static final double RATING_NANOS = 300;
+  /** A core's nanoseconds a multiplication of the conjugate gradient solve
+   *  ({@link #fitSeconds}). */
+  static final double CG_MULTIPLY_NANOS = 0.2;
   /** The type of the most-rated candidate, in reports and model.json. */
   public static final String MOST_RATED = "most-rated";
   public static final String IMPLICIT = "implicit";
@@ -244,7 +248,8 @@ public final class ImplicitTuning {
    * is estimated within cfpipe.ranking.budget: {@link #fitSeconds}. Logged when it is not.
    */
   private boolean withinBudget(int factors, int ratings) {
-    double estimate = fitSeconds(factors, start.iterations(), ratings, threads());
+    double estimate = fitSeconds(factors, start.iterations(), start.cgSteps(), ratings,
+        threads());
     if (start.budgetMinutes() <= 0 || estimate <= start.budgetMinutes() * 60) {
       return true;
     }
@@ -256,15 +261,21 @@ public final class ImplicitTuning {
 
   /**
    * The estimated seconds of {@code iterations} iterations of implicit ALS with {@code factors}
-   * factors on {@code ratings} ratings in {@code threads} threads: each iteration adds every rating to a k x k system on each side,
-   * {@value #RATING_NANOS} ns of a core at k = 32 (18.6M ratings, 10 iterations: 58.1 s on 2
-   * cores, 2026-12-07), growing with k squared. Counts, not a clock, so the choice does not
+   * factors and {@code cgSteps} conjugate gradient steps a row on {@code ratings} ratings in
+   * {@code threads} threads. Each iteration takes every rating once on each side. The exact
+   * solve ({@code cgSteps} 0) adds it to a k x k system: {@value #RATING_NANOS} ns of a core at
+   * k = 32, growing with k squared (18.6M ratings, 10 iterations: 58.1 s on 2 cores,
+   * 2026-12-07). The conjugate gradient solve gathers its row, forms its part of the right-hand
+   * side and of the first residual and multiplies it twice a step: (7 + 4 steps) k
+   * multiplications, {@value #CG_MULTIPLY_NANOS} ns each (the same ratings: 22.5 s at 32
+   * factors and 47.6 s at 64, 3 steps, 2026-12-07). Counts, not a clock, so the choice does not
    * depend on how busy the machine is.
    */
-  static double fitSeconds(int factors, int iterations, long ratings, int threads) {
-    double k = factors / 32.0;
-    return iterations * 2.0 * ratings * RATING_NANOS * k * k / 1e9
-        / Math.max(1, threads);
+  static double fitSeconds(int factors, int iterations, int cgSteps, long ratings,
+      int threads) {
+    double nanos = cgSteps > 0 ? CG_MULTIPLY_NANOS * (7 + 4 * cgSteps) * factors
+        : RATING_NANOS * Math.pow(factors / 32.0, 2);
+    return iterations * 2.0 * ratings * nanos / 1e9 / Math.max(1, threads);
   }
 
   private static Candidate better(Candidate a, Candidate b) {

@@ -15,14 +15,20 @@ import org.cfpipe.model.FactorModel;
 import org.cfpipe.train.TrainingSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ImplicitAlsTest {
   static final RatingScale STARS = new RatingScale(1, 5, 1);
 
+  /** 8 factors, regularization 0.1 (count-scaled), alpha 1.5, 3 conjugate gradient steps. */
   static RankingSettings settings(int iterations, boolean graded, int threads) {
-    return new RankingSettings(true, false, 8, 0.1, true, 1.5, iterations, graded, 42, threads, false,
-        0, 0, 0, 0);
+    return settings(iterations, graded, threads, 3);
+  }
+
+  static RankingSettings settings(int iterations, boolean graded, int threads, int cgSteps) {
+    return new RankingSettings(true, false, 8, 0.1, true, 1.5, iterations, cgSteps, graded, 42,
+        threads, false, 0, 0, 0, 0);
   }
 
   /** Random ratings of 30 users over 20 items, each pair rated with probability 0.3. */
@@ -55,13 +61,14 @@ class ImplicitAlsTest {
   /**
    * The item rows of a run are the exact minimum given its user rows (they are solved last):
    * the gradient of each item's objective, written out pair by pair over every user (rated or
-   * not), is 0, with the penalty scaled by the item's count of ratings or not.
+   * not), is 0, with the penalty scaled by the item's count of ratings or not; solved exactly,
+   * or by as many conjugate gradient steps as factors (exact in exact arithmetic).
    */
   @ParameterizedTest
-  @ValueSource(booleans = {true, false})
-  void eachItemRowMinimisesItsObjectiveGivenTheUsers(boolean countScaled) {
+  @CsvSource({"true, 0", "false, 0", "true, 8", "false, 8"})
+  void eachItemRowMinimisesItsObjectiveGivenTheUsers(boolean countScaled, int cgSteps) {
     TrainingSet ratings = random(3);
-    RankingSettings base = settings(2, true, 1);
+    RankingSettings base = settings(2, true, 1, cgSteps);
     RankingSettings s = base.with(base.factors(), countScaled ? 0.1 : 2.0, countScaled,
         base.alpha());
     FactorModel model = new ImplicitAls(s, STARS).train(ratings, 30, 20);
@@ -97,6 +104,58 @@ class ImplicitAlsTest {
     assertTrue(largest < 1e-5, "largest gradient entry " + largest);
   }
 
+  /**
+   * Three conjugate gradient steps a row, started from the row's last value, reach the exact
+   * solves' objective (written out pair by pair over every user and item) within 1% after 10
+   * iterations.
+   */
+  @Test
+  void threeConjugateGradientStepsReachTheExactSolvesObjective() {
+    TrainingSet ratings = random(7);
+    RankingSettings exact = settings(10, true, 1, 0);
+    RankingSettings cg = settings(10, true, 1, 3);
+    double exactLoss = objective(new ImplicitAls(exact, STARS).train(ratings, 30, 20), ratings,
+        exact);
+    double cgLoss = objective(new ImplicitAls(cg, STARS).train(ratings, 30, 20), ratings, cg);
+    assertTrue(cgLoss <= exactLoss * 1.01, "cg " + cgLoss + ", exact " + exactLoss);
+  }
+
+  /** Sum over every pair of c (p - x . y)^2, plus each row's count-scaled penalty. */
+  private static double objective(FactorModel model, TrainingSet ratings, RankingSettings s) {
+    int users = model.users();
+    int items = model.items();
+    double[][] preference = new double[users][items];
+    int[] userCount = new int[users];
+    int[] itemCount = new int[items];
+    for (int n = 0; n < ratings.size(); n++) {
+      preference[ratings.users()[n]][ratings.items()[n]] =
+          s.preference(ratings.ratings()[n], STARS);
+      userCount[ratings.users()[n]]++;
+      itemCount[ratings.items()[n]]++;
+    }
+    double loss = 0;
+    for (int u = 0; u < users; u++) {
+      for (int i = 0; i < items; i++) {
+        double p = preference[u][i];
+        double c = p > 0 ? 1 + s.alpha() * p : 1;
+        double error = p - model.predict(u, i);
+        loss += c * error * error;
+      }
+    }
+    int k = s.factors();
+    for (int u = 0; u < users; u++) {
+      for (int f = 0; f < k; f++) {
+        loss += s.regularization() * userCount[u] * Math.pow(model.userRows()[u * k + f], 2);
+      }
+    }
+    for (int i = 0; i < items; i++) {
+      for (int f = 0; f < k; f++) {
+        loss += s.regularization() * itemCount[i] * Math.pow(model.itemRows()[i * k + f], 2);
+      }
+    }
+    return loss;
+  }
+
   /** A rating's graded preference is its place on the scale, counted from a step below. */
   @Test
   void gradedPreferencesFollowTheScale() {
@@ -109,11 +168,14 @@ class ImplicitAlsTest {
   }
 
   /** Rows are solved independently: the model is the same on one thread or three. */
-  @Test
-  void theModelDoesNotDependOnTheThreads() {
+  @ParameterizedTest
+  @ValueSource(ints = {0, 3})
+  void theModelDoesNotDependOnTheThreads(int cgSteps) {
     TrainingSet ratings = random(5);
-    FactorModel one = new ImplicitAls(settings(3, true, 1), STARS).train(ratings, 30, 20);
-    FactorModel three = new ImplicitAls(settings(3, true, 3), STARS).train(ratings, 30, 20);
+    FactorModel one = new ImplicitAls(settings(3, true, 1, cgSteps), STARS)
+        .train(ratings, 30, 20);
+    FactorModel three = new ImplicitAls(settings(3, true, 3, cgSteps), STARS)
+        .train(ratings, 30, 20);
     assertArrayEquals(one.userRows(), three.userRows());
     assertArrayEquals(one.itemRows(), three.itemRows());
   }
@@ -124,10 +186,12 @@ class ImplicitAlsTest {
    * groups 1 or 2. The held-out item must be in his top 10 of the 76 items he has not rated
    * for at least 90% of the users (his group's 5 unrated items fit in it; a random list holds
    * it for about 13%), and graded preferences must find it at least as often as binary ones,
-   * which count his 1s and 2s as much as his 5s.
+   * which count his 1s and 2s as much as his 5s; solved exactly or by 3 conjugate gradient
+   * steps.
    */
-  @Test
-  void theHeldOutItemOfAUsersTasteRanksInHisTopTen() {
+  @ParameterizedTest
+  @ValueSource(ints = {0, 3})
+  void theHeldOutItemOfAUsersTasteRanksInHisTopTen(int cgSteps) {
     SplittableRandom random = new SplittableRandom(11);
     int groups = 4;
     int users = 200;
@@ -157,9 +221,9 @@ class ImplicitAlsTest {
       rated.add(seen);
     }
     TrainingSet ratings = set(rows);
-    double graded = hitRate(new ImplicitAls(settings(10, true, 2), STARS)
+    double graded = hitRate(new ImplicitAls(settings(10, true, 2, cgSteps), STARS)
         .train(ratings, users, items), heldOut, rated);
-    double binary = hitRate(new ImplicitAls(settings(10, false, 2), STARS)
+    double binary = hitRate(new ImplicitAls(settings(10, false, 2, cgSteps), STARS)
         .train(ratings, users, items), heldOut, rated);
     assertTrue(graded >= 0.9, "graded: held-out item in the top 10 for " + graded);
     assertTrue(graded >= binary, "graded " + graded + ", binary " + binary);
