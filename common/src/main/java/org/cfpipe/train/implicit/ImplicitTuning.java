@@ -1,5 +1,6 @@
 package org.cfpipe.train.implicit;
 
+import dev.ludovic.netlib.blas.BLAS;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ImplicitTuning {
   private static final Logger LOG = LoggerFactory.getLogger(ImplicitTuning.class);
+  /** Users whose lists are scored at once: one pass over the item rows for all of them. */
+  private static final int CHUNK_USERS = 64;
   /** The list length the candidates are scored at. */
   public static final int K = 10;
   /** One rating in this many is held out. */
@@ -329,14 +332,18 @@ public final class ImplicitTuning {
       int k = model.factors();
       float[] x = model.userRows();
       float[] y = model.itemRows();
-      double[] scores = holdout.score((user, out) -> {
-        for (int i = 0; i < out.length; i++) {
-          double s = 0;
+      double[] itemRows = doubles(model.itemRows());
+      double[] scores = holdout.score((users, count, out) -> {
+        // The chunk's user rows, k x count column-major; out = Y X^T, items x count: one pass
+        // over the item rows for the chunk rather than one a user.
+        double[] block = new double[count * k];
+        for (int j = 0; j < count; j++) {
           for (int f = 0; f < k; f++) {
-            s += x[user * k + f] * y[i * k + f];
+            block[j * k + f] = x[users[j] * k + f];
           }
-          out[i] = s;
         }
+        BLAS.getInstance().dgemm("T", "N", holdout.items, count, k, 1.0, itemRows, k, block, k,
+            0.0, out, holdout.items);
       }, threads());
       Candidate c = new Candidate(IMPLICIT, settings.factors(), settings.regularization(),
           settings.weightingName(), settings.alpha(), scores[0], scores[1],
@@ -353,8 +360,11 @@ public final class ImplicitTuning {
       for (int i : holdout.fit.items()) {
         counts[i]++;
       }
-      double[] scores = holdout.score((user, out) -> System.arraycopy(counts, 0, out, 0,
-          out.length), threads());
+      double[] scores = holdout.score((users, count, out) -> {
+        for (int j = 0; j < count; j++) {
+          System.arraycopy(counts, 0, out, j * counts.length, counts.length);
+        }
+      }, threads());
       Candidate c = new Candidate(MOST_RATED, 0, 0, null, 0, scores[0], scores[1],
           (System.nanoTime() - begin) / 1e9);
       tried.add(c);
@@ -372,9 +382,18 @@ public final class ImplicitTuning {
     return start.threads() > 0 ? start.threads() : Runtime.getRuntime().availableProcessors();
   }
 
-  /** Fills a user's score of every item. */
+  /** Fills the score of every item for each of the first {@code count} of {@code users}: user
+   *  j's at {@code out[j * items]} to {@code out[(j + 1) * items - 1]}. */
   interface Scorer {
-    void fill(int user, double[] out);
+    void fill(int[] users, int count, double[] out);
+  }
+
+  private static double[] doubles(float[] values) {
+    double[] out = new double[values.length];
+    for (int n = 0; n < values.length; n++) {
+      out[n] = values[n];
+    }
+    return out;
   }
 
   /**
@@ -545,22 +564,29 @@ public final class ImplicitTuning {
     double[] score(Scorer scorer, int threads) {
       double[] ndcg = new double[scored.length];
       double[] precision = new double[scored.length];
+      // A chunk's scores, one array a thread: items x 64 doubles, 30 MB at 59k items.
+      double[][] buffers = new double[threads][];
       try (Workers workers = new Workers(threads)) {
-        workers.inChunks(scored.length, 64, (thread, chunk, from, to) -> {
-          double[] scores = new double[items];
+        workers.inChunks(scored.length, CHUNK_USERS, (thread, chunk, from, to) -> {
+          int count = to - from;
+          if (buffers[thread] == null) {
+            buffers[thread] = new double[Math.multiplyExact(CHUNK_USERS, items)];
+          }
+          double[] scores = buffers[thread];
           int[] top = new int[K];
-          for (int s = from; s < to; s++) {
-            int u = scored[s];
-            scorer.fill(u, scores);
+          scorer.fill(Arrays.copyOfRange(scored, from, to), count, scores);
+          for (int j = 0; j < count; j++) {
+            int u = scored[from + j];
+            int offset = j * items;
             for (int n = fitStart[u]; n < fitStart[u + 1]; n++) {
-              scores[fitItems[n]] = Double.NEGATIVE_INFINITY;
+              scores[offset + fitItems[n]] = Double.NEGATIVE_INFINITY;
             }
-            int listed = topK(scores, listable, top);
+            int listed = topK(scores, offset, listable, top);
             int[] relevant = Arrays.stream(relevantItems, relevantStart[u], relevantStart[u + 1])
                 .filter(i -> i >= 0).sorted().toArray();
             double[] m = metrics(top, listed, relevant);
-            ndcg[s] = m[0];
-            precision[s] = m[1];
+            ndcg[from + j] = m[0];
+            precision[from + j] = m[1];
           }
         });
       }
@@ -573,15 +599,21 @@ public final class ImplicitTuning {
    * highest first, ties to the lower index; returns how many there are.
    */
   static int topK(double[] scores, boolean[] listable, int[] top) {
+    return topK(scores, 0, listable, top);
+  }
+
+  /** {@link #topK(double[], boolean[], int[])} of the item scores at {@code scores[offset]}
+   *  on: item i's at {@code scores[offset + i]}. */
+  static int topK(double[] scores, int offset, boolean[] listable, int[] top) {
     int size = 0;
-    for (int i = 0; i < scores.length; i++) {
-      double s = scores[i];
+    for (int i = 0; i < listable.length; i++) {
+      double s = scores[offset + i];
       if (!listable[i] || s == Double.NEGATIVE_INFINITY
-          || size == top.length && s <= scores[top[size - 1]]) {
+          || size == top.length && s <= scores[offset + top[size - 1]]) {
         continue;
       }
       int at = size < top.length ? size++ : size - 1;
-      while (at > 0 && scores[top[at - 1]] < s) {
+      while (at > 0 && scores[offset + top[at - 1]] < s) {
         top[at] = top[at - 1];
         at--;
       }
