@@ -2,10 +2,8 @@ package org.cfpipe.train;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -39,13 +37,12 @@ public final class TrainingSet implements java.io.Serializable {
    * Brings (user_index, item_index, rating) of {@code table} to the driver, packed per partition
    * into one byte array rather than a Row per rating, and sorted by user, item and rating, so the
    * set is the same whatever order the files were read in. Each partition is sorted where it is
-   * and the driver merges them: a global sort would shuffle every rating first (a sampling job
-   * and a shuffle, most of the 32 s this took for 23M ratings).
+   * ({@link #order}) and the driver merges them: a global sort would shuffle every rating first
+   * (a sampling job and a shuffle, most of the 32 s this took for 23M ratings).
    */
   public static TrainingSet collect(Dataset<Row> table) {
     List<byte[]> blocks = table
         .select(col("user_index"), col("item_index"), col("rating").cast("float"))
-        .sortWithinPartitions("user_index", "item_index", "rating")
         .mapPartitions((MapPartitionsFunction<Row, byte[]>) TrainingSet::pack, Encoders.BINARY())
         .collectAsList();
     int size = 0;
@@ -87,17 +84,14 @@ public final class TrainingSet implements java.io.Serializable {
     return c != 0 ? c : Float.compare(a.getFloat(at + 8), b.getFloat(bt + 8));
   }
 
-  private static Iterator<byte[]> pack(Iterator<Row> rows) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      while (rows.hasNext()) {
-        Row row = rows.next();
-        out.writeInt(row.getInt(0));
-        out.writeInt(row.getInt(1));
-        out.writeFloat(row.getFloat(2));
-      }
+  /** A partition's rows, sorted ({@link #order}), as 12 bytes a rating. */
+  private static Iterator<byte[]> pack(Iterator<Row> rows) {
+    TrainingSet set = sorted(rows);
+    ByteBuffer bytes = ByteBuffer.allocate(Math.multiplyExact(set.size(), 12));
+    for (int n = 0; n < set.size(); n++) {
+      bytes.putInt(set.users[n]).putInt(set.items[n]).putFloat(set.ratings[n]);
     }
-    return List.of(bytes.toByteArray()).iterator();
+    return List.of(bytes.array()).iterator();
   }
 
   /**
@@ -105,23 +99,76 @@ public final class TrainingSet implements java.io.Serializable {
    * item and rating, so that the set does not depend on the order the rows arrived in.
    */
   public static TrainingSet sorted(Iterator<Row> rows) {
-    List<long[]> packed = new java.util.ArrayList<>();
+    int size = 0;
+    int[] u = new int[1024];
+    int[] i = new int[1024];
+    float[] r = new float[1024];
     while (rows.hasNext()) {
       Row row = rows.next();
-      long key = ((long) row.getInt(0) << 32) | (row.getInt(1) & 0xFFFFFFFFL);
-      packed.add(new long[] {key, Float.floatToIntBits(row.getFloat(2))});
+      if (size == u.length) {
+        int grown = Math.max(size + 1, (int) Math.min(Integer.MAX_VALUE - 8, 2L * size));
+        u = Arrays.copyOf(u, grown);
+        i = Arrays.copyOf(i, grown);
+        r = Arrays.copyOf(r, grown);
+      }
+      u[size] = row.getInt(0);
+      i[size] = row.getInt(1);
+      r[size] = row.getFloat(2);
+      size++;
     }
-    packed.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0])
-        : Float.compare(Float.intBitsToFloat((int) a[1]), Float.intBitsToFloat((int) b[1])));
-    int[] users = new int[packed.size()];
-    int[] items = new int[packed.size()];
-    float[] ratings = new float[packed.size()];
-    for (int n = 0; n < users.length; n++) {
-      users[n] = (int) (packed.get(n)[0] >>> 32);
-      items[n] = (int) packed.get(n)[0];
-      ratings[n] = Float.intBitsToFloat((int) packed.get(n)[1]);
+    return new TrainingSet(u, i, r).ordered(order(u, i, r, size), size);
+  }
+
+  /**
+   * The order of the first {@code size} ratings by user, then item, then rating (as
+   * {@link Float#compare}): a stable least-significant-digit radix sort, 16 bits a pass, rating
+   * first and user last, a pass skipped where every rating shares its digit. Spark's
+   * sortWithinPartitions on the three columns took 60% of the collect's 35 s at 23M ratings,
+   * in its TimSort's comparisons of rows.
+   */
+  static int[] order(int[] users, int[] items, float[] ratings, int size) {
+    int[] order = new int[size];
+    for (int n = 0; n < size; n++) {
+      order[n] = n;
     }
-    return new TrainingSet(users, items, ratings);
+    int[] keys = new int[size];
+    int[] scratch = new int[size];
+    int[] counts = new int[1 << 16];
+    for (int column = 0; column < 3; column++) {
+      for (int n = 0; n < size; n++) {
+        // Flipped so that unsigned order is the column's order.
+        keys[n] = switch (column) {
+          case 0 -> {
+            int bits = Float.floatToIntBits(ratings[n]);
+            yield bits ^ (bits >> 31 | Integer.MIN_VALUE);
+          }
+          case 1 -> items[n] ^ Integer.MIN_VALUE;
+          default -> users[n] ^ Integer.MIN_VALUE;
+        };
+      }
+      for (int shift = 0; shift < 32; shift += 16) {
+        Arrays.fill(counts, 0);
+        for (int n = 0; n < size; n++) {
+          counts[keys[n] >>> shift & 0xFFFF]++;
+        }
+        if (size == 0 || counts[keys[0] >>> shift & 0xFFFF] == size) {
+          continue;
+        }
+        for (int d = 0, sum = 0; d < counts.length; d++) {
+          int c = counts[d];
+          counts[d] = sum;
+          sum += c;
+        }
+        for (int n = 0; n < size; n++) {
+          int at = order[n];
+          scratch[counts[keys[at] >>> shift & 0xFFFF]++] = at;
+        }
+        int[] swap = order;
+        order = scratch;
+        scratch = swap;
+      }
+    }
+    return order;
   }
 
   /** The ratings at {@code order[0]} to {@code order[count - 1]}, in that order. */
