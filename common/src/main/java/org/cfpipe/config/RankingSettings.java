@@ -41,15 +41,15 @@ import java.io.Serializable;
  */
 public record RankingSettings(boolean enabled, boolean mostRated, int factors,
     double regularization, boolean countScaled, double alpha, int iterations, int cgSteps,
-    boolean graded, long seed, int threads, boolean tune, long tuningMaxRatings, int tuningUsers, double budgetMinutes,
-    int reuseTuningDays) implements Serializable {
+    boolean graded, long seed, int threads, boolean tune, long tuningMaxRatings,
+    int tuningUsers, double budgetMinutes, int reuseTuningDays) implements Serializable {
 
   /** These settings with another model: factors, regularization, its weighting and alpha. */
   public RankingSettings with(int factors, double regularization, boolean countScaled,
       double alpha) {
     return new RankingSettings(enabled, mostRated, factors, regularization, countScaled, alpha,
-        iterations, cgSteps, graded, seed, threads, tune, tuningMaxRatings, tuningUsers, budgetMinutes,
-        reuseTuningDays);
+        iterations, cgSteps, graded, seed, threads, tune, tuningMaxRatings, tuningUsers,
+        budgetMinutes, reuseTuningDays);
   }
 
   /** These settings with another model, its weighting by name ({@link #weightingName}). */

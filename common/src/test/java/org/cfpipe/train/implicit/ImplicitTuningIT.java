@@ -25,8 +25,8 @@ import scala.Tuple2;
 class ImplicitTuningIT extends SparkFixture {
   static final RatingScale STARS = new RatingScale(1, 5, 1);
   /** The defaults of reference.conf, tuned. */
-  static final RankingSettings START = new RankingSettings(true, false, 32, 0.1, true, 1.5, 10, 3, true,
-      42, 2, true, 10_000_000, 0, 5, 0);
+  static final RankingSettings START = new RankingSettings(true, false, 32, 0.1, true, 1.5, 10,
+      3, true, 42, 2, true, 10_000_000, 0, 5, 0);
 
   /** The tuning's NDCG and precision are MLlib RankingMetrics', on lists with misses and ties. */
   @Test
