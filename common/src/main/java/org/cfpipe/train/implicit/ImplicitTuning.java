@@ -331,19 +331,18 @@ public final class ImplicitTuning {
           holdout.users, holdout.items);
       int k = model.factors();
       float[] x = model.userRows();
-      float[] y = model.itemRows();
       double[] itemRows = doubles(model.itemRows());
-      double[] scores = holdout.score((users, count, out) -> {
-        // The chunk's user rows, k x count column-major; out = Y X^T, items x count: one pass
+      double[] scores = holdout.score((users, out) -> {
+        // The chunk's user rows, k x users column-major; out = Y X^T, items x users: one pass
         // over the item rows for the chunk rather than one a user.
-        double[] block = new double[count * k];
-        for (int j = 0; j < count; j++) {
+        double[] block = new double[users.length * k];
+        for (int j = 0; j < users.length; j++) {
           for (int f = 0; f < k; f++) {
             block[j * k + f] = x[users[j] * k + f];
           }
         }
-        BLAS.getInstance().dgemm("T", "N", holdout.items, count, k, 1.0, itemRows, k, block, k,
-            0.0, out, holdout.items);
+        BLAS.getInstance().dgemm("T", "N", holdout.items, users.length, k, 1.0, itemRows, k,
+            block, k, 0.0, out, holdout.items);
       }, threads());
       Candidate c = new Candidate(IMPLICIT, settings.factors(), settings.regularization(),
           settings.weightingName(), settings.alpha(), scores[0], scores[1],
@@ -360,8 +359,8 @@ public final class ImplicitTuning {
       for (int i : holdout.fit.items()) {
         counts[i]++;
       }
-      double[] scores = holdout.score((users, count, out) -> {
-        for (int j = 0; j < count; j++) {
+      double[] scores = holdout.score((users, out) -> {
+        for (int j = 0; j < users.length; j++) {
           System.arraycopy(counts, 0, out, j * counts.length, counts.length);
         }
       }, threads());
@@ -382,10 +381,10 @@ public final class ImplicitTuning {
     return start.threads() > 0 ? start.threads() : Runtime.getRuntime().availableProcessors();
   }
 
-  /** Fills the score of every item for each of the first {@code count} of {@code users}: user
-   *  j's at {@code out[j * items]} to {@code out[(j + 1) * items - 1]}. */
+  /** Fills the score of every item for each of {@code users}: user j's at
+   *  {@code out[j * items]} to {@code out[(j + 1) * items - 1]}. */
   interface Scorer {
-    void fill(int[] users, int count, double[] out);
+    void fill(int[] users, double[] out);
   }
 
   private static double[] doubles(float[] values) {
@@ -574,7 +573,7 @@ public final class ImplicitTuning {
           }
           double[] scores = buffers[thread];
           int[] top = new int[K];
-          scorer.fill(Arrays.copyOfRange(scored, from, to), count, scores);
+          scorer.fill(Arrays.copyOfRange(scored, from, to), scores);
           for (int j = 0; j < count; j++) {
             int u = scored[from + j];
             int offset = j * items;
